@@ -48,7 +48,7 @@ final class InspectCommand extends BaseCommand {
     if (format != null) {
       GoTemplate template = GoTemplate.parse(format);
       reports.forEach(r -> out().println(template.render(r)));
-    } else {
+    } else if (!reports.isEmpty()) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       reports.forEach(array::add);
       out().println(JsonOutput.indented(array, "     "));

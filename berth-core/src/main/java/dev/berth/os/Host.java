@@ -40,7 +40,7 @@ public record Host(
         normaliseArch(System.getProperty("os.arch")),
         Runtime.getRuntime().availableProcessors(),
         osBean.getTotalMemorySize(),
-        ZoneId.systemDefault());
+        detectZone());
   }
 
   /** The value of an environment variable, or null when unset or empty. */
@@ -53,11 +53,20 @@ public record Host(
     return "darwin".equals(os);
   }
 
-  /** The host's time zone name as an Olson id ("Europe/Berlin"); "UTC" when unknown. */
+  /** The host's time zone name as an Olson id, e.g. "Europe/Berlin". */
   public String timezoneName() {
-    String tz = getenv("TZ");
-    if (tz != null) {
-      return tz.startsWith(":") ? tz.substring(1) : tz;
+    return zone.getId();
+  }
+
+  /** TZ first, then the target of /etc/localtime, then the JVM's idea of the zone. */
+  private static ZoneId detectZone() {
+    String tz = System.getenv("TZ");
+    if (tz != null && !tz.isEmpty()) {
+      try {
+        return ZoneId.of(tz.startsWith(":") ? tz.substring(1) : tz);
+      } catch (java.time.DateTimeException e) {
+        return ZoneId.systemDefault();
+      }
     }
     Path localtime = Path.of("/etc/localtime");
     try {
@@ -65,13 +74,13 @@ public record Host(
         String target = Files.readSymbolicLink(localtime).toString();
         int at = target.indexOf("zoneinfo/");
         if (at >= 0) {
-          return target.substring(at + "zoneinfo/".length());
+          return ZoneId.of(target.substring(at + "zoneinfo/".length()));
         }
       }
-    } catch (java.io.IOException e) {
-      // fall through to the JVM's idea of the zone
+    } catch (java.io.IOException | java.time.DateTimeException e) {
+      return ZoneId.systemDefault();
     }
-    return zone.getId();
+    return ZoneId.systemDefault();
   }
 
   static String normaliseOs(String osName) {
