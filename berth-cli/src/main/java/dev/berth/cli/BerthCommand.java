@@ -29,7 +29,8 @@ import picocli.CommandLine.ScopeType;
       RmCommand.class,
       SetCommand.class,
       InfoCommand.class,
-      ResetCommand.class
+      ResetCommand.class,
+      AgentCommand.class
     })
 public final class BerthCommand {
   private final CliContext context;

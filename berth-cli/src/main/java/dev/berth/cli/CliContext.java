@@ -1,6 +1,12 @@
 package dev.berth.cli;
 
 import dev.berth.agent.AgentSocketProbe;
+import dev.berth.agent.MachineLifecycle;
+import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.QemuCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.DiskImages;
@@ -20,6 +26,7 @@ public final class CliContext {
   private final BufferedReader in;
   private final boolean interactive;
   private Machines machines;
+  private MachineLifecycle lifecycle;
 
   public CliContext(Host host, BufferedReader in, boolean interactive) {
     this.host = host;
@@ -38,6 +45,37 @@ public final class CliContext {
   /** Whether output goes to a terminal a person watches (progress bars, prompts). */
   public boolean interactive() {
     return interactive;
+  }
+
+  /** Starting and stopping, with the accelerator this host offers. */
+  public synchronized MachineLifecycle lifecycle() {
+    if (lifecycle == null) {
+      lifecycle =
+          new MachineLifecycle(
+              machines(),
+              new JvmAgentLauncher(),
+              Accelerator.probe(
+                  host.os(),
+                  Path.of("/dev/kvm"),
+                  () -> Accelerator.qemuStartsWithKvm(QemuCommand.binary(host.arch()))));
+    }
+    return lifecycle;
+  }
+
+  /** The first UEFI firmware for aarch64 guests found where QEMU packages put it. */
+  public Path aarch64Firmware() {
+    for (String candidate :
+        List.of(
+            "/usr/share/AAVMF/AAVMF_CODE.fd",
+            "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
+            "/usr/share/edk2/aarch64/QEMU_EFI.fd",
+            "/opt/homebrew/share/qemu/edk2-aarch64-code.fd",
+            "/usr/local/share/qemu/edk2-aarch64-code.fd")) {
+      if (Files.isReadable(Path.of(candidate))) {
+        return Path.of(candidate);
+      }
+    }
+    return null;
   }
 
   public synchronized Machines machines() {

@@ -90,7 +90,7 @@ final class InitCommand extends BaseCommand {
     progress.finish();
     out().println("Machine init complete");
     if (now) {
-      return StartCommand.start(config.name(), this);
+      return StartCommand.start(config.name(), null, quiet, quiet, this);
     }
     out().println("To start your machine run:");
     out().println();

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.cli.render.ProgressRenderer;
 import dev.berth.machine.MachineStore;
 import java.io.IOException;
 import picocli.CommandLine.Command;
@@ -33,9 +34,7 @@ final class ResetCommand extends BaseCommand {
     }
     machines()
         .reset(
-            name -> {
-              throw NotYet.lifecycle("stop");
-            });
+            name -> context().lifecycle().stop(name, ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

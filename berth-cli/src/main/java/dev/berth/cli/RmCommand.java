@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.cli.render.ProgressRenderer;
 import dev.berth.machine.MachineName;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,9 +44,7 @@ final class RmCommand extends BaseCommand {
             force,
             saveImage,
             saveIgnition,
-            () -> {
-              throw NotYet.lifecycle("stop");
-            });
+            () -> context().lifecycle().stop(name, ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

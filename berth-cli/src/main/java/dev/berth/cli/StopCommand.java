@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.cli.render.ProgressRenderer;
 import dev.berth.machine.MachineName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -11,7 +12,10 @@ final class StopCommand extends BaseCommand {
 
   @Override
   public Integer call() {
-    machines().status(name);
-    throw NotYet.lifecycle("stop");
+    ProgressRenderer progress = ProgressRenderer.of(err(), context().interactive(), false);
+    context().lifecycle().stop(name, progress);
+    progress.finish();
+    out().println("Machine \"" + name + "\" stopped successfully");
+    return 0;
   }
 }

@@ -2,20 +2,16 @@ package dev.berth.agent;
 
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.MachineState;
+import dev.berth.machine.RuntimeFiles;
 import dev.berth.machine.StateProbe;
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 
 /**
- * A machine runs while its host agent answers on its control socket. A socket file nobody
+ * A machine's state is what its host agent says on its control socket. A socket file nobody
  * accepts on is stale: it proves nothing and reads as stopped.
  */
 public final class AgentSocketProbe implements StateProbe {
-  public static final String CONTROL_SOCKET = "agent.sock";
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
 
   private final BerthDirs dirs;
 
@@ -25,15 +21,8 @@ public final class AgentSocketProbe implements StateProbe {
 
   @Override
   public MachineState probe(String name) {
-    Path socket = dirs.machineRuntime(name).resolve(CONTROL_SOCKET);
-    if (!Files.exists(socket)) {
-      return MachineState.STOPPED;
-    }
-    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      channel.connect(UnixDomainSocketAddress.of(socket));
-      return MachineState.RUNNING;
-    } catch (IOException e) {
-      return MachineState.STOPPED;
-    }
+    return AgentClient.status(new RuntimeFiles(dirs.machineRuntime(name)), ANSWER_TIMEOUT)
+        .map(AgentClient.Status::state)
+        .orElse(MachineState.STOPPED);
   }
 }

@@ -37,7 +37,6 @@ public final class Machines {
   public static final String KEY_FILE = "id_ed25519";
   public static final String IGNITION_FILE = "ignition.ign";
   public static final String DISK_FILE = "disk.qcow2";
-  public static final String API_SOCKET = "api.sock";
 
   private static final long MIN_MEMORY_MIB = 512;
   private static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
@@ -345,9 +344,28 @@ public final class Machines {
         .filter(store::exists);
   }
 
+  /** The runtime files (sockets, logs) of a machine. */
+  public RuntimeFiles runtime(String name) {
+    return new RuntimeFiles(dirs().machineRuntime(name));
+  }
+
   /** The host API socket clients reach the machine's podman through. */
   public Path apiSocket(String name) {
-    return dirs().machineRuntime(name).resolve(API_SOCKET);
+    return runtime(name).api();
+  }
+
+  /**
+   * Records when the machine was last up. Called by its agent, which must not take the machine
+   * lock: the {@code start} that launched it holds that lock until the agent reports ready. No one
+   * else writes a running machine's description ({@code set} refuses, {@code rm} stops it first).
+   */
+  public void recordLastUp(String name, java.time.Instant when) {
+    store.write(store.read(name).withLastUp(when));
+  }
+
+  /** The locks, for operations outside this class that must exclude each other (start, stop). */
+  public MachineLocks locks() {
+    return locks;
   }
 
   // ---- set ----
