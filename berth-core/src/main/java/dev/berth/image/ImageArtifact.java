@@ -1,0 +1,38 @@
+package dev.berth.image;
+
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * One image to fetch, as resolved from an {@link ImageSource}.
+ *
+ * @param location an http(s) or file URI of the (possibly compressed) image
+ * @param sha256 the SHA-256 of the bytes at {@code location}, lower-case hex; null when the source
+ *     did not say (an image URL or a local file)
+ * @param uncompressedSha256 the SHA-256 of the decompressed image; null when unknown
+ * @param stream the stream's name; null when the image did not come from a stream
+ * @param release the stream's release of the image (the image version); null when unknown
+ * @param source what the user asked for: the stream metadata URI, the image URL or the file
+ */
+public record ImageArtifact(
+    URI location,
+    String sha256,
+    String uncompressedSha256,
+    String stream,
+    String release,
+    String source) {
+
+  public ImageArtifact {
+    Objects.requireNonNull(location, "location");
+    Objects.requireNonNull(source, "source");
+  }
+
+  /** The last segment of the location's path, for messages. */
+  public String fileName() {
+    String path = location.getPath();
+    if (path == null || path.isEmpty()) {
+      return location.toString();
+    }
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+}
