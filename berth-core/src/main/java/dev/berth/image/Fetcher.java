@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -139,7 +140,7 @@ final class Fetcher {
       return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (ConnectException e) {
       throw new BerthException(
-          "cannot connect to " + uri.getAuthority() + " to fetch " + uri + ": " + describe(e),
+          "cannot connect to " + uri.getAuthority() + " to fetch " + uri + ": " + whyNoConnection(e),
           networkHint(uri),
           e);
     } catch (HttpTimeoutException e) {
@@ -163,6 +164,19 @@ final class Fetcher {
       }
     }
     return e.getClass().getSimpleName();
+  }
+
+  /** The JDK client's ConnectException often has no message: name the usual causes. */
+  private static String whyNoConnection(ConnectException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException) {
+        return "unknown host";
+      }
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return "connection refused";
   }
 
   private static String networkHint(URI uri) {

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class CompressionTest {
   private static final byte[] DATA = Fixtures.disk(1, 7);
@@ -22,25 +24,17 @@ class CompressionTest {
     }
   }
 
-  @Test
-  void detect_xz_isXzAndDecompresses() throws Exception {
-    byte[] xz = Fixtures.xz(DATA);
-    assertThat(Compression.detect(head(xz))).isEqualTo(Compression.XZ);
-    assertThat(roundTrip(Compression.XZ, xz)).isEqualTo(DATA);
-  }
-
-  @Test
-  void detect_gzip_isGzipAndDecompresses() throws Exception {
-    byte[] gz = Fixtures.gzip(DATA);
-    assertThat(Compression.detect(head(gz))).isEqualTo(Compression.GZIP);
-    assertThat(roundTrip(Compression.GZIP, gz)).isEqualTo(DATA);
-  }
-
-  @Test
-  void detect_zstd_isZstdAndDecompresses() throws Exception {
-    byte[] zst = Fixtures.zstd(DATA);
-    assertThat(Compression.detect(head(zst))).isEqualTo(Compression.ZSTD);
-    assertThat(roundTrip(Compression.ZSTD, zst)).isEqualTo(DATA);
+  @ParameterizedTest
+  @EnumSource(names = {"XZ", "GZIP", "ZSTD"})
+  void detect_compressedData_isDetectedAndDecompresses(Compression compression) throws Exception {
+    byte[] compressed =
+        switch (compression) {
+          case XZ -> Fixtures.xz(DATA);
+          case GZIP -> Fixtures.gzip(DATA);
+          default -> Fixtures.zstd(DATA);
+        };
+    assertThat(Compression.detect(head(compressed))).isEqualTo(compression);
+    assertThat(roundTrip(compression, compressed)).isEqualTo(DATA);
   }
 
   @Test
