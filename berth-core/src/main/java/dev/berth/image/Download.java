@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -77,10 +78,15 @@ final class Download {
 
   private final Fetcher fetcher;
   private final ProgressListener progress;
+  private final Duration stallLimit;
 
-  Download(Fetcher fetcher, ProgressListener progress) {
+  /**
+   * @param stallLimit how long a body may deliver nothing before the download counts as cut off
+   */
+  Download(Fetcher fetcher, ProgressListener progress, Duration stallLimit) {
     this.fetcher = fetcher;
     this.progress = progress;
+    this.stallLimit = stallLimit;
   }
 
   /**
@@ -135,20 +141,24 @@ final class Download {
       progress.step("Resuming the download of " + artifact.fileName() + " at byte " + kept);
     }
     MessageDigest sha = sha256();
-    Counting counting = null;
-    try (RandomAccessFile out = new RandomAccessFile(target.toFile(), "rw");
-        SparseWriter writer = new SparseWriter(out, BUFFER);
-        InputStream body = opened.body()) {
-      InputStream source = new SourceReads(body);
+    InputStream body = opened.body();
+    InputStream source = new SourceReads(body);
+    if (part != null) {
+      source = new SequenceInputStream(new Replay(part, kept), new Tee(source, part, kept));
+    }
+    Counting counting = new Counting(source, sha, task, opened.total(), progress);
+    StallGuard guard = new StallGuard(stallLimit, counting::count, body);
+    try (guard;
+        body;
+        RandomAccessFile out = new RandomAccessFile(target.toFile(), "rw");
+        SparseWriter writer = new SparseWriter(out, BUFFER)) {
       if (part != null) {
         part.truncate(kept);
-        source = new SequenceInputStream(new Replay(part, kept), new Tee(source, part, kept));
       }
-      counting = new Counting(source, sha, task, opened.total(), progress);
       Result image = decompress(artifact, counting, writer);
-      if (opened.total() >= 0 && counting.count != opened.total()) {
+      if (opened.total() >= 0 && counting.count() != opened.total()) {
         throw new SourceFailure(
-            new IOException("the body ended after " + counting.count + " bytes"));
+            new IOException("the body ended after " + counting.count() + " bytes"));
       }
       String digest = HexFormat.of().formatHex(sha.digest());
       String plainDigest = image.uncompressedSha256() == null ? digest : image.uncompressedSha256();
@@ -158,10 +168,14 @@ final class Download {
           plainDigest,
           "checksum mismatch for the decompressed image of " + artifact.location());
       writer.finish();
-      progress.transfer(task, counting.count, counting.count);
+      progress.transfer(task, counting.count(), counting.count());
       return new Result(digest, plainDigest, image.size(), image.allocated(), image.format());
     } catch (SourceFailure e) {
-      throw cutOff(artifact, counting == null ? kept : counting.count, opened.total(), part, e);
+      String reason =
+          guard.stalled()
+              ? "no data came for " + stallLimit.toSeconds() + " s"
+              : Fetcher.describe(e.getCause());
+      throw cutOff(artifact, counting.count(), opened.total(), part, reason, e);
     } catch (IOException e) {
       IOException cause = e instanceof SinkFailure ? (IOException) e.getCause() : e;
       throw cacheError(target.getParent(), artifact, cause);
@@ -237,11 +251,15 @@ final class Download {
   }
 
   private static BerthException cutOff(
-      ImageArtifact artifact, long got, long total, FileChannel part, SourceFailure e) {
+      ImageArtifact artifact,
+      long got,
+      long total,
+      FileChannel part,
+      String reason,
+      SourceFailure e) {
     String of = total >= 0 ? got + " of " + total : String.valueOf(got);
     String message =
-        "the transfer of " + artifact.location() + " broke off after " + of + " bytes: "
-            + Fetcher.describe(e.getCause());
+        "the transfer of " + artifact.location() + " broke off after " + of + " bytes: " + reason;
     if (part != null) {
       return new CutOff(message, "run the command again to resume the download", e);
     }
@@ -361,7 +379,7 @@ final class Download {
     private final String task;
     private final long total;
     private final ProgressListener progress;
-    private long count;
+    private volatile long count;
     private long reported = -1;
 
     Counting(InputStream in, MessageDigest sha, String task, long total, ProgressListener progress) {
@@ -395,6 +413,10 @@ final class Download {
     @Override
     public long skip(long n) throws IOException {
       return Math.max(0, read(new byte[(int) Math.min(n, 8192)]));
+    }
+
+    long count() {
+      return count;
     }
   }
 }

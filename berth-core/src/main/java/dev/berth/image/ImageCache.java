@@ -64,6 +64,9 @@ public final class ImageCache {
   /** How old leftovers of failed pulls must be before {@link #prune} removes them. */
   static final Duration LEFTOVER_AGE = Duration.ofDays(1);
 
+  /** How long an image body may deliver nothing before the download counts as cut off. */
+  static final Duration STALL_LIMIT = Duration.ofSeconds(60);
+
   private static final Logger LOG = LoggerFactory.getLogger(ImageCache.class);
   private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
   private static final String TEMP_PREFIX = ".download-";
@@ -78,6 +81,7 @@ public final class ImageCache {
   private final Fetcher fetcher;
   private final Clock clock;
   private final Architecture arch;
+  private final Duration stallLimit;
 
   /** A cache for this host's architecture, fetching with a default HTTP client. */
   public ImageCache(Path root) {
@@ -93,10 +97,15 @@ public final class ImageCache {
    * @param arch which architecture's image to pick from stream metadata
    */
   public ImageCache(Path root, HttpClient http, Clock clock, Architecture arch) {
+    this(root, http, clock, arch, STALL_LIMIT);
+  }
+
+  ImageCache(Path root, HttpClient http, Clock clock, Architecture arch, Duration stallLimit) {
     this.root = root.toAbsolutePath().normalize();
     this.fetcher = new Fetcher(http);
     this.clock = clock;
     this.arch = arch;
+    this.stallLimit = stallLimit;
   }
 
   /** An HTTP/1.1 client following redirects, as the image servers need. */
@@ -166,7 +175,7 @@ public final class ImageCache {
               ? root.resolve(artifact.sha256() + ".part")
               : null;
       progress.step("Fetching " + artifact.location());
-      Download.Result result = new Download(fetcher, progress).run(artifact, temp, part);
+      Download.Result result = new Download(fetcher, progress, stallLimit).run(artifact, temp, part);
       Optional<IndexEntry> existing = entry(result.sha256());
       if (existing.isPresent()) {
         return touch(existing.get()).toImage(root, false);

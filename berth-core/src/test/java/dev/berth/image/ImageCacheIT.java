@@ -356,6 +356,26 @@ class ImageCacheIT {
   }
 
   @Test
+  void pull_serverStallsMidBody_cutsOffAndResumes() throws IOException {
+    serveStream("43.1", DISK);
+    server.stallOnce(IMAGE, 10_000);
+    ImageCache impatient =
+        new ImageCache(
+            root, ImageCache.defaultHttpClient(), clock, Architecture.X86_64, Duration.ofSeconds(1));
+
+    BerthException stalled = pullFails(impatient, testing());
+
+    assertThat(stalled).isInstanceOf(Download.CutOff.class);
+    assertThat(stalled.getMessage()).endsWith("broke off after 10000 of " + DISK_XZ.length
+        + " bytes: no data came for 1 s");
+
+    CachedImage image = impatient.pull(testing(), progress);
+
+    assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
+    assertThat(server.requests().get(server.requests().size() - 1).range()).isEqualTo("bytes=10000-");
+  }
+
+  @Test
   void pull_resumeWhenServerIgnoresRange_startsOver() throws IOException {
     serveStream("43.1", DISK);
     server.cutOnce(IMAGE, 1000);

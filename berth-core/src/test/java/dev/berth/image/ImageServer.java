@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,12 +28,16 @@ final class ImageServer implements AutoCloseable {
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
   private final Map<String, Integer> statuses = new ConcurrentHashMap<>();
   private final Map<String, Long> cutAfter = new ConcurrentHashMap<>();
+  private final Map<String, Long> stallAfter = new ConcurrentHashMap<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
   private final List<Request> log = new CopyOnWriteArrayList<>();
   private volatile boolean rangesHonoured = true;
 
   ImageServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    // a stalled answer must not hold up the next request
+    server.setExecutor(Executors.newCachedThreadPool());
     server.start();
   }
 
@@ -52,6 +59,12 @@ final class ImageServer implements AutoCloseable {
   /** The next answer for {@code path} announces the whole length but closes after {@code bytes}. */
   ImageServer cutOnce(String path, long bytes) {
     cutAfter.put(path, bytes);
+    return this;
+  }
+
+  /** The next answer for {@code path} sends {@code bytes}, then nothing until the server closes. */
+  ImageServer stallOnce(String path, long bytes) {
+    stallAfter.put(path, bytes);
     return this;
   }
 
@@ -93,7 +106,14 @@ final class ImageServer implements AutoCloseable {
       log.add(new Request(path, range, code));
       exchange.sendResponseHeaders(code, data.length - from);
       Long cut = cutAfter.remove(path);
+      Long stall = stallAfter.remove(path);
       OutputStream body = exchange.getResponseBody();
+      if (stall != null) {
+        body.write(data, from, (int) Math.min(stall, data.length - from));
+        body.flush();
+        closed.await(30, TimeUnit.SECONDS);
+        return;
+      }
       if (cut != null) {
         body.write(data, from, (int) Math.min(cut, data.length - from));
         body.flush();
@@ -103,11 +123,14 @@ final class ImageServer implements AutoCloseable {
       body.write(data, from, data.length - from);
     } catch (IOException e) {
       // a cut-off answer ends this way on purpose
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
   @Override
   public void close() {
+    closed.countDown();
     server.stop(0);
   }
 }
