@@ -79,14 +79,17 @@ final class Download {
   private final Fetcher fetcher;
   private final ProgressListener progress;
   private final Duration stallLimit;
+  private final Path xzTool;
 
   /**
    * @param stallLimit how long a body may deliver nothing before the download counts as cut off
+   * @param xzTool the {@code xz} executable to decompress xz data with, or null for XZ for Java
    */
-  Download(Fetcher fetcher, ProgressListener progress, Duration stallLimit) {
+  Download(Fetcher fetcher, ProgressListener progress, Duration stallLimit, Path xzTool) {
     this.fetcher = fetcher;
     this.progress = progress;
     this.stallLimit = stallLimit;
+    this.xzTool = xzTool;
   }
 
   /**
@@ -183,7 +186,7 @@ final class Download {
   }
 
   /** Detects the compression and copies the decompressed image into the writer. */
-  private static Result decompress(ImageArtifact artifact, InputStream in, SparseWriter writer)
+  private Result decompress(ImageArtifact artifact, InputStream in, SparseWriter writer)
       throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, READ_AHEAD);
     buffered.mark(Compression.MAGIC_LENGTH);
@@ -206,8 +209,10 @@ final class Download {
     MessageDigest plainSha = compression == Compression.NONE ? null : sha256();
     byte[] buffer = writer.buffer();
     byte[] imageHead = null;
-    try {
-      InputStream plain = compression.decompress(buffered);
+    try (InputStream plain =
+        compression == Compression.XZ && xzTool != null
+            ? new XzProcess(xzTool, buffered)
+            : compression.decompress(buffered)) {
       for (int n; (n = plain.read(buffer, writer.filled(), buffer.length - writer.filled())) >= 0; ) {
         if (imageHead == null && n > 0) {
           imageHead = Arrays.copyOfRange(buffer, writer.filled(), writer.filled() + n);

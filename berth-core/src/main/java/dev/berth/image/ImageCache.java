@@ -82,6 +82,7 @@ public final class ImageCache {
   private final Clock clock;
   private final Architecture arch;
   private final Duration stallLimit;
+  private final Path xzTool;
 
   /** A cache for this host's architecture, fetching with a default HTTP client. */
   public ImageCache(Path root) {
@@ -97,15 +98,21 @@ public final class ImageCache {
    * @param arch which architecture's image to pick from stream metadata
    */
   public ImageCache(Path root, HttpClient http, Clock clock, Architecture arch) {
-    this(root, http, clock, arch, STALL_LIMIT);
+    this(root, http, clock, arch, STALL_LIMIT, XzProcess.find().orElse(null));
   }
 
-  ImageCache(Path root, HttpClient http, Clock clock, Architecture arch, Duration stallLimit) {
+  /**
+   * @param stallLimit how long an image body may deliver nothing before the download is cut off
+   * @param xzTool the {@code xz} executable, or null to decompress xz with XZ for Java
+   */
+  ImageCache(
+      Path root, HttpClient http, Clock clock, Architecture arch, Duration stallLimit, Path xzTool) {
     this.root = root.toAbsolutePath().normalize();
     this.fetcher = new Fetcher(http);
     this.clock = clock;
     this.arch = arch;
     this.stallLimit = stallLimit;
+    this.xzTool = xzTool;
   }
 
   /** An HTTP/1.1 client following redirects, as the image servers need. */
@@ -175,7 +182,7 @@ public final class ImageCache {
               ? root.resolve(artifact.sha256() + ".part")
               : null;
       progress.step("Fetching " + artifact.location());
-      Download.Result result = new Download(fetcher, progress, stallLimit).run(artifact, temp, part);
+      Download.Result result = new Download(fetcher, progress, stallLimit, xzTool).run(artifact, temp, part);
       Optional<IndexEntry> existing = entry(result.sha256());
       if (existing.isPresent()) {
         return touch(existing.get()).toImage(root, false);

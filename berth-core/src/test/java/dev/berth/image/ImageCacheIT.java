@@ -59,6 +59,17 @@ class ImageCacheIT {
     return new ImageCache(at, ImageCache.defaultHttpClient(), clock, Architecture.X86_64);
   }
 
+  /** A cache decoding xz with XZ for Java, or with the xz tool (the test is skipped without it). */
+  private ImageCache cacheDecodingXzWith(String decoder, Duration stallLimit) {
+    Path tool = null;
+    if (decoder.equals("tool")) {
+      tool = XzProcess.find().orElse(null);
+      assumeThat(tool).as("the xz tool is installed").isNotNull();
+    }
+    return new ImageCache(
+        root, ImageCache.defaultHttpClient(), clock, Architecture.X86_64, stallLimit, tool);
+  }
+
   private ImageSource testing() {
     return ImageSource.parse("testing", server.uri("/streams/"));
   }
@@ -112,8 +123,10 @@ class ImageCacheIT {
     throw new AssertionError("pull of " + source + " succeeded");
   }
 
-  @Test
-  void pull_xzStream_cachesTheVerifiedDecompressedImage() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"java", "tool"})
+  void pull_xzStream_cachesTheVerifiedDecompressedImage(String decoder) throws IOException {
+    cache = cacheDecodingXzWith(decoder, ImageCache.STALL_LIMIT);
     serveStream("43.1", DISK);
 
     CachedImage image = cache.pull(testing(), progress);
@@ -249,9 +262,9 @@ class ImageCacheIT {
   @Test
   void pull_sparseImage_leavesHolesOnDisk() throws Exception {
     byte[] plain = Fixtures.disk(16, 3);
-    serveStream("43.1", plain);
+    server.put("/sparse.raw", plain);
 
-    CachedImage image = cache.pull(testing(), progress);
+    CachedImage image = cache.pull(ImageSource.parse(server.uri("/sparse.raw").toString()), progress);
 
     Process stat =
         new ProcessBuilder("stat", "-c", "%b %B", image.path().toString()).start();
@@ -327,8 +340,10 @@ class ImageCacheIT {
     assertThat(files()).isEmpty();
   }
 
-  @Test
-  void pull_afterConnectionCutMidBody_keepsPartAndResumesWithRange() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"java", "tool"})
+  void pull_afterConnectionCutMidBody_keepsPartAndResumesWithRange(String decoder) throws IOException {
+    cache = cacheDecodingXzWith(decoder, ImageCache.STALL_LIMIT);
     serveStream("43.1", DISK);
     byte[] xz = Fixtures.xz(DISK);
     int half = xz.length / 2;
@@ -337,10 +352,12 @@ class ImageCacheIT {
     BerthException cut = pullFails(cache, testing());
 
     assertThat(cut).isInstanceOf(Download.CutOff.class);
-    assertThat(cut.getMessage()).contains("broke off after " + half + " of " + xz.length + " bytes");
     assertThat(cut.hint()).hasValue("run the command again to resume the download");
     assertThat(files()).containsExactly(Fixtures.sha256(xz) + ".part");
-    assertThat(Files.size(root.resolve(Fixtures.sha256(xz) + ".part"))).isEqualTo(half);
+    // the JDK client may drop bytes it had not handed over yet when the connection closes
+    long kept = Files.size(root.resolve(Fixtures.sha256(xz) + ".part"));
+    assertThat(kept).isPositive().isLessThanOrEqualTo(half);
+    assertThat(cut.getMessage()).contains("broke off after " + kept + " of " + xz.length + " bytes");
 
     CachedImage image = cache.pull(testing(), progress);
 
@@ -350,24 +367,23 @@ class ImageCacheIT {
         .extracting(ImageServer.Request::range, ImageServer.Request::status)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(null, 200),
-            org.assertj.core.groups.Tuple.tuple("bytes=" + half + "-", 206));
+            org.assertj.core.groups.Tuple.tuple("bytes=" + kept + "-", 206));
     assertThat(progress.steps).anyMatch(s -> s.contains("Resuming"));
     assertThat(files()).isEqualTo(expectedFiles()).hasSize(2);
   }
 
-  @Test
-  void pull_serverStallsMidBody_cutsOffAndResumes() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"java", "tool"})
+  void pull_serverStallsMidBody_cutsOffAndResumes(String decoder) throws IOException {
     serveStream("43.1", DISK);
     server.stallOnce(IMAGE, 10_000);
-    ImageCache impatient =
-        new ImageCache(
-            root, ImageCache.defaultHttpClient(), clock, Architecture.X86_64, Duration.ofSeconds(1));
+    ImageCache impatient = cacheDecodingXzWith(decoder, Duration.ofSeconds(2));
 
     BerthException stalled = pullFails(impatient, testing());
 
     assertThat(stalled).isInstanceOf(Download.CutOff.class);
     assertThat(stalled.getMessage()).endsWith("broke off after 10000 of " + DISK_XZ.length
-        + " bytes: no data came for 1 s");
+        + " bytes: no data came for 2 s");
 
     CachedImage image = impatient.pull(testing(), progress);
 
@@ -425,7 +441,7 @@ class ImageCacheIT {
 
   @Test
   void pull_bzip2Image_failsAsUnknownCompression() throws IOException {
-    server.put("/d.bz2", Fixtures.bzip2(DISK));
+    server.put("/d.bz2", Fixtures.bzip2(new byte[] {1, 2, 3}));
 
     BerthException e = pullFails(cache, ImageSource.parse(server.uri("/d.bz2").toString()));
 
@@ -434,8 +450,10 @@ class ImageCacheIT {
     assertThat(files()).isEmpty();
   }
 
-  @Test
-  void pull_corruptXzWithMatchingDigest_failsAsCorrupt() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"java", "tool"})
+  void pull_corruptXzWithMatchingDigest_failsAsCorrupt(String decoder) throws IOException {
+    cache = cacheDecodingXzWith(decoder, ImageCache.STALL_LIMIT);
     byte[] corrupt = DISK_XZ.clone();
     for (int i = corrupt.length / 2; i < corrupt.length / 2 + 64; i++) {
       corrupt[i] ^= 0x55;
@@ -625,10 +643,9 @@ class ImageCacheIT {
 
   @Test
   void pull_progress_reportsBytesUpToTheTotal() {
-    byte[] big = Fixtures.disk(24, 4);
-    serveStream("43.1", big);
+    server.put("/big.raw", Fixtures.disk(12, 4));
 
-    cache.pull(testing(), progress);
+    cache.pull(ImageSource.parse(server.uri("/big.raw").toString()), progress);
 
     List<Long> done = new ArrayList<>();
     progress.transfers.forEach(t -> done.add(t.done()));
