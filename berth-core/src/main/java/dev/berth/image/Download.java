@@ -283,6 +283,12 @@ final class Download {
     return new BerthException("cannot write the image cache " + dir + ": " + reason, null, e);
   }
 
+  /** {@link InputStream#read()} for streams whose work is in the array read. */
+  static int readOneByte(InputStream in) throws IOException {
+    byte[] one = new byte[1];
+    return in.read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+  }
+
   static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
@@ -299,8 +305,7 @@ final class Download {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      return readOneByte(this);
     }
 
     @Override
@@ -326,8 +331,7 @@ final class Download {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      return readOneByte(this);
     }
 
     @Override
@@ -357,8 +361,7 @@ final class Download {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      return readOneByte(this);
     }
 
     @Override
@@ -397,8 +400,7 @@ final class Download {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      return readOneByte(this);
     }
 
     @Override

@@ -137,6 +137,9 @@ public final class ImageCache {
    * URLs and local files carry no digest beforehand, so they are read every time, and stored only
    * when their digest is new.
    *
+   * <p>Progress comes as {@link ProgressListener#transfer} events in bytes as fetched; while the
+   * {@code xz} tool decompresses, they come from a feeder thread, one at a time.
+   *
    * @throws BerthException when the image cannot be resolved, fetched, verified or stored; the
    *     cache then holds what it held before
    */

@@ -95,8 +95,7 @@ final class XzProcess extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+    return Download.readOneByte(this);
   }
 
   @Override
