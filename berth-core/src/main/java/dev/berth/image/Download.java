@@ -165,11 +165,11 @@ final class Download {
       }
       String digest = HexFormat.of().formatHex(sha.digest());
       String plainDigest = image.uncompressedSha256() == null ? digest : image.uncompressedSha256();
-      verify(artifact.sha256(), digest, "checksum mismatch for " + artifact.location());
+      verify(artifact.sha256(), digest, "checksum mismatch for " + artifact.displayLocation());
       verify(
           artifact.uncompressedSha256(),
           plainDigest,
-          "checksum mismatch for the decompressed image of " + artifact.location());
+          "checksum mismatch for the decompressed image of " + artifact.displayLocation());
       writer.finish();
       progress.transfer(task, counting.count(), counting.count());
       return new Result(digest, plainDigest, image.size(), image.allocated(), image.format());
@@ -194,14 +194,14 @@ final class Download {
     buffered.reset();
     if (head.length == 0) {
       throw new BerthException(
-          "image " + artifact.location() + " is empty", "check the URL or file given to --image");
+          "image " + artifact.displayLocation() + " is empty", "check the URL or file given to --image");
     }
     Compression compression;
     try {
       compression = Compression.detect(head);
     } catch (Compression.UnsupportedCompressionException e) {
       throw new BerthException(
-          "image " + artifact.location() + " is compressed with " + e.format()
+          "image " + artifact.displayLocation() + " is compressed with " + e.format()
               + ", which berth cannot read",
           "use an image compressed with xz, gzip or zstd, or an uncompressed one",
           e);
@@ -234,7 +234,7 @@ final class Download {
     } catch (IOException e) {
       throw new BerthException(
           "the " + compression.name().toLowerCase(Locale.ROOT) + " data of image "
-              + artifact.location() + " is corrupt: " + Fetcher.describe(e),
+              + artifact.displayLocation() + " is corrupt: " + Fetcher.describe(e),
           "the file is damaged; fetch it again or use another image",
           e);
     }
@@ -264,7 +264,7 @@ final class Download {
       SourceFailure e) {
     String of = total >= 0 ? got + " of " + total : String.valueOf(got);
     String message =
-        "the transfer of " + artifact.location() + " broke off after " + of + " bytes: " + reason;
+        "the transfer of " + artifact.displayLocation() + " broke off after " + of + " bytes: " + reason;
     if (part != null) {
       return new CutOff(message, "run the command again to resume the download", e);
     }

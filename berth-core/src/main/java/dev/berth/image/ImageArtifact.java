@@ -1,6 +1,7 @@
 package dev.berth.image;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -25,6 +26,13 @@ public record ImageArtifact(
   public ImageArtifact {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(source, "source");
+  }
+
+  /** The location for messages: a local file as a path, else the URI. */
+  public String displayLocation() {
+    return "file".equalsIgnoreCase(location.getScheme())
+        ? Path.of(location).toString()
+        : location.toString();
   }
 
   /** The last segment of the location's path, for messages. */

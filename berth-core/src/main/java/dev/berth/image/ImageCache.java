@@ -184,7 +184,7 @@ public final class ImageCache {
           artifact.sha256() != null && scheme.startsWith("http")
               ? root.resolve(artifact.sha256() + ".part")
               : null;
-      progress.step("Fetching " + artifact.location());
+      progress.step("Fetching " + artifact.displayLocation());
       Download.Result result = new Download(fetcher, progress, stallLimit, xzTool).run(artifact, temp, part);
       Optional<IndexEntry> existing = entry(result.sha256());
       if (existing.isPresent()) {

@@ -204,6 +204,28 @@ class ImageCacheIT {
     assertThat(server.requestsFor("/berth-os/images/disk.qcow2.xz")).isEqualTo(1);
   }
 
+  /** The berth-os stream that guest/build writes; skipped until it has run in this checkout. */
+  @Test
+  void pull_berthOsStreamOfTheGuestBuild_cachesItsQcow2Once() throws IOException {
+    Path out = Path.of("..", "guest", "out").toAbsolutePath().normalize();
+    assumeThat(Files.isRegularFile(out.resolve("stream.json"))).as("guest/out/stream.json").isTrue();
+    try (Stream<Path> files = Files.list(out)) {
+      for (Path file : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
+        server.put("/berth-os/" + file.getFileName(), Files.readAllBytes(file));
+      }
+    }
+    ImageSource source = ImageSource.parse(server.uri("/berth-os/stream.json").toString());
+
+    CachedImage image = cache.pull(source, progress);
+    cache.pull(source, progress);
+
+    assertThat(image.format()).isEqualTo("qcow2");
+    assertThat(image.stream()).isEqualTo("berth-os");
+    assertThat(image.release()).isNotBlank();
+    assertThat(server.requests()).filteredOn(r -> r.path().endsWith(".qcow2.xz")).hasSize(1);
+    assertThat(files()).isEqualTo(expectedFiles()).hasSize(2);
+  }
+
   @Test
   void pull_localStreamFile_readsTheImageBesideIt() throws IOException {
     Path out = Files.createDirectories(dir.resolve("guest/out"));
