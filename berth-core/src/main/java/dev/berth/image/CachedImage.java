@@ -18,6 +18,8 @@ import java.time.Instant;
  * @param created when it entered the cache
  * @param lastUsed when a pull last returned it
  * @param inUse whether a machine uses it, as the caller said
+ * @param kernel the kernel to boot it with ({@code -kernel}); null when the image boots by itself
+ * @param initramfs the initramfs for {@code kernel} ({@code -initrd}); null without one
  */
 public record CachedImage(
     String digest,
@@ -30,4 +32,6 @@ public record CachedImage(
     String architecture,
     Instant created,
     Instant lastUsed,
-    boolean inUse) {}
+    boolean inUse,
+    Path kernel,
+    Path initramfs) {}

@@ -101,7 +101,7 @@ final class Download {
    */
   Result run(ImageArtifact artifact, Path target, Path part) {
     if (part == null) {
-      return pass(artifact, target, null);
+      return pass(artifact, target, null, true);
     }
     try (FileChannel channel =
             FileChannel.open(
@@ -114,7 +114,7 @@ final class Download {
       }
       boolean keep = false;
       try {
-        return pass(artifact, target, channel);
+        return pass(artifact, target, channel, true);
       } catch (CutOff e) {
         keep = true;
         throw e;
@@ -128,7 +128,15 @@ final class Download {
     }
   }
 
-  private Result pass(ImageArtifact artifact, Path target, FileChannel part) {
+  /**
+   * Fetches {@code artifact} into {@code target} as it is, verified but not decompressed: a
+   * kernel or initramfs, which QEMU reads compressed.
+   */
+  Result copy(ImageArtifact artifact, Path target) {
+    return pass(artifact, target, null, false);
+  }
+
+  private Result pass(ImageArtifact artifact, Path target, FileChannel part, boolean decompress) {
     long kept;
     try {
       kept = part == null ? 0 : part.size();
@@ -158,7 +166,7 @@ final class Download {
       if (part != null) {
         part.truncate(kept);
       }
-      Result image = decompress(artifact, counting, writer);
+      Result image = decompress(artifact, counting, writer, decompress);
       if (opened.total() >= 0 && counting.count() != opened.total()) {
         throw new SourceFailure(
             new IOException("the body ended after " + counting.count() + " bytes"));
@@ -185,8 +193,9 @@ final class Download {
     }
   }
 
-  /** Detects the compression and copies the decompressed image into the writer. */
-  private Result decompress(ImageArtifact artifact, InputStream in, SparseWriter writer)
+  /** Detects the compression and copies the decompressed image (or the bytes) into the writer. */
+  private Result decompress(
+      ImageArtifact artifact, InputStream in, SparseWriter writer, boolean decompress)
       throws IOException {
     BufferedInputStream buffered = new BufferedInputStream(in, READ_AHEAD);
     buffered.mark(Compression.MAGIC_LENGTH);
@@ -196,9 +205,11 @@ final class Download {
       throw new BerthException(
           "image " + artifact.displayLocation() + " is empty", "check the URL or file given to --image");
     }
-    Compression compression;
+    Compression compression = Compression.NONE;
     try {
-      compression = Compression.detect(head);
+      if (decompress) {
+        compression = Compression.detect(head);
+      }
     } catch (Compression.UnsupportedCompressionException e) {
       throw new BerthException(
           "image " + artifact.displayLocation() + " is compressed with " + e.format()

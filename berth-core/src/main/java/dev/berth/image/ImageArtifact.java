@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param stream the stream's name; null when the image did not come from a stream
  * @param release the stream's release of the image (the image version); null when unknown
  * @param source what the user asked for: the stream metadata URI, the image URL or the file
+ * @param kernel the kernel to boot the image with, fetched as it is; null when the image boots
+ *     by itself (Fedora CoreOS)
+ * @param initramfs the initramfs that goes with {@code kernel}; null without one
  */
 public record ImageArtifact(
     URI location,
@@ -21,7 +24,20 @@ public record ImageArtifact(
     String uncompressedSha256,
     String stream,
     String release,
-    String source) {
+    String source,
+    ImageArtifact kernel,
+    ImageArtifact initramfs) {
+
+  /** An artifact without boot files. */
+  public ImageArtifact(
+      URI location,
+      String sha256,
+      String uncompressedSha256,
+      String stream,
+      String release,
+      String source) {
+    this(location, sha256, uncompressedSha256, stream, release, source, null, null);
+  }
 
   public ImageArtifact {
     Objects.requireNonNull(location, "location");

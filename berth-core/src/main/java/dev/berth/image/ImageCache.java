@@ -21,7 +21,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *   &lt;digest&gt;.qcow2 | &lt;digest&gt;.raw   the decompressed image, sparse
+ *   &lt;digest&gt;.kernel, .initramfs    the boot files of an image that brings them (berth-os)
  *   &lt;digest&gt;.json                  what {@link #list} shows: source, stream, release, size, dates
  *   &lt;digest&gt;.part                  compressed bytes of a download the network cut off
  *   .download-*.tmp                 an image being written
@@ -161,7 +164,8 @@ public final class ImageCache {
       artifact = new ImageArtifact(file.toUri(), null, null, null, null, file.toString());
     }
     if (artifact.sha256() != null) {
-      Optional<IndexEntry> cached = entry(artifact.sha256());
+      Optional<IndexEntry> cached =
+          entry(artifact.sha256()).filter(e -> complete(e, artifact));
       if (cached.isPresent()) {
         progress.step("Using cached image " + describe(cached.get()));
         return touch(cached.get()).toImage(root, false);
@@ -171,30 +175,36 @@ public final class ImageCache {
   }
 
   private CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
-    Path temp;
     try {
       Files.createDirectories(root);
-      temp = Files.createTempFile(root, TEMP_PREFIX, ".tmp");
     } catch (IOException e) {
       throw Download.cacheError(root, artifact, e);
     }
+    Download download = new Download(fetcher, progress, stallLimit, xzTool);
+    List<Path> temps = new ArrayList<>();
     try {
+      // the boot files first: they are small, and a missing one fails before the disk is fetched
+      Path kernel = artifact.kernel() == null ? null : copy(download, artifact.kernel(), temps, progress);
+      Path initramfs =
+          artifact.initramfs() == null ? null : copy(download, artifact.initramfs(), temps, progress);
+      Path disk = newTemp(artifact, temps);
       String scheme = artifact.location().getScheme().toLowerCase(Locale.ROOT);
       Path part =
           artifact.sha256() != null && scheme.startsWith("http")
               ? root.resolve(artifact.sha256() + ".part")
               : null;
       progress.step("Fetching " + artifact.displayLocation());
-      Download.Result result = new Download(fetcher, progress, stallLimit, xzTool).run(artifact, temp, part);
-      Optional<IndexEntry> existing = entry(result.sha256());
+      Download.Result result = download.run(artifact, disk, part);
+      Optional<IndexEntry> existing = entry(result.sha256()).filter(e -> complete(e, artifact));
       if (existing.isPresent()) {
         return touch(existing.get()).toImage(root, false);
       }
       Instant now = clock.instant();
+      String digest = result.sha256();
       IndexEntry entry =
           new IndexEntry(
-              result.sha256(),
-              result.sha256() + "." + result.format(),
+              digest,
+              digest + "." + result.format(),
               result.format(),
               result.size(),
               result.uncompressedSha256(),
@@ -203,8 +213,18 @@ public final class ImageCache {
               artifact.release(),
               artifact.stream() == null ? null : arch.streamName(),
               now,
-              now);
-      publish(temp, entry, artifact);
+              now,
+              kernel == null ? null : digest + ".kernel",
+              initramfs == null ? null : digest + ".initramfs");
+      Map<Path, String> moves = new LinkedHashMap<>();
+      if (kernel != null) {
+        moves.put(kernel, entry.kernel());
+      }
+      if (initramfs != null) {
+        moves.put(initramfs, entry.initramfs());
+      }
+      moves.put(disk, entry.file());
+      publish(moves, entry, artifact);
       LOG.info(
           "cached {} as {} ({} bytes, {} allocated)",
           artifact.location(),
@@ -213,22 +233,50 @@ public final class ImageCache {
           result.allocated());
       return entry.toImage(root, false);
     } finally {
-      deleteQuietly(temp);
+      temps.forEach(ImageCache::deleteQuietly);
     }
   }
 
-  /** Renames the image into place, then writes its index entry; undoes the rename on failure. */
-  private void publish(Path temp, IndexEntry entry, ImageArtifact artifact) {
-    Path image = root.resolve(entry.file());
+  private Path copy(
+      Download download, ImageArtifact file, List<Path> temps, ProgressListener progress) {
+    Path temp = newTemp(file, temps);
+    progress.step("Fetching " + file.displayLocation());
+    download.copy(file, temp);
+    return temp;
+  }
+
+  private Path newTemp(ImageArtifact artifact, List<Path> temps) {
     try {
-      Files.move(temp, image, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Path temp = Files.createTempFile(root, TEMP_PREFIX, ".tmp");
+      temps.add(temp);
+      return temp;
     } catch (IOException e) {
       throw Download.cacheError(root, artifact, e);
     }
+  }
+
+  /** Whether a cached entry has every file the artifact brings (boot files included). */
+  private static boolean complete(IndexEntry entry, ImageArtifact artifact) {
+    return (artifact.kernel() == null || entry.kernel() != null)
+        && (artifact.initramfs() == null || entry.initramfs() != null);
+  }
+
+  /**
+   * Renames the files into place, the disk last, then writes the index entry; undoes the renames on
+   * failure.
+   */
+  private void publish(Map<Path, String> moves, IndexEntry entry, ImageArtifact artifact) {
+    List<Path> placed = new ArrayList<>();
     try {
+      for (Map.Entry<Path, String> move : moves.entrySet()) {
+        Path target = root.resolve(move.getValue());
+        Files.move(
+            move.getKey(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        placed.add(target);
+      }
       writeEntry(entry);
     } catch (IOException e) {
-      deleteQuietly(image);
+      placed.forEach(ImageCache::deleteQuietly);
       throw Download.cacheError(root, artifact, e);
     }
   }
@@ -320,7 +368,9 @@ public final class ImageCache {
       try {
         // the index entry first: an image without one is invisible, never half-listed
         Files.deleteIfExists(root.resolve(entry.digest() + ".json"));
-        Files.deleteIfExists(root.resolve(entry.file()));
+        for (String file : entry.files()) {
+          Files.deleteIfExists(root.resolve(file));
+        }
       } catch (IOException e) {
         throw new BerthException(
             "cannot remove cached image " + root.resolve(entry.file()) + ": " + Fetcher.describe(e),
@@ -359,10 +409,10 @@ public final class ImageCache {
     if (inUse.contains(entry.digest())) {
       return true;
     }
-    Path image = root.resolve(entry.file());
     for (String used : inUse) {
       try {
-        if (Path.of(used).toAbsolutePath().normalize().equals(image)) {
+        Path path = Path.of(used).toAbsolutePath().normalize();
+        if (entry.files().stream().anyMatch(file -> root.resolve(file).equals(path))) {
           return true;
         }
       } catch (InvalidPathException e) {
@@ -387,7 +437,8 @@ public final class ImageCache {
     Path json = root.resolve(digest + ".json");
     try {
       IndexEntry entry = JSON.readValue(json.toFile(), IndexEntry.class);
-      return Files.isRegularFile(root.resolve(entry.file())) ? Optional.of(entry) : Optional.empty();
+      boolean whole = entry.files().stream().allMatch(file -> Files.isRegularFile(root.resolve(file)));
+      return whole ? Optional.of(entry) : Optional.empty();
     } catch (NoSuchFileException | FileNotFoundException e) {
       return Optional.empty();
     } catch (IOException e) {

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  *
  * <p>The walk is {@code architectures.<arch>.artifacts.qemu}: its {@code release}, and {@code
  * formats["qcow2.xz"].disk} with {@code location}, {@code sha256} and {@code
- * uncompressed-sha256}. Fedora CoreOS gives absolute locations; berth-os gives them relative to the
+ * uncompressed-sha256}, and for berth-os, which boots its kernel directly, {@code kernel} and
+ * {@code initramfs} beside {@code disk}. Fedora CoreOS gives absolute locations; berth-os gives them relative to the
  * stream file, so they are resolved against the metadata's own URI.
  */
 public final class StreamMetadata {
@@ -77,23 +78,52 @@ public final class StreamMetadata {
           "it has formats: " + String.join(", ", names(formats)));
     }
     prefix += ".formats[\"" + FORMAT + "\"]";
-    JsonNode disk = object(format, "disk", metadataUri, prefix);
-    prefix += ".disk";
-    String location = text(disk, "location", metadataUri, prefix);
-    String sha256 = digest(disk, "sha256", metadataUri, prefix, true);
-    String uncompressed = digest(disk, "uncompressed-sha256", metadataUri, prefix, false);
-    URI resolved;
-    try {
-      resolved = metadataUri.resolve(parseLocation(location));
-    } catch (URISyntaxException | IllegalArgumentException e) {
-      throw invalid(metadataUri, "has an invalid " + prefix + ".location: " + location, e);
-    }
     String stream = streamName;
     if (stream == null) {
       JsonNode field = root.get("stream");
       stream = field != null && field.isTextual() ? field.asText() : baseName(metadataUri);
     }
-    return new ImageArtifact(resolved, sha256, uncompressed, stream, release, metadataUri.toString());
+    String source = metadataUri.toString();
+    JsonNode disk = object(format, "disk", metadataUri, prefix);
+    String diskPath = prefix + ".disk";
+    return new ImageArtifact(
+        location(disk, metadataUri, diskPath),
+        digest(disk, "sha256", metadataUri, diskPath, true),
+        digest(disk, "uncompressed-sha256", metadataUri, diskPath, false),
+        stream,
+        release,
+        source,
+        bootFile(format, "kernel", metadataUri, prefix, stream, release),
+        bootFile(format, "initramfs", metadataUri, prefix, stream, release));
+  }
+
+  /** berth-os boots its kernel directly: {@code kernel} and {@code initramfs} beside the disk. */
+  private static ImageArtifact bootFile(
+      JsonNode format, String field, URI uri, String prefix, String stream, String release) {
+    JsonNode node = format.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    JsonNode file = object(format, field, uri, prefix);
+    String filePath = prefix + "." + field;
+    return new ImageArtifact(
+        location(file, uri, filePath),
+        digest(file, "sha256", uri, filePath, true),
+        null,
+        stream,
+        release,
+        uri.toString(),
+        null,
+        null);
+  }
+
+  private static URI location(JsonNode file, URI uri, String prefix) {
+    String location = text(file, "location", uri, prefix);
+    try {
+      return uri.resolve(parseLocation(location));
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      throw invalid(uri, "has an invalid " + prefix + ".location: " + location, e);
+    }
   }
 
   /** An absolute URL as it is; a relative path with spaces or other characters encoded. */

@@ -87,6 +87,15 @@ final class Fixtures {
             plainSha == null ? "" : ",\n\"uncompressed-sha256\": \"" + plainSha + "\"");
   }
 
+  /** Adds berth-os's {@code kernel} and {@code initramfs} beside the disk of {@link #stream}. */
+  static String withBootFiles(
+      String stream, String kernel, String kernelSha, String initramfs, String initramfsSha) {
+    return stream.replace(
+        "\"disk\": {",
+        "\"kernel\": {\"location\": \"%s\", \"sha256\": \"%s\"},%n\"initramfs\": {\"location\": \"%s\", \"sha256\": \"%s\"},%n\"disk\": {"
+            .formatted(kernel, kernelSha, initramfs, initramfsSha));
+  }
+
   private interface Compressor {
     OutputStream wrap(OutputStream out) throws IOException;
   }

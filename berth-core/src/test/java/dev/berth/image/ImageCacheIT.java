@@ -103,7 +103,9 @@ class ImageCacheIT {
     Set<String> names = new TreeSet<>();
     for (CachedImage image : cache.list(Set.of())) {
       names.add(image.digest() + ".json");
-      names.add(image.path().getFileName().toString());
+      Stream.of(image.path(), image.kernel(), image.initramfs())
+          .filter(java.util.Objects::nonNull)
+          .forEach(p -> names.add(p.getFileName().toString()));
     }
     return names;
   }
@@ -222,8 +224,59 @@ class ImageCacheIT {
     assertThat(image.format()).isEqualTo("qcow2");
     assertThat(image.stream()).isEqualTo("berth-os");
     assertThat(image.release()).isNotBlank();
+    assertThat(image.kernel()).isNotNull();
+    assertThat(image.initramfs()).isNotNull();
     assertThat(server.requests()).filteredOn(r -> r.path().endsWith(".qcow2.xz")).hasSize(1);
-    assertThat(files()).isEqualTo(expectedFiles()).hasSize(2);
+    assertThat(files()).isEqualTo(expectedFiles()).hasSize(4);
+  }
+
+  /** Serves a berth-os style stream: relative locations, a kernel and a zstd initramfs. */
+  private ImageSource serveBootableStream(byte[] kernel, String kernelSha) {
+    byte[] initramfs = Fixtures.zstd(Fixtures.disk(1, 12));
+    server.put("/os/disk.qcow2.xz", DISK_XZ).put("/os/vmlinuz", kernel).put("/os/initrd.img", initramfs);
+    String stream =
+        Fixtures.withBootFiles(
+            Fixtures.stream("x86_64", "12.1", "disk.qcow2.xz", Fixtures.sha256(DISK_XZ), null),
+            "vmlinuz",
+            kernelSha,
+            "initrd.img",
+            Fixtures.sha256(initramfs));
+    server.put("/os/stream.json", stream.getBytes(UTF_8));
+    return ImageSource.parse(server.uri("/os/stream.json").toString());
+  }
+
+  @Test
+  void pull_streamWithBootFiles_cachesThemVerbatimBesideTheDisk() throws IOException {
+    byte[] kernel = Fixtures.gzip(Fixtures.disk(1, 13));
+    ImageSource source = serveBootableStream(kernel, Fixtures.sha256(kernel));
+
+    CachedImage image = cache.pull(source, progress);
+    CachedImage again = cache.pull(source, progress);
+
+    assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
+    assertThat(Files.readAllBytes(image.kernel())).isEqualTo(kernel);
+    assertThat(Files.readAllBytes(image.initramfs())).isEqualTo(server.body("/os/initrd.img"));
+    assertThat(again.kernel()).isEqualTo(image.kernel());
+    assertThat(server.requests()).extracting(ImageServer.Request::path)
+        .containsExactly(
+            "/os/stream.json", "/os/vmlinuz", "/os/initrd.img", "/os/disk.qcow2.xz", "/os/stream.json");
+    assertThat(files()).isEqualTo(expectedFiles()).hasSize(4);
+
+    assertThat(cache.prune(true, Set.of(image.kernel().toString()))).isEmpty();
+    assertThat(cache.prune(true, Set.of())).hasSize(1);
+    assertThat(files()).isEmpty();
+  }
+
+  @Test
+  void pull_kernelChecksumMismatch_failsBeforeFetchingTheDisk() throws IOException {
+    ImageSource source = serveBootableStream(new byte[] {1, 2, 3}, "2".repeat(64));
+
+    BerthException e = pullFails(cache, source);
+
+    assertThat(e.getMessage())
+        .startsWith("checksum mismatch for " + server.uri("/os/vmlinuz") + ": expected sha256 2222");
+    assertThat(server.requestsFor("/os/disk.qcow2.xz")).isZero();
+    assertThat(files()).isEmpty();
   }
 
   @Test

@@ -50,6 +50,10 @@ final class ImageServer implements AutoCloseable {
     return this;
   }
 
+  byte[] body(String path) {
+    return files.get(path);
+  }
+
   /** Answers {@code path} with {@code status} and no body. */
   ImageServer fail(String path, int status) {
     statuses.put(path, status);

@@ -50,6 +50,45 @@ class StreamMetadataTest {
   }
 
   @Test
+  void parse_bootFiles_resolvesThemBesideTheDisk() {
+    URI uri = URI.create("http://127.0.0.1:8080/berth-os/stream.json");
+    String json =
+        Fixtures.withBootFiles(
+            new String(stream("x86_64", "disk.qcow2.xz"), UTF_8), "vmlinuz", SHA, "initrd.img",
+            PLAIN_SHA);
+
+    ImageArtifact artifact =
+        StreamMetadata.parse(json.getBytes(UTF_8), uri, null, Architecture.X86_64);
+
+    assertThat(artifact.kernel().location())
+        .isEqualTo(URI.create("http://127.0.0.1:8080/berth-os/vmlinuz"));
+    assertThat(artifact.kernel().sha256()).isEqualTo(SHA);
+    assertThat(artifact.initramfs().location())
+        .isEqualTo(URI.create("http://127.0.0.1:8080/berth-os/initrd.img"));
+    assertThat(artifact.initramfs().sha256()).isEqualTo(PLAIN_SHA);
+    assertThat(artifact.initramfs().release()).isEqualTo(artifact.release());
+  }
+
+  @Test
+  void parse_withoutBootFiles_leavesThemNull() {
+    ImageArtifact artifact =
+        StreamMetadata.parse(stream("x86_64", "d.xz"), FCOS, null, Architecture.X86_64);
+    assertThat(artifact.kernel()).isNull();
+    assertThat(artifact.initramfs()).isNull();
+  }
+
+  @Test
+  void parse_kernelWithoutDigest_throwsNamingTheField() {
+    String json =
+        Fixtures.withBootFiles(
+            new String(stream("x86_64", "d.xz"), UTF_8), "vmlinuz", "nope", "initrd", SHA);
+    assertThatThrownBy(
+            () -> StreamMetadata.parse(json.getBytes(UTF_8), FCOS, null, Architecture.X86_64))
+        .isInstanceOf(BerthException.class)
+        .hasMessageContaining(".formats[\"qcow2.xz\"].kernel.sha256 that is not a SHA-256 digest");
+  }
+
+  @Test
   void parse_withoutGivenName_takesTheStreamField() {
     ImageArtifact artifact =
         StreamMetadata.parse(stream("x86_64", "d.xz"), FCOS, null, Architecture.X86_64);
