@@ -18,8 +18,8 @@ import java.util.concurrent.Executors;
  * Times image preparation (download + verify + decompress into the cache) against {@code curl -s
  * URL | xz -dc > FILE}, on one local server and one file, alternating the contenders each round.
  *
- * <p>Arguments: the .xz image, its uncompressed SHA-256, a work directory, the number of rounds.
- * It lives in the package so it can choose the xz decoder, which the public API does not offer.
+ * <p>Arguments: the .xz image, its uncompressed SHA-256, a work directory, the number of rounds. It
+ * lives in the package so it can choose the xz decoder, which the public API does not offer.
  */
 public final class ImagePullBench {
   private record Row(String contender, int round, double seconds) {}
@@ -38,7 +38,8 @@ public final class ImagePullBench {
     try {
       for (int round = 1; round <= rounds; round++) {
         rows.add(new Row("curl -s URL | xz -dc > FILE", round, pipeline(base, work, false)));
-        rows.add(new Row("curl -s URL | xz -dc > FILE; sync FILE", round, pipeline(base, work, true)));
+        rows.add(
+            new Row("curl -s URL | xz -dc > FILE; sync FILE", round, pipeline(base, work, true)));
         for (String decoder : List.of("xz tool", "XZ for Java")) {
           Path root = work.resolve("cache");
           Path tool = decoder.equals("xz tool") ? XzProcess.find().orElseThrow() : null;
@@ -99,8 +100,12 @@ public final class ImagePullBench {
     byte[] stream =
         ("{\"stream\":\"bench\",\"architectures\":{\"x86_64\":{\"artifacts\":{\"qemu\":{"
                 + "\"release\":\"1\",\"formats\":{\"qcow2.xz\":{\"disk\":{"
-                + "\"location\":\"disk.raw.xz\",\"sha256\":\"" + sha + "\","
-                + "\"uncompressed-sha256\":\"" + plainSha + "\"}}}}}}}}")
+                + "\"location\":\"disk.raw.xz\",\"sha256\":\""
+                + sha
+                + "\","
+                + "\"uncompressed-sha256\":\""
+                + plainSha
+                + "\"}}}}}}}}")
             .getBytes(StandardCharsets.UTF_8);
     server.createContext(
         "/",

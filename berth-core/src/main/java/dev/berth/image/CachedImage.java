@@ -6,8 +6,8 @@ import java.time.Instant;
 /**
  * An image in the cache, ready to back a machine disk.
  *
- * @param digest the SHA-256 of the image as it was fetched (compressed, as stream metadata's
- *     {@code disk.sha256}); the cache key
+ * @param digest the SHA-256 of the image as it was fetched (compressed, as stream metadata's {@code
+ *     disk.sha256}); the cache key
  * @param path the decompressed image file
  * @param format {@code qcow2} or {@code raw}, from the image's first bytes
  * @param size the image file's length in bytes (holes included)

@@ -23,8 +23,8 @@ import java.util.HexFormat;
 import java.util.Locale;
 
 /**
- * One pass over an image: the bytes are hashed as they arrive, decompressed and written sparse to
- * a target file, and checked against the expected digests at the end.
+ * One pass over an image: the bytes are hashed as they arrive, decompressed and written sparse to a
+ * target file, and checked against the expected digests at the end.
  *
  * <p>With a part file, the compressed bytes are kept there too, so that a download cut off by the
  * network can resume: the next pass replays (hashes and decompresses) the part, then asks the
@@ -96,8 +96,8 @@ final class Download {
    * Fetches {@code artifact} into {@code target}, an existing empty file.
    *
    * @param part where to keep the compressed bytes for a resume, or null for no resume
-   * @throws BerthException for every failure ({@link CutOff} when the part is kept); {@code
-   *     target} is then the caller's to delete
+   * @throws BerthException for every failure ({@link CutOff} when the part is kept); {@code target}
+   *     is then the caller's to delete
    */
   Result run(ImageArtifact artifact, Path target, Path part) {
     if (part == null) {
@@ -105,7 +105,10 @@ final class Download {
     }
     try (FileChannel channel =
             FileChannel.open(
-                part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                part,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         FileLock lock = channel.tryLock()) {
       if (lock == null) {
         throw new BerthException(
@@ -129,8 +132,8 @@ final class Download {
   }
 
   /**
-   * Fetches {@code artifact} into {@code target} as it is, verified but not decompressed: a
-   * kernel or initramfs, which QEMU reads compressed.
+   * Fetches {@code artifact} into {@code target} as it is, verified but not decompressed: a kernel
+   * or initramfs, which QEMU reads compressed.
    */
   Result copy(ImageArtifact artifact, Path target) {
     return pass(artifact, target, null, false);
@@ -203,7 +206,8 @@ final class Download {
     buffered.reset();
     if (head.length == 0) {
       throw new BerthException(
-          "image " + artifact.displayLocation() + " is empty", "check the URL or file given to --image");
+          "image " + artifact.displayLocation() + " is empty",
+          "check the URL or file given to --image");
     }
     Compression compression = Compression.NONE;
     try {
@@ -212,7 +216,10 @@ final class Download {
       }
     } catch (Compression.UnsupportedCompressionException e) {
       throw new BerthException(
-          "image " + artifact.displayLocation() + " is compressed with " + e.format()
+          "image "
+              + artifact.displayLocation()
+              + " is compressed with "
+              + e.format()
               + ", which berth cannot read",
           "use an image compressed with xz, gzip or zstd, or an uncompressed one",
           e);
@@ -224,7 +231,8 @@ final class Download {
         compression == Compression.XZ && xzTool != null
             ? new XzProcess(xzTool, buffered)
             : compression.decompress(buffered)) {
-      for (int n; (n = plain.read(buffer, writer.filled(), buffer.length - writer.filled())) >= 0; ) {
+      for (int n;
+          (n = plain.read(buffer, writer.filled(), buffer.length - writer.filled())) >= 0; ) {
         if (imageHead == null && n > 0) {
           imageHead = Arrays.copyOfRange(buffer, writer.filled(), writer.filled() + n);
         }
@@ -244,13 +252,19 @@ final class Download {
       throw e;
     } catch (IOException e) {
       throw new BerthException(
-          "the " + compression.name().toLowerCase(Locale.ROOT) + " data of image "
-              + artifact.displayLocation() + " is corrupt: " + Fetcher.describe(e),
+          "the "
+              + compression.name().toLowerCase(Locale.ROOT)
+              + " data of image "
+              + artifact.displayLocation()
+              + " is corrupt: "
+              + Fetcher.describe(e),
           "the file is damaged; fetch it again or use another image",
           e);
     }
     String format =
-        imageHead != null && imageHead.length >= 4 && Arrays.equals(imageHead, 0, 4, QCOW2_MAGIC, 0, 4)
+        imageHead != null
+                && imageHead.length >= 4
+                && Arrays.equals(imageHead, 0, 4, QCOW2_MAGIC, 0, 4)
             ? "qcow2"
             : "raw";
     String plainDigest = plainSha == null ? null : HexFormat.of().formatHex(plainSha.digest());
@@ -275,11 +289,17 @@ final class Download {
       SourceFailure e) {
     String of = total >= 0 ? got + " of " + total : String.valueOf(got);
     String message =
-        "the transfer of " + artifact.displayLocation() + " broke off after " + of + " bytes: " + reason;
+        "the transfer of "
+            + artifact.displayLocation()
+            + " broke off after "
+            + of
+            + " bytes: "
+            + reason;
     if (part != null) {
       return new CutOff(message, "run the command again to resume the download", e);
     }
-    return new BerthException(message, "check the network or the file, then run the command again", e);
+    return new BerthException(
+        message, "check the network or the file, then run the command again", e);
   }
 
   /** The error for a failed write in the cache: a full disk gets its own message. */
@@ -401,7 +421,8 @@ final class Download {
     private volatile long count;
     private long reported = -1;
 
-    Counting(InputStream in, MessageDigest sha, String task, long total, ProgressListener progress) {
+    Counting(
+        InputStream in, MessageDigest sha, String task, long total, ProgressListener progress) {
       super(in);
       this.sha = sha;
       this.task = task;

@@ -51,7 +51,10 @@ final class Fetcher {
       byte[] data = in.readNBytes(MAX_METADATA_BYTES + 1);
       if (data.length > MAX_METADATA_BYTES) {
         throw new BerthException(
-            uri + " is larger than " + (MAX_METADATA_BYTES >> 20) + " MiB, too large for stream metadata",
+            uri
+                + " is larger than "
+                + (MAX_METADATA_BYTES >> 20)
+                + " MiB, too large for stream metadata",
             "give --image the URL of a stream's .json file");
       }
       return data;
@@ -116,7 +119,8 @@ final class Fetcher {
     if (status == 404 || status == 410) {
       throw new BerthException(
           uri + " was not found (HTTP " + status + ")",
-          "check the URL; when it came from stream metadata, the stream may have moved on: try again");
+          "check the URL; when it came from stream metadata, the stream may have moved on: try"
+              + " again");
     }
     throw new BerthException(
         uri + " answered HTTP " + status + " instead of the image",
@@ -140,12 +144,21 @@ final class Fetcher {
       return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (ConnectException e) {
       throw new BerthException(
-          "cannot connect to " + uri.getAuthority() + " to fetch " + uri + ": " + whyNoConnection(e),
+          "cannot connect to "
+              + uri.getAuthority()
+              + " to fetch "
+              + uri
+              + ": "
+              + whyNoConnection(e),
           networkHint(uri),
           e);
     } catch (HttpTimeoutException e) {
       throw new BerthException(
-          uri.getAuthority() + " did not answer within " + RESPONSE_TIMEOUT.toSeconds() + " s for " + uri,
+          uri.getAuthority()
+              + " did not answer within "
+              + RESPONSE_TIMEOUT.toSeconds()
+              + " s for "
+              + uri,
           networkHint(uri),
           e);
     } catch (IOException e) {

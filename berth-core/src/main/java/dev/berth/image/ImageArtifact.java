@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param stream the stream's name; null when the image did not come from a stream
  * @param release the stream's release of the image (the image version); null when unknown
  * @param source what the user asked for: the stream metadata URI, the image URL or the file
- * @param kernel the kernel to boot the image with, fetched as it is; null when the image boots
- *     by itself (Fedora CoreOS)
+ * @param kernel the kernel to boot the image with, fetched as it is; null when the image boots by
+ *     itself (Fedora CoreOS)
  * @param initramfs the initramfs that goes with {@code kernel}; null without one
  */
 public record ImageArtifact(

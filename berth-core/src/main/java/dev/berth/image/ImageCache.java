@@ -20,8 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -35,14 +35,15 @@ import org.slf4j.LoggerFactory;
  * The image cache: resolves an {@link ImageSource}, fetches the image once, proves it intact and
  * keeps it decompressed under a root directory (e.g. {@code <data>/berth/images/}).
  *
- * <p>Layout, one pair of files per image, keyed by the SHA-256 of the image as fetched:
+ * <p>Layout: the files of an image are named by the SHA-256 of the image as fetched:
  *
  * <pre>
- *   &lt;digest&gt;.qcow2 | &lt;digest&gt;.raw   the decompressed image, sparse
- *   &lt;digest&gt;.kernel, .initramfs    the boot files of an image that brings them (berth-os)
- *   &lt;digest&gt;.json                  what {@link #list} shows: source, stream, release, size, dates
- *   &lt;digest&gt;.part                  compressed bytes of a download the network cut off
- *   .download-*.tmp                 an image being written
+ *   &lt;digest&gt;.qcow2 | .raw     the decompressed image, sparse
+ *   &lt;digest&gt;.kernel          the boot files of an image that brings them (berth-os)
+ *   &lt;digest&gt;.initramfs
+ *   &lt;digest&gt;.json            what {@link #list} shows: source, stream, release, size, dates
+ *   &lt;digest&gt;.part            compressed bytes of a download the network cut off
+ *   .download-*.tmp           an image being written
  * </pre>
  *
  * <p>An image appears only by an atomic rename after its digests matched, so a file named by a
@@ -109,7 +110,12 @@ public final class ImageCache {
    * @param xzTool the {@code xz} executable, or null to decompress xz with XZ for Java
    */
   ImageCache(
-      Path root, HttpClient http, Clock clock, Architecture arch, Duration stallLimit, Path xzTool) {
+      Path root,
+      HttpClient http,
+      Clock clock,
+      Architecture arch,
+      Duration stallLimit,
+      Path xzTool) {
     this.root = root.toAbsolutePath().normalize();
     this.fetcher = new Fetcher(http);
     this.clock = clock;
@@ -164,8 +170,7 @@ public final class ImageCache {
       artifact = new ImageArtifact(file.toUri(), null, null, null, null, file.toString());
     }
     if (artifact.sha256() != null) {
-      Optional<IndexEntry> cached =
-          entry(artifact.sha256()).filter(e -> complete(e, artifact));
+      Optional<IndexEntry> cached = entry(artifact.sha256()).filter(e -> complete(e, artifact));
       if (cached.isPresent()) {
         progress.step("Using cached image " + describe(cached.get()));
         return touch(cached.get()).toImage(root, false);
@@ -184,9 +189,12 @@ public final class ImageCache {
     List<Path> temps = new ArrayList<>();
     try {
       // the boot files first: they are small, and a missing one fails before the disk is fetched
-      Path kernel = artifact.kernel() == null ? null : copy(download, artifact.kernel(), temps, progress);
+      Path kernel =
+          artifact.kernel() == null ? null : copy(download, artifact.kernel(), temps, progress);
       Path initramfs =
-          artifact.initramfs() == null ? null : copy(download, artifact.initramfs(), temps, progress);
+          artifact.initramfs() == null
+              ? null
+              : copy(download, artifact.initramfs(), temps, progress);
       Path disk = newTemp(artifact, temps);
       String scheme = artifact.location().getScheme().toLowerCase(Locale.ROOT);
       Path part =
@@ -271,7 +279,10 @@ public final class ImageCache {
       for (Map.Entry<Path, String> move : moves.entrySet()) {
         Path target = root.resolve(move.getValue());
         Files.move(
-            move.getKey(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            move.getKey(),
+            target,
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
         placed.add(target);
       }
       writeEntry(entry);
@@ -437,7 +448,8 @@ public final class ImageCache {
     Path json = root.resolve(digest + ".json");
     try {
       IndexEntry entry = JSON.readValue(json.toFile(), IndexEntry.class);
-      boolean whole = entry.files().stream().allMatch(file -> Files.isRegularFile(root.resolve(file)));
+      boolean whole =
+          entry.files().stream().allMatch(file -> Files.isRegularFile(root.resolve(file)));
       return whole ? Optional.of(entry) : Optional.empty();
     } catch (NoSuchFileException | FileNotFoundException e) {
       return Optional.empty();
@@ -451,7 +463,8 @@ public final class ImageCache {
     List<IndexEntry> entries = new ArrayList<>();
     for (Path file : files()) {
       String name = file.getFileName().toString();
-      if (name.endsWith(".json") && DIGEST.matcher(name.substring(0, name.length() - 5)).matches()) {
+      if (name.endsWith(".json")
+          && DIGEST.matcher(name.substring(0, name.length() - 5)).matches()) {
         entry(name.substring(0, name.length() - 5)).ifPresent(entries::add);
       }
     }

@@ -82,9 +82,7 @@ public sealed interface ImageSource {
     if (lower.startsWith("http://") || lower.startsWith("https://")) {
       URI uri = parseUri(text);
       String path = uri.getPath() == null ? "" : uri.getPath();
-      return path.toLowerCase(Locale.ROOT).endsWith(".json")
-          ? new Stream(null, uri)
-          : new Url(uri);
+      return path.toLowerCase(Locale.ROOT).endsWith(".json") ? new Stream(null, uri) : new Url(uri);
     }
     Path path;
     try {

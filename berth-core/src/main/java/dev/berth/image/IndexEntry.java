@@ -26,8 +26,19 @@ record IndexEntry(
 
   IndexEntry withLastUsed(Instant when) {
     return new IndexEntry(
-        digest, file, format, size, uncompressedSha256, source, stream, release, architecture,
-        created, when, kernel, initramfs);
+        digest,
+        file,
+        format,
+        size,
+        uncompressedSha256,
+        source,
+        stream,
+        release,
+        architecture,
+        created,
+        when,
+        kernel,
+        initramfs);
   }
 
   /** The image's files: the disk, and the kernel and initramfs when it has them. */

@@ -17,10 +17,10 @@ import java.util.regex.Pattern;
  * Reads Fedora CoreOS stream metadata, the format berth-os publishes too.
  *
  * <p>The walk is {@code architectures.<arch>.artifacts.qemu}: its {@code release}, and {@code
- * formats["qcow2.xz"].disk} with {@code location}, {@code sha256} and {@code
- * uncompressed-sha256}, and for berth-os, which boots its kernel directly, {@code kernel} and
- * {@code initramfs} beside {@code disk}. Fedora CoreOS gives absolute locations; berth-os gives them relative to the
- * stream file, so they are resolved against the metadata's own URI.
+ * formats["qcow2.xz"].disk} with {@code location}, {@code sha256} and {@code uncompressed-sha256},
+ * and for berth-os, which boots its kernel directly, {@code kernel} and {@code initramfs} beside
+ * {@code disk}. Fedora CoreOS gives absolute locations; berth-os gives them relative to the stream
+ * file, so they are resolved against the metadata's own URI.
  */
 public final class StreamMetadata {
   static final String ARTIFACT = "qemu";
@@ -38,7 +38,8 @@ public final class StreamMetadata {
    * @param metadataUri where it was fetched from: relative locations resolve against it
    * @param streamName the stream's name when the user gave one, else null (the metadata's {@code
    *     stream} field or the file name is used)
-   * @throws BerthException when the JSON is invalid, lacks a field, or has no image for {@code arch}
+   * @throws BerthException when the JSON is invalid, lacks a field, or has no image for {@code
+   *     arch}
    */
   public static ImageArtifact parse(
       byte[] json, URI metadataUri, String streamName, Architecture arch) {
@@ -74,7 +75,12 @@ public final class StreamMetadata {
     JsonNode format = formats.get(FORMAT);
     if (format == null || !format.isObject()) {
       throw new BerthException(
-          "stream metadata " + metadataUri + " has no " + FORMAT + " image for " + arch.streamName(),
+          "stream metadata "
+              + metadataUri
+              + " has no "
+              + FORMAT
+              + " image for "
+              + arch.streamName(),
           "it has formats: " + String.join(", ", names(formats)));
     }
     prefix += ".formats[\"" + FORMAT + "\"]";

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * Decompresses xz data with the {@code xz} tool: XZ for Java is the slower decoder (bench/
  * RESULTS.md), and {@code xz} 5.4 decodes multi-block files on several threads.
  *
- * <p>A feeder thread copies the compressed input to the tool's standard input, so reading the
- * input (and hashing it, and reporting progress) happens on that thread. When the input fails, the
+ * <p>A feeder thread copies the compressed input to the tool's standard input, so reading the input
+ * (and hashing it, and reporting progress) happens on that thread. When the input fails, the
  * feeder's exception is the one thrown here, so a network cut still reads as a network cut.
  */
 final class XzProcess extends InputStream {

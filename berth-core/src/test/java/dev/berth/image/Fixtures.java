@@ -55,29 +55,29 @@ final class Fixtures {
   /** Stream metadata in the Fedora CoreOS format with one qemu qcow2.xz disk. */
   static String stream(String arch, String release, String location, String sha, String plainSha) {
     return """
-        {
-          "stream": "testing",
-          "metadata": {"last-modified": "2026-11-20T00:00:00Z"},
-          "architectures": {
-            "%s": {
-              "artifacts": {
-                "qemu": {
-                  "release": "%s",
-                  "formats": {
-                    "qcow2.xz": {
-                      "disk": {
-                        "location": "%s",
-                        "signature": "%s.sig",
-                        "sha256": "%s"%s
-                      }
-                    }
+    {
+      "stream": "testing",
+      "metadata": {"last-modified": "2026-11-20T00:00:00Z"},
+      "architectures": {
+        "%s": {
+          "artifacts": {
+            "qemu": {
+              "release": "%s",
+              "formats": {
+                "qcow2.xz": {
+                  "disk": {
+                    "location": "%s",
+                    "signature": "%s.sig",
+                    "sha256": "%s"%s
                   }
                 }
               }
             }
           }
         }
-        """
+      }
+    }
+    """
         .formatted(
             arch,
             release,
@@ -90,10 +90,12 @@ final class Fixtures {
   /** Adds berth-os's {@code kernel} and {@code initramfs} beside the disk of {@link #stream}. */
   static String withBootFiles(
       String stream, String kernel, String kernelSha, String initramfs, String initramfsSha) {
+    String file = "\"%s\": {\"location\": \"%s\", \"sha256\": \"%s\"},%n";
     return stream.replace(
         "\"disk\": {",
-        "\"kernel\": {\"location\": \"%s\", \"sha256\": \"%s\"},%n\"initramfs\": {\"location\": \"%s\", \"sha256\": \"%s\"},%n\"disk\": {"
-            .formatted(kernel, kernelSha, initramfs, initramfsSha));
+        file.formatted("kernel", kernel, kernelSha)
+            + file.formatted("initramfs", initramfs, initramfsSha)
+            + "\"disk\": {");
   }
 
   private interface Compressor {

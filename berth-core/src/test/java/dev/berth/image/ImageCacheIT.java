@@ -2,7 +2,6 @@ package dev.berth.image;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.berth.BerthException;
@@ -94,7 +93,8 @@ class ImageCacheIT {
       return Set.of();
     }
     try (Stream<Path> list = Files.list(root)) {
-      return list.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+      return list.map(p -> p.getFileName().toString())
+          .collect(Collectors.toCollection(TreeSet::new));
     }
   }
 
@@ -153,9 +153,10 @@ class ImageCacheIT {
     Path qcow2 = dir.resolve("x.qcow2");
     Process p;
     try {
-      p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M")
-          .redirectErrorStream(true)
-          .start();
+      p =
+          new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "64M")
+              .redirectErrorStream(true)
+              .start();
     } catch (IOException e) {
       assumeThat(false).as("qemu-img is installed").isTrue();
       return;
@@ -183,7 +184,8 @@ class ImageCacheIT {
     // a misleading name: the first bytes decide
     server.put("/disk.img.xz", body);
 
-    CachedImage image = cache.pull(ImageSource.parse(server.uri("/disk.img.xz").toString()), progress);
+    CachedImage image =
+        cache.pull(ImageSource.parse(server.uri("/disk.img.xz").toString()), progress);
 
     assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
     assertThat(image.digest()).isEqualTo(Fixtures.sha256(body));
@@ -210,7 +212,9 @@ class ImageCacheIT {
   @Test
   void pull_berthOsStreamOfTheGuestBuild_cachesItsQcow2Once() throws IOException {
     Path out = Path.of("..", "guest", "out").toAbsolutePath().normalize();
-    assumeThat(Files.isRegularFile(out.resolve("stream.json"))).as("guest/out/stream.json").isTrue();
+    assumeThat(Files.isRegularFile(out.resolve("stream.json")))
+        .as("guest/out/stream.json")
+        .isTrue();
     try (Stream<Path> files = Files.list(out)) {
       for (Path file : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
         server.put("/berth-os/" + file.getFileName(), Files.readAllBytes(file));
@@ -233,7 +237,10 @@ class ImageCacheIT {
   /** Serves a berth-os style stream: relative locations, a kernel and a zstd initramfs. */
   private ImageSource serveBootableStream(byte[] kernel, String kernelSha) {
     byte[] initramfs = Fixtures.zstd(Fixtures.disk(1, 12));
-    server.put("/os/disk.qcow2.xz", DISK_XZ).put("/os/vmlinuz", kernel).put("/os/initrd.img", initramfs);
+    server
+        .put("/os/disk.qcow2.xz", DISK_XZ)
+        .put("/os/vmlinuz", kernel)
+        .put("/os/initrd.img", initramfs);
     String stream =
         Fixtures.withBootFiles(
             Fixtures.stream("x86_64", "12.1", "disk.qcow2.xz", Fixtures.sha256(DISK_XZ), null),
@@ -257,9 +264,14 @@ class ImageCacheIT {
     assertThat(Files.readAllBytes(image.kernel())).isEqualTo(kernel);
     assertThat(Files.readAllBytes(image.initramfs())).isEqualTo(server.body("/os/initrd.img"));
     assertThat(again.kernel()).isEqualTo(image.kernel());
-    assertThat(server.requests()).extracting(ImageServer.Request::path)
+    assertThat(server.requests())
+        .extracting(ImageServer.Request::path)
         .containsExactly(
-            "/os/stream.json", "/os/vmlinuz", "/os/initrd.img", "/os/disk.qcow2.xz", "/os/stream.json");
+            "/os/stream.json",
+            "/os/vmlinuz",
+            "/os/initrd.img",
+            "/os/disk.qcow2.xz",
+            "/os/stream.json");
     assertThat(files()).isEqualTo(expectedFiles()).hasSize(4);
 
     assertThat(cache.prune(true, Set.of(image.kernel().toString()))).isEmpty();
@@ -274,7 +286,8 @@ class ImageCacheIT {
     BerthException e = pullFails(cache, source);
 
     assertThat(e.getMessage())
-        .startsWith("checksum mismatch for " + server.uri("/os/vmlinuz") + ": expected sha256 2222");
+        .startsWith(
+            "checksum mismatch for " + server.uri("/os/vmlinuz") + ": expected sha256 2222");
     assertThat(server.requestsFor("/os/disk.qcow2.xz")).isZero();
     assertThat(files()).isEmpty();
   }
@@ -286,7 +299,11 @@ class ImageCacheIT {
     Path stream =
         Files.writeString(
             out.resolve("stream.json"),
-            Fixtures.stream("x86_64", "2.0", "berth-os.qcow2.xz", Fixtures.sha256(DISK_XZ),
+            Fixtures.stream(
+                "x86_64",
+                "2.0",
+                "berth-os.qcow2.xz",
+                Fixtures.sha256(DISK_XZ),
                 Fixtures.sha256(DISK)));
 
     CachedImage image = cache.pull(ImageSource.parse(stream.toString()), progress);
@@ -319,7 +336,9 @@ class ImageCacheIT {
     assertThat(server.requestsFor(STREAM)).isEqualTo(2);
     assertThat(second.path()).isEqualTo(first.path());
     assertThat(second.lastUsed()).isEqualTo(clock.instant());
-    assertThat(cache.list(Set.of())).singleElement().extracting(CachedImage::lastUsed)
+    assertThat(cache.list(Set.of()))
+        .singleElement()
+        .extracting(CachedImage::lastUsed)
         .isEqualTo(clock.instant());
   }
 
@@ -339,10 +358,10 @@ class ImageCacheIT {
     byte[] plain = Fixtures.disk(16, 3);
     server.put("/sparse.raw", plain);
 
-    CachedImage image = cache.pull(ImageSource.parse(server.uri("/sparse.raw").toString()), progress);
+    CachedImage image =
+        cache.pull(ImageSource.parse(server.uri("/sparse.raw").toString()), progress);
 
-    Process stat =
-        new ProcessBuilder("stat", "-c", "%b %B", image.path().toString()).start();
+    Process stat = new ProcessBuilder("stat", "-c", "%b %B", image.path().toString()).start();
     String[] out = new String(stat.getInputStream().readAllBytes(), UTF_8).trim().split(" ");
     long allocated = Long.parseLong(out[0]) * Long.parseLong(out[1]);
     assertThat(Files.size(image.path())).isEqualTo(plain.length);
@@ -399,8 +418,12 @@ class ImageCacheIT {
 
     assertThat(e.getMessage())
         .isEqualTo(
-            "checksum mismatch for " + server.uri(IMAGE) + ": expected sha256 " + "0".repeat(64)
-                + ", got " + Fixtures.sha256(DISK_XZ));
+            "checksum mismatch for "
+                + server.uri(IMAGE)
+                + ": expected sha256 "
+                + "0".repeat(64)
+                + ", got "
+                + Fixtures.sha256(DISK_XZ));
     assertThat(cache.list(Set.of())).containsExactly(other);
     assertThat(files()).isEqualTo(expectedFiles());
   }
@@ -417,7 +440,8 @@ class ImageCacheIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"java", "tool"})
-  void pull_afterConnectionCutMidBody_keepsPartAndResumesWithRange(String decoder) throws IOException {
+  void pull_afterConnectionCutMidBody_keepsPartAndResumesWithRange(String decoder)
+      throws IOException {
     cache = cacheDecodingXzWith(decoder, ImageCache.STALL_LIMIT);
     serveStream("43.1", DISK);
     byte[] xz = Fixtures.xz(DISK);
@@ -432,7 +456,8 @@ class ImageCacheIT {
     // the JDK client may drop bytes it had not handed over yet when the connection closes
     long kept = Files.size(root.resolve(Fixtures.sha256(xz) + ".part"));
     assertThat(kept).isPositive().isLessThanOrEqualTo(half);
-    assertThat(cut.getMessage()).contains("broke off after " + kept + " of " + xz.length + " bytes");
+    assertThat(cut.getMessage())
+        .contains("broke off after " + kept + " of " + xz.length + " bytes");
 
     CachedImage image = cache.pull(testing(), progress);
 
@@ -457,13 +482,14 @@ class ImageCacheIT {
     BerthException stalled = pullFails(impatient, testing());
 
     assertThat(stalled).isInstanceOf(Download.CutOff.class);
-    assertThat(stalled.getMessage()).endsWith("broke off after 10000 of " + DISK_XZ.length
-        + " bytes: no data came for 2 s");
+    assertThat(stalled.getMessage())
+        .endsWith("broke off after 10000 of " + DISK_XZ.length + " bytes: no data came for 2 s");
 
     CachedImage image = impatient.pull(testing(), progress);
 
     assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
-    assertThat(server.requests().get(server.requests().size() - 1).range()).isEqualTo("bytes=10000-");
+    assertThat(server.requests().get(server.requests().size() - 1).range())
+        .isEqualTo("bytes=10000-");
   }
 
   @Test
@@ -505,8 +531,7 @@ class ImageCacheIT {
   @Test
   void pull_streamWithoutThisArchitecture_fails() throws IOException {
     server.put(
-        STREAM,
-        Fixtures.stream("aarch64", "1", "x.xz", "a".repeat(64), null).getBytes(UTF_8));
+        STREAM, Fixtures.stream("aarch64", "1", "x.xz", "a".repeat(64), null).getBytes(UTF_8));
 
     BerthException e = pullFails(cache, testing());
 
@@ -521,7 +546,8 @@ class ImageCacheIT {
     BerthException e = pullFails(cache, ImageSource.parse(server.uri("/d.bz2").toString()));
 
     assertThat(e)
-        .hasMessage("image " + server.uri("/d.bz2") + " is compressed with bzip2, which berth cannot read");
+        .hasMessage(
+            "image " + server.uri("/d.bz2") + " is compressed with bzip2, which berth cannot read");
     assertThat(files()).isEmpty();
   }
 
@@ -537,7 +563,8 @@ class ImageCacheIT {
 
     BerthException e = pullFails(cache, testing());
 
-    assertThat(e.getMessage()).startsWith("the xz data of image " + server.uri(IMAGE) + " is corrupt");
+    assertThat(e.getMessage())
+        .startsWith("the xz data of image " + server.uri(IMAGE) + " is corrupt");
     assertThat(files()).isEmpty();
   }
 
@@ -555,7 +582,8 @@ class ImageCacheIT {
   void pull_streamFileNamingAMissingImage_failsNamingTheFile() throws IOException {
     Path stream =
         Files.writeString(
-            dir.resolve("stream.json"), Fixtures.stream("x86_64", "1", "gone.xz", "a".repeat(64), null));
+            dir.resolve("stream.json"),
+            Fixtures.stream("x86_64", "1", "gone.xz", "a".repeat(64), null));
 
     BerthException e = pullFails(cache, ImageSource.parse(stream.toString()));
 
@@ -574,7 +602,8 @@ class ImageCacheIT {
       cache = newCache(root);
       byte[] tiny = Fixtures.disk(1, 5);
       server.put("/tiny.img", Fixtures.xz(java.util.Arrays.copyOf(tiny, 64 << 10)));
-      CachedImage kept = cache.pull(ImageSource.parse(server.uri("/tiny.img").toString()), progress);
+      CachedImage kept =
+          cache.pull(ImageSource.parse(server.uri("/tiny.img").toString()), progress);
       serveStream("43.1", DISK);
 
       BerthException e = pullFails(cache, testing());
@@ -606,8 +635,11 @@ class ImageCacheIT {
     assertThat(image.path()).isEqualTo(cached.path());
     assertThat(progress.warnings)
         .singleElement()
-        .satisfies(w -> assertThat(w).startsWith("cannot fetch the stream metadata (cannot connect to")
-            .contains("using the cached image testing 43.1"));
+        .satisfies(
+            w ->
+                assertThat(w)
+                    .startsWith("cannot fetch the stream metadata (cannot connect to")
+                    .contains("using the cached image testing 43.1"));
   }
 
   @Test
@@ -693,8 +725,7 @@ class ImageCacheIT {
     Path freshPart = Files.write(root.resolve("b".repeat(64) + ".part"), new byte[] {1});
     Files.setLastModifiedTime(
         oldPart, java.nio.file.attribute.FileTime.from(clock.instant().minus(Duration.ofDays(2))));
-    Files.setLastModifiedTime(
-        freshPart, java.nio.file.attribute.FileTime.from(clock.instant()));
+    Files.setLastModifiedTime(freshPart, java.nio.file.attribute.FileTime.from(clock.instant()));
 
     cache.prune(false, Set.of());
 

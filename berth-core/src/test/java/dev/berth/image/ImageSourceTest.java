@@ -30,7 +30,8 @@ class ImageSourceTest {
     assertThat(ImageSource.parse("stable"))
         .isEqualTo(
             new ImageSource.Stream(
-                "stable", URI.create("https://builds.coreos.fedoraproject.org/streams/stable.json")));
+                "stable",
+                URI.create("https://builds.coreos.fedoraproject.org/streams/stable.json")));
   }
 
   @Test
@@ -43,7 +44,8 @@ class ImageSourceTest {
   void parse_jsonUrl_isStreamMetadataWithoutName() {
     assertThat(ImageSource.parse("https://example.org/berth-os/stream.json?x=1", BASE))
         .isEqualTo(
-            new ImageSource.Stream(null, URI.create("https://example.org/berth-os/stream.json?x=1")));
+            new ImageSource.Stream(
+                null, URI.create("https://example.org/berth-os/stream.json?x=1")));
   }
 
   @Test
@@ -73,8 +75,10 @@ class ImageSourceTest {
         .isInstanceOf(BerthException.class)
         .hasMessage("image file " + missing + " does not exist")
         .satisfies(
-            e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(
-                hint -> assertThat(hint).contains("stable, testing, next")));
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(
+                        hint -> assertThat(hint).contains("stable, testing, next")));
   }
 
   @Test

@@ -27,7 +27,12 @@ class StreamMetadataTest {
     assertThat(artifact)
         .isEqualTo(
             new ImageArtifact(
-                URI.create(location), SHA, PLAIN_SHA, "testing", "43.20261120.2.0", FCOS.toString()));
+                URI.create(location),
+                SHA,
+                PLAIN_SHA,
+                "testing",
+                "43.20261120.2.0",
+                FCOS.toString()));
     assertThat(artifact.fileName()).isEqualTo("fcos-43-qemu.x86_64.qcow2.xz");
   }
 
@@ -54,7 +59,10 @@ class StreamMetadataTest {
     URI uri = URI.create("http://127.0.0.1:8080/berth-os/stream.json");
     String json =
         Fixtures.withBootFiles(
-            new String(stream("x86_64", "disk.qcow2.xz"), UTF_8), "vmlinuz", SHA, "initrd.img",
+            new String(stream("x86_64", "disk.qcow2.xz"), UTF_8),
+            "vmlinuz",
+            SHA,
+            "initrd.img",
             PLAIN_SHA);
 
     ImageArtifact artifact =
@@ -100,10 +108,7 @@ class StreamMetadataTest {
     String json = new String(stream("x86_64", "d.xz"), UTF_8).replace("\"stream\"", "\"other\"");
     ImageArtifact artifact =
         StreamMetadata.parse(
-            json.getBytes(UTF_8),
-            URI.create("file:///x/berth-os.json"),
-            null,
-            Architecture.X86_64);
+            json.getBytes(UTF_8), URI.create("file:///x/berth-os.json"), null, Architecture.X86_64);
     assertThat(artifact.stream()).isEqualTo("berth-os");
   }
 
@@ -120,7 +125,8 @@ class StreamMetadataTest {
             () -> StreamMetadata.parse(stream("aarch64", "d.xz"), FCOS, null, Architecture.X86_64))
         .isInstanceOf(BerthException.class)
         .hasMessage("stream metadata " + FCOS + " has no image for x86_64")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).contains("it has images for: aarch64"));
+        .satisfies(
+            e -> assertThat(((BerthException) e).hint()).contains("it has images for: aarch64"));
   }
 
   @Test
