@@ -3,6 +3,7 @@ package dev.berth.image;
 import dev.berth.BerthException;
 import dev.berth.ProgressListener;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -251,6 +252,10 @@ final class Download {
     } catch (SourceFailure | SinkFailure e) {
       throw e;
     } catch (IOException e) {
+      if (endedEarly(e)) {
+        // a body without a length that stopped short: what came is good, so it can resume
+        throw new SourceFailure(new IOException("the compressed data ended early", e));
+      }
       throw new BerthException(
           "the "
               + compression.name().toLowerCase(Locale.ROOT)
@@ -269,6 +274,14 @@ final class Download {
             : "raw";
     String plainDigest = plainSha == null ? null : HexFormat.of().formatHex(plainSha.digest());
     return new Result(null, plainDigest, writer.length(), writer.allocatedBytes(), format);
+  }
+
+  /** Whether a decompressor failed for want of input, as each one says it. */
+  private static boolean endedEarly(IOException e) {
+    String message = String.valueOf(e.getMessage());
+    return e instanceof EOFException
+        || message.contains("Unexpected end of input") // the xz tool
+        || message.contains("Truncated source"); // zstd-jni
   }
 
   private static void verify(String expected, String actual, String what) {

@@ -356,7 +356,8 @@ public final class ImageCache {
 
   /**
    * Removes images no machine uses that were last used longer than {@code age} ago, and leftovers
-   * of failed pulls as old; {@code init} calls it with {@link #AUTO_PRUNE_AGE} after a pull.
+   * of failed or interrupted pulls older than a day (a pull killed by Ctrl-C leaves its temporary
+   * file); {@code init} calls it with {@link #AUTO_PRUNE_AGE} after a pull.
    *
    * @param inUse digests or paths of the images that machines use: these are never removed
    * @return the images removed
@@ -369,7 +370,7 @@ public final class ImageCache {
         doomed.add(entry);
       }
     }
-    removeLeftovers(age);
+    removeLeftovers(age.compareTo(LEFTOVER_AGE) < 0 ? age : LEFTOVER_AGE);
     return remove(doomed);
   }
 

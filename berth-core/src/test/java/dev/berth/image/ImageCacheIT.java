@@ -493,6 +493,34 @@ class ImageCacheIT {
   }
 
   @Test
+  void pull_chunkedBody_reportsProgressWithoutTotalAndCaches() throws IOException {
+    server.put("/chunked.raw", DISK).chunked(true);
+
+    CachedImage image =
+        cache.pull(ImageSource.parse(server.uri("/chunked.raw").toString()), progress);
+
+    assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
+    assertThat(progress.transfers).isNotEmpty();
+    assertThat(progress.transfers.get(0).total()).isEqualTo(-1);
+    RecordingListener.Transfer last = progress.transfers.get(progress.transfers.size() - 1);
+    assertThat(last.done()).isEqualTo(last.total()).isEqualTo(DISK.length);
+  }
+
+  @Test
+  void pull_chunkedBodyCutOff_keepsPartForTheResume() throws IOException {
+    serveStream("43.1", DISK);
+    server.chunked(true).cutOnce(IMAGE, 100_000);
+
+    BerthException cut = pullFails(cache, testing());
+
+    assertThat(cut).isInstanceOf(Download.CutOff.class);
+    server.chunked(false);
+    CachedImage image = cache.pull(testing(), progress);
+    assertThat(Files.readAllBytes(image.path())).isEqualTo(DISK);
+    assertThat(server.requests().get(server.requests().size() - 1).status()).isEqualTo(206);
+  }
+
+  @Test
   void pull_resumeWhenServerIgnoresRange_startsOver() throws IOException {
     serveStream("43.1", DISK);
     server.cutOnce(IMAGE, 1000);
@@ -730,6 +758,18 @@ class ImageCacheIT {
     cache.prune(false, Set.of());
 
     assertThat(files()).containsExactly(freshPart.getFileName().toString());
+  }
+
+  @Test
+  void pruneOlderThan_leftoverOfAKilledPull_isRemovedAfterADay() throws IOException {
+    Files.createDirectories(root);
+    Path temp = Files.write(root.resolve(".download-123.tmp"), new byte[] {1});
+    Files.setLastModifiedTime(
+        temp, java.nio.file.attribute.FileTime.from(clock.instant().minus(Duration.ofDays(2))));
+
+    cache.pruneOlderThan(ImageCache.AUTO_PRUNE_AGE, Set.of());
+
+    assertThat(files()).isEmpty();
   }
 
   @Test

@@ -32,6 +32,7 @@ final class ImageServer implements AutoCloseable {
   private final CountDownLatch closed = new CountDownLatch(1);
   private final List<Request> log = new CopyOnWriteArrayList<>();
   private volatile boolean rangesHonoured = true;
+  private volatile boolean chunked;
 
   ImageServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -72,6 +73,12 @@ final class ImageServer implements AutoCloseable {
     return this;
   }
 
+  /** Whether answers are chunked, without a Content-Length. */
+  ImageServer chunked(boolean chunked) {
+    this.chunked = chunked;
+    return this;
+  }
+
   /** Whether Range headers get a 206; a server that ignores them answers 200 with everything. */
   ImageServer honourRanges(boolean honour) {
     rangesHonoured = honour;
@@ -108,7 +115,7 @@ final class ImageServer implements AutoCloseable {
       }
       int code = from > 0 ? 206 : 200;
       log.add(new Request(path, range, code));
-      exchange.sendResponseHeaders(code, data.length - from);
+      exchange.sendResponseHeaders(code, chunked ? 0 : data.length - from);
       Long cut = cutAfter.remove(path);
       Long stall = stallAfter.remove(path);
       OutputStream body = exchange.getResponseBody();
