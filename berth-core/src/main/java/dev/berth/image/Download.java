@@ -151,7 +151,8 @@ final class Download {
     if (opened.offset() != kept) {
       kept = 0;
     }
-    String task = "Downloading " + artifact.fileName();
+    boolean local = "file".equalsIgnoreCase(artifact.location().getScheme());
+    String task = (local ? "Reading " : "Downloading ") + artifact.fileName();
     if (kept > 0) {
       progress.step("Resuming the download of " + artifact.fileName() + " at byte " + kept);
     }

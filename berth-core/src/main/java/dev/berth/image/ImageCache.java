@@ -51,14 +51,18 @@ import org.slf4j.LoggerFactory;
  * digest the stream metadata gave: the next pull resumes it with an HTTP range request, and {@link
  * #prune} removes it once it is a day old. Every other failure removes what the pull wrote.
  *
- * <p>Usage, as {@code berth init --image X} and {@code berth image list/prune} do:
+ * <p>Usage, as {@code berth init --image X} and {@code berth image list/prune} do ({@code inUse}
+ * holds the image digests or paths that the machines record):
  *
  * <pre>{@code
  * ImageCache cache = new ImageCache(dataDir.resolve("images"));
  * CachedImage image = cache.pull(ImageSource.parse(imageOption), listener);
- * machine.imagePath(image.path()).imageVersion(image.release());
- * cache.pruneOlderThan(ImageCache.AUTO_PRUNE_AGE, imagesOfAllMachines);
- * List<CachedImage> rows = cache.list(imagesOfAllMachines);
+ * // the machine records image.digest(), image.path() (qcow2 backing file, format image.format()),
+ * // image.release() as its image version, and image.kernel()/initramfs() when not null
+ * cache.pruneOlderThan(ImageCache.AUTO_PRUNE_AGE, inUse);
+ *
+ * List<CachedImage> rows = cache.list(inUse);              // berth image list
+ * List<CachedImage> removed = cache.prune(all, inUse);     // berth image prune [--all]
  * }</pre>
  */
 public final class ImageCache {
