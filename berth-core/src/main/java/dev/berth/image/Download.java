@@ -147,7 +147,16 @@ final class Download {
     } catch (IOException e) {
       throw cacheError(target.getParent(), artifact, e);
     }
-    Fetcher.Opened opened = fetcher.open(artifact.location(), kept);
+    Fetcher.Opened opened;
+    try {
+      opened = fetcher.open(artifact.location(), kept);
+    } catch (BerthException e) {
+      if (kept > 0) {
+        // the server is down or the network is: the bytes kept so far are still good
+        throw new CutOff(e.getMessage(), e.hint().orElse(null), e);
+      }
+      throw e;
+    }
     if (opened.offset() != kept) {
       kept = 0;
     }

@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An image appears only by an atomic rename after its digests matched, so a file named by a
  * digest is always complete. A {@code .part} is kept only when the network broke a download whose
- * digest the stream metadata gave: the next pull resumes it with an HTTP range request, and {@link
- * #prune} removes it once it is a day old. Every other failure removes what the pull wrote.
+ * digest the stream metadata gave (or the server failed the request that was to resume it): the
+ * next pull resumes it with an HTTP range request, and {@link #prune} or {@link #pruneOlderThan}
+ * removes it once it is a day old. Every other failure (checksum mismatch, corrupt data, a full
+ * disk) removes what the pull wrote, and never touches the images already cached.
  *
  * <p>Usage, as {@code berth init --image X} and {@code berth image list/prune} do ({@code inUse}
  * holds the image digests or paths that the machines record):

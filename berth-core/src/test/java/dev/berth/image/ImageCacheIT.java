@@ -521,6 +521,22 @@ class ImageCacheIT {
   }
 
   @Test
+  void pull_serverDownAfterACut_keepsThePartForLater() throws IOException {
+    serveStream("43.1", DISK);
+    server.cutOnce(IMAGE, 20_000);
+    pullFails(cache, testing());
+    server.fail(IMAGE, 503);
+
+    BerthException down = pullFails(cache, testing());
+
+    assertThat(down).hasMessage(server.uri(IMAGE) + " answered HTTP 503 instead of the image");
+    assertThat(files()).containsExactly(Fixtures.sha256(DISK_XZ) + ".part");
+    server.recover(IMAGE);
+    assertThat(Files.readAllBytes(cache.pull(testing(), progress).path())).isEqualTo(DISK);
+    assertThat(server.requests().get(server.requests().size() - 1).status()).isEqualTo(206);
+  }
+
+  @Test
   void pull_resumeWhenServerIgnoresRange_startsOver() throws IOException {
     serveStream("43.1", DISK);
     server.cutOnce(IMAGE, 1000);

@@ -61,6 +61,12 @@ final class ImageServer implements AutoCloseable {
     return this;
   }
 
+  /** Serves {@code path} again after {@link #fail}. */
+  ImageServer recover(String path) {
+    statuses.remove(path);
+    return this;
+  }
+
   /** The next answer for {@code path} announces the whole length but closes after {@code bytes}. */
   ImageServer cutOnce(String path, long bytes) {
     cutAfter.put(path, bytes);
