@@ -4,17 +4,14 @@ import dev.berth.machine.Machines;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** What every verb shares: the context and the output streams picocli was given. */
 abstract class BaseCommand implements Callable<Integer> {
-  @ParentCommand BerthCommand root; // initialized by picocli
-
   @Spec CommandSpec spec; // initialized by picocli
 
   CliContext context() {
-    return root.context();
+    return ((BerthCommand) spec.root().userObject()).context();
   }
 
   Machines machines() {

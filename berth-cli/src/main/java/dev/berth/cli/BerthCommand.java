@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       SetCommand.class,
       InfoCommand.class,
       ResetCommand.class,
+      ImageCommand.class,
       AgentCommand.class
     })
 public final class BerthCommand {

@@ -10,7 +10,9 @@ import java.util.List;
 import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.DiskImages;
-import dev.berth.machine.LocalImageImport;
+import dev.berth.machine.CachedBaseImages;
+import dev.berth.machine.MachineImages;
+import dev.berth.image.ImageCache;
 import dev.berth.machine.Machines;
 import dev.berth.os.Host;
 import dev.berth.os.JdkProcessRunner;
@@ -27,6 +29,7 @@ public final class CliContext {
   private final boolean interactive;
   private Machines machines;
   private MachineLifecycle lifecycle;
+  private ImageCache imageCache;
 
   public CliContext(Host host, BufferedReader in, boolean interactive) {
     this.host = host;
@@ -78,6 +81,18 @@ public final class CliContext {
     return null;
   }
 
+  private synchronized ImageCache imageCache() {
+    if (imageCache == null) {
+      imageCache = new ImageCache(BerthDirs.from(host).images());
+    }
+    return imageCache;
+  }
+
+  /** The image cache, minding which images machines use. */
+  public MachineImages images() {
+    return new MachineImages(machines(), imageCache());
+  }
+
   public synchronized Machines machines() {
     if (machines == null) {
       BerthDirs dirs = BerthDirs.from(host);
@@ -87,7 +102,7 @@ public final class CliContext {
               host,
               dirs,
               disks,
-              new LocalImageImport(dirs.images(), disks),
+              new CachedBaseImages(imageCache()),
               SystemConnections.of(host),
               new AgentSocketProbe(dirs),
               Clock.systemUTC());

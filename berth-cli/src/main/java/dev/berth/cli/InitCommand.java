@@ -24,7 +24,10 @@ final class InitCommand extends BaseCommand {
   @Option(
       names = {"--image", "--image-path"},
       paramLabel = "IMAGE",
-      description = "Disk image to boot: a local qcow2 or raw file.")
+      description =
+          "Image to boot: a stream (stable, testing, next), a stream file or URL (stream.json),"
+              + " an image URL, or a local image file; compressed with xz, gzip or zstd, or not"
+              + " (default: testing).")
   String image; // initialized by picocli
 
   @Option(names = "--cpus", description = "Number of CPUs (default: half the host's).")
@@ -87,6 +90,7 @@ final class InitCommand extends BaseCommand {
                     name, image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
                     timezone),
                 progress);
+    context().images().autoPrune(progress);
     progress.finish();
     out().println("Machine init complete");
     if (now) {

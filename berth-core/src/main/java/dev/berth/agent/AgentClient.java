@@ -9,7 +9,7 @@ import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
+import dev.berth.os.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +72,7 @@ public final class AgentClient {
                   BufferedReader reader =
                       new BufferedReader(
                           new InputStreamReader(
-                              Channels.newInputStream(channel), StandardCharsets.UTF_8));
+                              ChannelStreams.input(channel), StandardCharsets.UTF_8));
                   String line;
                   while ((line = reader.readLine()) != null) {
                     if (!events.test(MAPPER.readValue(line, AgentEvent.class))) {

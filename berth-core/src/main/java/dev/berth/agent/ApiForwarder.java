@@ -8,7 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import dev.berth.os.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -84,8 +84,8 @@ final class ApiForwarder implements Closeable {
         ChannelDirectStreamLocal channel = ssh.get().openUnixSocket(guestSocket, OPEN_TIMEOUT)) {
       InputStream fromGuest = channel.getInvertedOut();
       OutputStream toGuest = channel.getInvertedIn();
-      InputStream fromClient = Channels.newInputStream(client);
-      OutputStream toClient = Channels.newOutputStream(client);
+      InputStream fromClient = ChannelStreams.input(client);
+      OutputStream toClient = ChannelStreams.output(client);
       var upstream =
           pumps.submit(
               () -> {

@@ -18,7 +18,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import dev.berth.os.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -197,7 +197,7 @@ public final class MachineAgent {
               try (SocketChannel port = readyServer.accept()) {
                 BufferedReader lines =
                     new BufferedReader(
-                        new InputStreamReader(Channels.newInputStream(port), StandardCharsets.UTF_8));
+                        new InputStreamReader(ChannelStreams.input(port), StandardCharsets.UTF_8));
                 String line;
                 while ((line = lines.readLine()) != null) {
                   if (line.strip().equals("Ready")) {
@@ -424,8 +424,8 @@ public final class MachineAgent {
     try {
       BufferedReader in =
           new BufferedReader(
-              new InputStreamReader(Channels.newInputStream(client), StandardCharsets.UTF_8));
-      OutputStream out = Channels.newOutputStream(client);
+              new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
+      OutputStream out = ChannelStreams.output(client);
       String line = in.readLine();
       String op = line == null ? "" : MAPPER.readTree(line).path("op").asText();
       switch (op) {

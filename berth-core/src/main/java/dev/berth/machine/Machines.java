@@ -111,10 +111,6 @@ public final class Machines {
             "pass an existing Ignition config with --ignition-path");
       }
     }
-    if (options.image() == null) {
-      throw new BerthException(
-          "no image given", "pass a local qcow2 or raw disk image with --image PATH");
-    }
 
     try (MachineLocks.Held global = locks.global()) {
       checkFree(name);
@@ -481,12 +477,20 @@ public final class Machines {
     }
   }
 
-  /** Base images that machines' disks are overlays of: the cache must keep them. */
-  public Set<Path> imagesInUse() {
-    Set<Path> inUse = new HashSet<>();
+  /**
+   * Base images that machines' disks are overlays of, by path: the cache must keep them. Throws
+   * if a machine's description cannot be read, since that machine may use any image.
+   */
+  public Set<String> imagesInUse() {
+    Set<String> inUse = new HashSet<>();
     for (MachineStore.Entry entry : store.list()) {
-      if (entry.readable() && entry.config().image() != null) {
-        inUse.add(entry.config().image().path());
+      if (!entry.readable()) {
+        throw new BerthException(
+            "cannot tell which images are in use: " + entry.error().getMessage(),
+            entry.error().hint().orElse(null));
+      }
+      if (entry.config().image() != null) {
+        inUse.add(entry.config().image().path().toString());
       }
     }
     return inUse;

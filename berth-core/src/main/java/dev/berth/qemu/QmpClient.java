@@ -11,7 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import dev.berth.os.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -47,7 +47,7 @@ public final class QmpClient implements Closeable {
 
   private QmpClient(SocketChannel channel, Consumer<JsonNode> events) {
     this.channel = channel;
-    this.out = Channels.newOutputStream(channel);
+    this.out = ChannelStreams.output(channel);
     this.events = events;
   }
 
@@ -76,7 +76,7 @@ public final class QmpClient implements Closeable {
     QmpClient client = new QmpClient(channel, events);
     CompletableFuture<JsonNode> greeting = new CompletableFuture<>();
     client.pending.put("greeting", greeting);
-    Thread reader = new Thread(() -> client.readLoop(Channels.newInputStream(channel)), "qmp-reader");
+    Thread reader = new Thread(() -> client.readLoop(ChannelStreams.input(channel)), "qmp-reader");
     reader.setDaemon(true);
     reader.start();
     try {

@@ -84,7 +84,7 @@ class MachinesTest {
                     .endsWith("20G"));
     assertThat(SystemConnections.of(host).names()).containsExactly("berth-default", "berth-default-root");
     assertThat(machines.defaultMachine()).contains("berth-default");
-    assertThat(machines.imagesInUse()).containsExactly(base);
+    assertThat(machines.imagesInUse()).containsExactly(base.toString());
   }
 
   @Test
