@@ -337,11 +337,11 @@ public final class MachineAgent {
 
   private void shutdown(boolean wasReady) {
     closeQuietly(api);
-    if (ssh != null) {
-      ssh.close();
-    }
     if (qemu != null && qemu.isAlive()) {
       powerOff();
+    }
+    if (ssh != null) {
+      ssh.close();
     }
     closeQuietly(qmp);
     closeQuietly(readyServer);
@@ -361,23 +361,34 @@ public final class MachineAgent {
     }
   }
 
-  /** ACPI power button first, so the guest shuts down cleanly; then QMP quit; then kill. */
+  /**
+   * A clean shutdown first, so the guest's file systems are consistent: {@code poweroff} over SSH
+   * when the session is up, else the ACPI power button; then QMP {@code quit}; then kill.
+   */
   private void powerOff() {
-    Duration grace = options.accelerator().isSoftware() ? Duration.ofSeconds(90) : Duration.ofSeconds(30);
+    Duration grace = options.accelerator().isSoftware() ? Duration.ofSeconds(60) : Duration.ofSeconds(20);
     try {
-      if (qmp != null) {
-        qmp.execute("system_powerdown", Duration.ofSeconds(5));
-        if (qemu.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          return;
+      if (ssh != null && ssh.isOpen()) {
+        try {
+          ssh.exec("sudo -n systemctl poweroff || systemctl poweroff", Duration.ofSeconds(10));
+        } catch (IOException e) {
+          LOG.debug("poweroff over SSH ended the session: {}", e.toString());
         }
-        LOG.warn("the guest did not power off within {} s; quitting QEMU", grace.toSeconds());
+      } else if (qmp != null) {
+        qmp.execute("system_powerdown", Duration.ofSeconds(5));
+      }
+      if (qemu.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        return;
+      }
+      LOG.warn("the guest did not power off within {} s; quitting QEMU", grace.toSeconds());
+      if (qmp != null) {
         qmp.execute("quit", Duration.ofSeconds(5));
         if (qemu.waitFor(10, TimeUnit.SECONDS)) {
           return;
         }
       }
     } catch (IOException e) {
-      LOG.warn("QMP failed while stopping: {}", e.getMessage());
+      LOG.warn("QMP failed while stopping: {}", e.toString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

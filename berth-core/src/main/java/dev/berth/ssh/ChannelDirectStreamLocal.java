@@ -6,6 +6,7 @@ import org.apache.sshd.client.future.DefaultOpenFuture;
 import org.apache.sshd.client.future.OpenFuture;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.channel.ChannelPipedInputStream;
 import org.apache.sshd.common.channel.LocalWindow;
 import org.apache.sshd.common.util.buffer.Buffer;
 
@@ -51,5 +52,19 @@ public final class ChannelDirectStreamLocal extends AsyncCapableClientChannel {
     buffer.putUInt(0);
     writePacket(buffer);
     return openFuture;
+  }
+
+  /**
+   * The far end stopped writing: end our input stream now. MINA would end it only when the
+   * channel closes, which the server does only after we send EOF too; a client waiting for the
+   * response to end before it closes (an HTTP hijack, as in {@code podman exec}) would then wait
+   * forever.
+   */
+  @Override
+  public void handleEof() throws IOException {
+    super.handleEof();
+    if (getInvertedOut() instanceof ChannelPipedInputStream piped) {
+      piped.eof();
+    }
   }
 }
