@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 /** The machine's host agent; {@code berth start} runs it. Not for users, so hidden. */
 @Command(name = AgentCommand.NAME, hidden = true, description = "Run a machine's host agent.")
 final class AgentCommand extends BaseCommand {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
   static final String NAME = "agent";
 
   @Parameters(paramLabel = "NAME")
@@ -29,6 +30,7 @@ final class AgentCommand extends BaseCommand {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
     }
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
     MachineAgent agent =
         new MachineAgent(
             machines(),
@@ -38,6 +40,7 @@ final class AgentCommand extends BaseCommand {
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
                 context().aarch64Firmware()),
             Clock.systemUTC());
+    LOG.info("agent of machine {} started", name);
     return agent.run();
   }
 }

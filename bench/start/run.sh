@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Start breakdown of a berth-os machine, median of N starts (default 3) after one unmeasured first
+# boot, from the CLI's clock and the agent's log (wall-clock timestamps):
+#   agent up     `berth start` run to the agent's first log line (two JVM starts, the launch)
+#   QEMU spawned agent up to QEMU started
+#   guest boot   QEMU started to the guest's Ready line: the guest's own time
+#   SSH + API    Ready to SSH up and the API socket listening
+#   CLI returns  agent ready to `berth start` exiting
+#   _ping        GET /_ping on the API socket right after start returned
+# Host-side overhead: all but the guest boot.        Usage: bench/start/run.sh [N]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+runs=${1:-3}
+export BERTH_HOME; BERTH_HOME=$(mktemp -d /tmp/berth-bench-start.XXXXXX)
+export XDG_CONFIG_HOME=$BERTH_HOME/xdg
+berth=$root/bin/berth
+name=bench
+trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$BERTH_HOME"' EXIT
+
+now_ms() { date +%s%3N; }
+log_ms() { date -d "$(grep -m1 "$1" "$log" | cut -d' ' -f1)" +%s%3N; }
+$berth init -q --image "$root/guest/out/stream.json" --disk-size 10 $name >/dev/null
+$berth start -q $name >/dev/null
+$berth stop $name >/dev/null 2>&1
+
+log=$BERTH_HOME/run/$name/agent.log
+rows=()
+for _ in $(seq "$runs"); do
+  t0=$(now_ms)
+  $berth start -q $name >/dev/null
+  t1=$(now_ms)
+  curl -sf --unix-socket "$BERTH_HOME/run/$name/podman.sock" http://d/_ping >/dev/null
+  t2=$(now_ms)
+  rows+=("$t0 $(log_ms 'agent of machine') $(log_ms 'Starting QEMU') $(log_ms 'Guest is up') $(log_ms 'is ready') $t1 $t2")
+  $berth stop $name >/dev/null 2>&1
+done
+
+printf '%s\n' "${rows[@]}" | python3 -c '
+import sys, statistics
+steps = [("agent up", 0, 1), ("QEMU spawned", 1, 2), ("guest boot (QEMU to Ready)", 2, 3),
+         ("SSH up, API listening", 3, 4), ("CLI returns", 4, 5), ("berth start, wall", 0, 5),
+         ("first _ping", 5, 6)]
+rows = [list(map(int, line.split())) for line in sys.stdin]
+print("| step | median ms | each run |")
+print("|---|---|---|")
+for label, a, b in steps:
+    vals = [r[b] - r[a] for r in rows]
+    print(f"| {label} | {statistics.median(vals):.0f} | {\" \".join(map(str, vals))} |")
+host = [(r[5] - r[0]) - (r[3] - r[2]) for r in rows]
+print(f"| host-side overhead (wall - guest boot) | {statistics.median(host):.0f} | {\" \".join(map(str, host))} |")
+'
