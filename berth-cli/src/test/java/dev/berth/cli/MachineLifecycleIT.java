@@ -224,8 +224,25 @@ class MachineLifecycleIT {
 
   @Test
   @Order(9)
+  void agentAndQemuKilledDuringStart_startFailsClearly_andTheNextStartWorks() throws Exception {
+    CompletableFuture<Exec> start = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    waitFor(() -> qemuOf(NAME).isPresent());
+    ProcessHandle agent = ProcessHandle.of(agentPid()).orElseThrow();
+    ProcessHandle qemu = qemuOf(NAME).orElseThrow();
+    agent.destroyForcibly();
+    qemu.destroyForcibly();
+    Exec failed = start.join();
+    assertThat(failed.code()).isEqualTo(125);
+    assertThat(failed.out()).contains("Error: the agent of machine \"" + NAME + "\" exited before the machine was ready");
+    assertThat(state()).isEqualTo("stopped");
+    Exec again = berth("start", NAME);
+    assertThat(again.code()).as(again.out()).isZero();
+    assertThat(state()).isEqualTo("running");
+  }
+
+  @Test
+  @Order(10)
   void rmForce_stopsARunningMachine() throws Exception {
-    assertThat(berth("start", NAME).code()).isZero();
     Exec rm = berth("rm", "-f", NAME);
     assertThat(rm.code()).as(rm.out()).isZero();
     assertNothingRunning(NAME);
