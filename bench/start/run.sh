@@ -35,7 +35,7 @@ for _ in $(seq "$runs"); do
   $berth stop $name >/dev/null 2>&1
 done
 
-printf '%s\n' "${rows[@]}" | python3 -c '
+printf '%s\n' "${rows[@]}" | tee "${BENCH_RAW:-/dev/null}" | python3 -c '
 import sys, statistics
 steps = [("agent up", 0, 1), ("QEMU spawned", 1, 2), ("guest boot (QEMU to Ready)", 2, 3),
          ("SSH up, API listening", 3, 4), ("CLI returns", 4, 5), ("berth start, wall", 0, 5),
@@ -45,7 +45,7 @@ print("| step | median ms | each run |")
 print("|---|---|---|")
 for label, a, b in steps:
     vals = [r[b] - r[a] for r in rows]
-    print(f"| {label} | {statistics.median(vals):.0f} | {\" \".join(map(str, vals))} |")
+    print("| %s | %.0f | %s |" % (label, statistics.median(vals), " ".join(map(str, vals))))
 host = [(r[5] - r[0]) - (r[3] - r[2]) for r in rows]
-print(f"| host-side overhead (wall - guest boot) | {statistics.median(host):.0f} | {\" \".join(map(str, host))} |")
+print("| host-side overhead (wall - guest boot) | %.0f | %s |" % (statistics.median(host), " ".join(map(str, host))))
 '
