@@ -112,8 +112,7 @@ class MachinesTest {
             new InitOptions("m", base.toString(), null, null, 20L, null, List.of("/nope:/x"), null, false, null),
             new InitOptions("m", base.toString(), null, null, 20L, null, null, dir.resolve("no.ign"), false, null),
             new InitOptions("m", base.toString(), null, null, 20L, null, null, null, false, "Mars/Base"),
-            new InitOptions("m", dir.resolve("missing.qcow2").toString(), null, null, 20L, null, null, null, false, null),
-            new InitOptions("m", null, null, null, 20L, null, null, null, false, null));
+            new InitOptions("m", dir.resolve("missing.qcow2").toString(), null, null, 20L, null, null, null, false, null));
     for (InitOptions options : bad) {
       assertThatThrownBy(() -> machines.init(options, ProgressListener.NONE))
           .as(options.toString())
