@@ -19,15 +19,15 @@ vm_artifacts() {
 
 # KVM where /dev/kvm works, else TCG. /dev/kvm can exist and still fail once a vCPU runs (QEMU
 # aborts setting an MSR on some nested or sandboxed hosts): probe by running a machine a moment.
-vm_choose_accel() {
+vm_choose_accel() { # CALLER: sets $accel and $cpu, and says which
     accel=tcg cpu=max
     if [ -r /dev/kvm ] && [ -w /dev/kvm ] && ({ echo cont; sleep 2; echo quit; } | timeout 30 \
             qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -display none \
             -monitor stdio >/dev/null) 2>/dev/null; then
         accel=kvm cpu=host
-        echo "booting under KVM"
+        echo "$1: booting under KVM"
     else
-        echo "/dev/kvm is absent or unusable: booting under TCG (software emulation, slow)"
+        echo "$1: /dev/kvm is absent or unusable: booting under TCG (software emulation, slow)"
     fi
 }
 
