@@ -6,12 +6,16 @@ ready_timeout=300    # seconds from QEMU start to Ready; TCG boots in well under
 command_timeout=300  # any one command run over SSH
 declare -A qemu_pid=() ssh_port=()
 
-# artifact_field ARTIFACT FIELD: a field of disk/kernel/initramfs in stream.json (one artifact a line).
+# artifact_field ARTIFACT FIELD: a field of disk, kernel or initramfs in stream.json, which
+# guest/build writes with one artifact a line.
 artifact_field() {
     grep "\"$1\":" "$out/stream.json" | grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4
 }
 vm_artifacts() {
-    [ -s "$out/stream.json" ] || { echo "no $out/stream.json: run guest/build first" >&2; return 1; }
+    if [ ! -s "$out/stream.json" ]; then
+        echo "no $out/stream.json: run guest/build first" >&2
+        return 1
+    fi
     disk_xz=$out/$(artifact_field disk location)
     kernel=$out/$(artifact_field kernel location)
     initrd=$out/$(artifact_field initramfs location)
@@ -32,7 +36,11 @@ vm_choose_accel() { # CALLER: sets $accel and $cpu, and says which
 }
 
 # vm_write_ignition: $tmp/test.ign for user core (uid $uid) with the key $tmp/id_ed25519: what
-# Berth writes (reference/podman-machine.md §4.3, its ready unit included), plus a file of the test's.
+# Berth writes (reference/podman-machine.md §4.3, its ready unit included), plus a file of the
+# test's.
+# Not /etc/containers/podman-machine: with it, podman asks gvproxy's API at
+# gateway.containers.internal to forward each published port, and `podman run -p` fails where no
+# such API answers, as under QEMU's own user network here.
 vm_write_ignition() {
     ssh-keygen -q -t ed25519 -N '' -C berth-os-test -f "$tmp/id_ed25519"
     local pubkey ready_unit
@@ -63,6 +71,7 @@ RequiredBy=default.target
       $(_dir_entry /home/core/.config/systemd), $(_dir_entry /home/core/.config/systemd/user)
     ],
     "files": [
+      $(_file_entry /etc/hostname $'berth-test\n' 420),
       $(_file_entry /var/lib/systemd/linger/core '' 420),
       $(_file_entry /home/core/.config/containers/containers.conf \
           $'[containers]\nnetns="bridge"\npids_limit=0\n' 420 core),
@@ -91,7 +100,9 @@ _file_entry() { # PATH CONTENT MODE [OWNER]
     printf '{"path":"%s","overwrite":true,"mode":%d,"contents":{"source":"%s"}%s}' \
         "$1" "$3" "$(_data_url "$2")" "$owner"
 }
-_dir_entry() { printf '{"path":"%s","mode":493,"user":{"name":"core"},"group":{"name":"core"}}' "$1"; }
+_dir_entry() {
+    printf '{"path":"%s","mode":493,"user":{"name":"core"},"group":{"name":"core"}}' "$1"
+}
 _json_string() {
     local s=${1//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/\\n}; printf '"%s"' "$s"
 }
@@ -105,11 +116,13 @@ _free_port() {
 }
 # vm_boot VM DISK [KERNEL-ARG...]: starts QEMU in the background. The guest's Ready line lands in
 # $tmp/VM.ready (a file chardev: no listener needed), its console in $tmp/VM.console; SSH is
-# forwarded from 127.0.0.1:${ssh_port[VM]}.
+# forwarded from 127.0.0.1:${ssh_port[VM]}. The directory $tmp/share is shared read-only over 9p
+# with the mount tag berth-share.
 vm_boot() {
     local vm=$1 disk=$2; shift 2
     ssh_port[$vm]=$(_free_port)
     : > "$tmp/$vm.ready"
+    mkdir -p "$tmp/share"
     qemu-system-x86_64 -name "berth-os-test-$vm" -machine q35 -accel "$accel" -cpu "$cpu" \
         -smp 2 -m 2048 -nodefaults -display none \
         -kernel "$kernel" -initrd "$initrd" -append "root=/dev/vda rw console=ttyS0 $*" \
@@ -120,6 +133,7 @@ vm_boot() {
         -chardev "file,id=ready,path=$tmp/$vm.ready" \
         -device virtserialport,chardev=ready,name=org.fedoraproject.port.0 \
         -fw_cfg "name=opt/com.coreos/config,file=$tmp/test.ign" \
+        -virtfs "local,path=$tmp/share,mount_tag=berth-share,security_model=none,readonly=on" \
         -serial "file:$tmp/$vm.console" </dev/null >"$tmp/$vm.qemu.log" 2>&1 &
     qemu_pid[$vm]=$!
 }
