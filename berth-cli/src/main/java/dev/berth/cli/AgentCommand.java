@@ -1,0 +1,43 @@
+package dev.berth.cli;
+
+import dev.berth.agent.MachineAgent;
+import dev.berth.qemu.Accelerator;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The machine's host agent; {@code berth start} runs it. Not for users, so hidden. */
+@Command(name = AgentCommand.NAME, hidden = true, description = "Run a machine's host agent.")
+final class AgentCommand extends BaseCommand {
+  static final String NAME = "agent";
+
+  @Parameters(paramLabel = "NAME")
+  String name; // initialized by picocli
+
+  @Option(names = "--timeout", required = true)
+  long timeoutSeconds; // initialized by picocli
+
+  @Option(names = "--accelerator", required = true)
+  String accelerator; // initialized by picocli
+
+  @Override
+  public Integer call() {
+    if (!LogLevel.debug()) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+    }
+    System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+    MachineAgent agent =
+        new MachineAgent(
+            machines(),
+            name,
+            new MachineAgent.Options(
+                Duration.ofSeconds(timeoutSeconds),
+                Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
+                context().aarch64Firmware()),
+            Clock.systemUTC());
+    return agent.run();
+  }
+}

@@ -1,0 +1,62 @@
+package dev.berth.cli;
+
+import dev.berth.BerthVersion;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code berth}: the root command. */
+@Command(
+    name = "berth",
+    mixinStandardHelpOptions = true,
+    versionProvider = BerthCommand.Version.class,
+    description = "Manage container host virtual machines.",
+    synopsisSubcommandLabel = "COMMAND",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "125:an error in berth itself or in what it was asked to do",
+      "*:from `berth ssh NAME CMD`, the remote command's status"
+    },
+    subcommands = {
+      InitCommand.class,
+      StartCommand.class,
+      StopCommand.class,
+      SshCommand.class,
+      ListCommand.class,
+      InspectCommand.class,
+      RmCommand.class,
+      SetCommand.class,
+      InfoCommand.class,
+      ResetCommand.class,
+      ImageCommand.class,
+      AgentCommand.class
+    })
+public final class BerthCommand {
+  private final CliContext context;
+
+  public BerthCommand(CliContext context) {
+    this.context = context;
+  }
+
+  public CliContext context() {
+    return context;
+  }
+
+  @Option(
+      names = "--log-level",
+      scope = ScopeType.INHERIT,
+      paramLabel = "LEVEL",
+      description = "Log messages at and above LEVEL: debug, info, warn, error (default: warn).")
+  void setLogLevel(String level) {
+    LogLevel.apply(level);
+  }
+
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"berth version " + BerthVersion.get()};
+    }
+  }
+}

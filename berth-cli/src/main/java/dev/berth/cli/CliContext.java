@@ -1,0 +1,112 @@
+package dev.berth.cli;
+
+import dev.berth.agent.AgentSocketProbe;
+import dev.berth.agent.MachineLifecycle;
+import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.QemuCommand;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import dev.berth.connection.SystemConnections;
+import dev.berth.machine.BerthDirs;
+import dev.berth.machine.DiskImages;
+import dev.berth.machine.CachedBaseImages;
+import dev.berth.machine.MachineImages;
+import dev.berth.image.ImageCache;
+import dev.berth.machine.Machines;
+import dev.berth.os.Host;
+import dev.berth.os.JdkProcessRunner;
+import java.io.BufferedReader;
+import java.time.Clock;
+
+/**
+ * What commands need from the outside world: the core facade, the host, standard input. Built
+ * once per invocation; tests build one over a temporary directory.
+ */
+public final class CliContext {
+  private final Host host;
+  private final BufferedReader in;
+  private final boolean interactive;
+  private Machines machines;
+  private MachineLifecycle lifecycle;
+  private ImageCache imageCache;
+
+  public CliContext(Host host, BufferedReader in, boolean interactive) {
+    this.host = host;
+    this.in = in;
+    this.interactive = interactive;
+  }
+
+  public Host host() {
+    return host;
+  }
+
+  public BufferedReader in() {
+    return in;
+  }
+
+  /** Whether output goes to a terminal a person watches (progress bars, prompts). */
+  public boolean interactive() {
+    return interactive;
+  }
+
+  /** Starting and stopping, with the accelerator this host offers. */
+  public synchronized MachineLifecycle lifecycle() {
+    if (lifecycle == null) {
+      lifecycle =
+          new MachineLifecycle(
+              machines(),
+              new JvmAgentLauncher(),
+              Accelerator.probe(
+                  host.os(),
+                  Path.of("/dev/kvm"),
+                  () -> Accelerator.qemuStartsWithKvm(QemuCommand.binary(host.arch()))));
+    }
+    return lifecycle;
+  }
+
+  /** The first UEFI firmware for aarch64 guests found where QEMU packages put it. */
+  public Path aarch64Firmware() {
+    for (String candidate :
+        List.of(
+            "/usr/share/AAVMF/AAVMF_CODE.fd",
+            "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
+            "/usr/share/edk2/aarch64/QEMU_EFI.fd",
+            "/opt/homebrew/share/qemu/edk2-aarch64-code.fd",
+            "/usr/local/share/qemu/edk2-aarch64-code.fd")) {
+      if (Files.isReadable(Path.of(candidate))) {
+        return Path.of(candidate);
+      }
+    }
+    return null;
+  }
+
+  private synchronized ImageCache imageCache() {
+    if (imageCache == null) {
+      imageCache = new ImageCache(BerthDirs.from(host).images());
+    }
+    return imageCache;
+  }
+
+  /** The image cache, minding which images machines use. */
+  public MachineImages images() {
+    return new MachineImages(machines(), imageCache());
+  }
+
+  public synchronized Machines machines() {
+    if (machines == null) {
+      BerthDirs dirs = BerthDirs.from(host);
+      DiskImages disks = new DiskImages(new JdkProcessRunner());
+      machines =
+          new Machines(
+              host,
+              dirs,
+              disks,
+              new CachedBaseImages(imageCache()),
+              SystemConnections.of(host),
+              new AgentSocketProbe(dirs),
+              Clock.systemUTC());
+    }
+    return machines;
+  }
+}

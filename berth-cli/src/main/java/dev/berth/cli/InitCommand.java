@@ -1,0 +1,105 @@
+package dev.berth.cli;
+
+import dev.berth.cli.render.ProgressRenderer;
+import dev.berth.machine.InitOptions;
+import dev.berth.machine.MachineConfig;
+import dev.berth.machine.MachineName;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "init",
+    mixinStandardHelpOptions = true,
+    description = "Initialize a new virtual machine.")
+final class InitCommand extends BaseCommand {
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      description = "Name of the machine (default: " + MachineName.DEFAULT + ").")
+  String name; // initialized by picocli
+
+  @Option(
+      names = {"--image", "--image-path"},
+      paramLabel = "IMAGE",
+      description =
+          "Image to boot: a stream (stable, testing, next), a stream file or URL (stream.json),"
+              + " an image URL, or a local image file; compressed with xz, gzip or zstd, or not"
+              + " (default: testing).")
+  String image; // initialized by picocli
+
+  @Option(names = "--cpus", description = "Number of CPUs (default: half the host's).")
+  Integer cpus; // initialized by picocli
+
+  @Option(
+      names = {"-m", "--memory"},
+      paramLabel = "MiB",
+      description = "Memory in MiB (default: " + InitOptions.DEFAULT_MEMORY_MIB + ").")
+  Long memory; // initialized by picocli
+
+  @Option(
+      names = "--disk-size",
+      paramLabel = "GiB",
+      description = "Disk size in GiB (default: " + InitOptions.DEFAULT_DISK_GIB + ").")
+  Long diskSize; // initialized by picocli
+
+  @Option(
+      names = "--username",
+      description = "User inside the machine (default: " + InitOptions.DEFAULT_USER + ").")
+  String username; // initialized by picocli
+
+  @Option(
+      names = {"-v", "--volume"},
+      paramLabel = "SRC[:DST[:ro]]",
+      description =
+          "Share a host directory with the machine; repeatable (default: $HOME on Linux;"
+              + " /Users, /private, /var/folders on macOS).")
+  List<String> volumes; // initialized by picocli
+
+  @Option(
+      names = "--ignition-path",
+      paramLabel = "FILE",
+      description = "Use this Ignition config verbatim instead of the generated one.")
+  Path ignitionPath; // initialized by picocli
+
+  @Option(names = "--rootful", description = "Make the root connection the default.")
+  boolean rootful; // initialized by picocli
+
+  @Option(
+      names = "--timezone",
+      description = "Time zone inside the machine, or \"local\" for the host's (default).")
+  String timezone; // initialized by picocli
+
+  @Option(names = "--now", description = "Start the machine once it is created.")
+  boolean now; // initialized by picocli
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print no progress.")
+  boolean quiet; // initialized by picocli
+
+  @Override
+  public Integer call() {
+    ProgressRenderer progress = ProgressRenderer.of(err(), context().interactive(), quiet);
+    MachineConfig config =
+        machines()
+            .init(
+                new InitOptions(
+                    name, image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
+                    timezone),
+                progress);
+    context().images().autoPrune(progress);
+    progress.finish();
+    out().println("Machine init complete");
+    if (now) {
+      return StartCommand.start(config.name(), null, quiet, quiet, this);
+    }
+    out().println("To start your machine run:");
+    out().println();
+    out().println("\tberth start" + (MachineName.DEFAULT.equals(config.name()) ? "" : " " + config.name()));
+    out().println();
+    return 0;
+  }
+}

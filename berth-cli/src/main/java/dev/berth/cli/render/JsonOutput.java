@@ -1,0 +1,34 @@
+package dev.berth.cli.render;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * JSON as Go's {@code json.MarshalIndent} writes it ({@code "key": value}, one element per line),
+ * so scripts written against podman's output read ours.
+ */
+public final class JsonOutput {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private JsonOutput() {}
+
+  public static String indented(JsonNode node, String indent) {
+    DefaultIndenter indenter = new DefaultIndenter(indent, "\n");
+    DefaultPrettyPrinter printer =
+        new DefaultPrettyPrinter()
+            .withObjectIndenter(indenter)
+            .withArrayIndenter(indenter)
+            .withSeparators(
+                Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+    try {
+      return MAPPER.writer(printer).writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package dev.berth.agent;
+
+import dev.berth.BerthException;
+import dev.berth.ProgressListener;
+import dev.berth.machine.MachineConfig;
+import dev.berth.machine.MachineLocks;
+import dev.berth.machine.MachineState;
+import dev.berth.machine.Machines;
+import dev.berth.machine.RuntimeFiles;
+import dev.berth.qemu.Accelerator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starting and stopping machines from a short-lived command: {@code start} launches the agent and
+ * relays its progress until the machine is ready or has failed; {@code stop} asks the agent to
+ * stop. Both first clean up what a crash may have left: a stale socket, an orphaned QEMU.
+ */
+public final class MachineLifecycle {
+  private static final Logger LOG = LoggerFactory.getLogger(MachineLifecycle.class);
+  private static final Duration AGENT_UP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofMinutes(3);
+
+  private final Machines machines;
+  private final AgentLauncher launcher;
+  private final Accelerator accelerator;
+
+  public MachineLifecycle(Machines machines, AgentLauncher launcher, Accelerator accelerator) {
+    this.machines = machines;
+    this.launcher = launcher;
+    this.accelerator = accelerator;
+  }
+
+  public Accelerator accelerator() {
+    return accelerator;
+  }
+
+  /** The ready timeout when none is given: generous under software emulation. */
+  public Duration defaultReadyTimeout() {
+    return accelerator.isSoftware() ? Duration.ofMinutes(10) : Duration.ofMinutes(3);
+  }
+
+  /** Starts a machine and returns its host API socket once the machine is ready. */
+  public Path start(String name, Duration readyTimeout, ProgressListener progress) {
+    try (MachineLocks.Held lock = machines.locks().machine(name)) {
+      machines.status(name);
+      RuntimeFiles files = machines.runtime(name);
+      Optional<AgentClient.Status> agent = AgentClient.status(files, Duration.ofSeconds(5));
+      if (agent.isPresent()) {
+        throw new BerthException(
+            "machine \"" + name + "\" is already " + agent.get().state().display().toLowerCase(java.util.Locale.ROOT),
+            "stop it with: berth stop " + name);
+      }
+      cleanUpAfterCrash(name, files, progress);
+      Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.deleteIfExists(files.agentLog());
+      progress.step("Starting machine \"" + name + "\"");
+      ProcessHandle process =
+          launcher.launch(
+              name,
+              List.of("--timeout", Long.toString(readyTimeout.toSeconds()), "--accelerator", accelerator.qemuName()),
+              files.agentLog());
+      waitForAgent(name, files, process);
+      AgentEvent[] end = new AgentEvent[1];
+      AgentClient.converse(
+          files,
+          "watch",
+          event -> {
+            switch (event.type()) {
+              case AgentEvent.PROGRESS -> progress.step(event.message());
+              case AgentEvent.WARNING -> progress.warn(event.message());
+              default -> {
+                if (event.endsStart()) {
+                  end[0] = event;
+                  return false;
+                }
+              }
+            }
+            return true;
+          },
+          readyTimeout.plus(Duration.ofMinutes(4)));
+      if (end[0] != null && AgentEvent.READY.equals(end[0].type())) {
+        return files.api();
+      }
+      waitForExit(process, Duration.ofMinutes(3));
+      if (end[0] != null && AgentEvent.FAILED.equals(end[0].type())) {
+        throw new StartFailedException(
+            end[0].message(), end[0].hint(), end[0].console() == null ? List.of() : end[0].console());
+      }
+      throw new BerthException(
+          "the agent of machine \"" + name + "\" exited before the machine was ready",
+          "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
+    } catch (IOException e) {
+      throw new BerthException(
+          "cannot start machine \"" + name + "\": " + e.getMessage(),
+          "see the agent's log: " + machines.runtime(name).agentLog());
+    }
+  }
+
+  private void waitForAgent(String name, RuntimeFiles files, ProcessHandle process) {
+    long deadline = System.nanoTime() + AGENT_UP_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (AgentClient.status(files, Duration.ofSeconds(5)).isPresent()) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new BerthException(
+            "the agent of machine \"" + name + "\" exited at once",
+            "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
+      }
+      pause(50);
+    }
+    process.destroyForcibly();
+    throw new BerthException(
+        "the agent of machine \"" + name + "\" did not answer within " + AGENT_UP_TIMEOUT.toSeconds() + " s",
+        "see its log: " + files.agentLog());
+  }
+
+  /**
+   * Stops a machine; returns false if it was not running. A machine whose agent is gone may
+   * still have an orphaned QEMU: that is stopped too.
+   */
+  public boolean stop(String name, ProgressListener progress) {
+    machines.status(name);
+    RuntimeFiles files = machines.runtime(name);
+    Optional<AgentClient.Status> agent = AgentClient.status(files, Duration.ofSeconds(5));
+    if (agent.isEmpty()) {
+      cleanUpAfterCrash(name, files, progress);
+      return false;
+    }
+    progress.step("Stopping machine \"" + name + "\"");
+    try {
+      AgentClient.converse(files, "stop", event -> true, STOP_TIMEOUT);
+    } catch (IOException e) {
+      LOG.warn("stopping through the agent failed: {}", e.getMessage());
+    }
+    ProcessHandle.of(agent.get().pid()).ifPresent(p -> waitForExit(p, Duration.ofSeconds(30)));
+    cleanUpAfterCrash(name, files, progress);
+    return true;
+  }
+
+  /** Runs the system {@code ssh} into the machine, returning its exit status. */
+  public int ssh(String name, String username, List<String> command, boolean terminal) {
+    MachineConfig config = machines.status(name).config();
+    if (machines.state(name) != MachineState.RUNNING) {
+      throw new BerthException(
+          "machine \"" + name + "\" is not running", "start it with: berth start " + name);
+    }
+    var pin = MachineAgent.hostKeyPin(machines, name);
+    String user =
+        username != null ? username : config.rootful() ? "root" : config.ssh().remoteUsername();
+    List<String> argv = new ArrayList<>(List.of(
+        "ssh", "-i", config.ssh().identityPath().toString(), "-p", Integer.toString(config.ssh().port()),
+        "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes",
+        "-o", "UserKnownHostsFile=" + pin.knownHosts(), "-o", "HostKeyAlias=" + pin.alias(),
+        "-o", "LogLevel=ERROR", "-o", "SetEnv=LC_ALL="));
+    if (terminal && command.isEmpty()) {
+      argv.add("-t");
+    }
+    argv.add(user + "@127.0.0.1");
+    argv.addAll(command);
+    try {
+      return new ProcessBuilder(argv).inheritIO().start().waitFor();
+    } catch (IOException e) {
+      throw new BerthException("cannot run ssh: " + e.getMessage(), "install the OpenSSH client");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BerthException("interrupted");
+    }
+  }
+
+  /**
+   * What a crashed agent leaves: QEMU still running (nothing kills it when its agent is killed),
+   * socket files nobody accepts on. QEMU is identified by its pid file and its command line, since
+   * pids are reused.
+   */
+  void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
+    orphanQemu(name, files)
+        .ifPresent(
+            qemu -> {
+              progress.warn("stopping QEMU (pid " + qemu.pid() + ") left running by a crashed agent");
+              qemu.destroyForcibly();
+              waitForExit(qemu, Duration.ofSeconds(30));
+            });
+    for (Path path : List.of(files.control(), files.qmp(), files.ready(), files.api(), files.qemuPid(), files.network())) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", path, e.toString());
+      }
+    }
+  }
+
+  static Optional<ProcessHandle> orphanQemu(String name, RuntimeFiles files) {
+    try {
+      if (!Files.exists(files.qemuPid())) {
+        return Optional.empty();
+      }
+      long pid = Long.parseLong(Files.readString(files.qemuPid()).strip());
+      String marker = "process=berth-" + name;
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .filter(
+              p ->
+                  p.info().arguments().map(args -> List.of(args).stream().anyMatch(a -> a.endsWith(marker))).orElse(false)
+                      || p.info().commandLine().map(c -> c.contains(marker)).orElse(false));
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static void waitForExit(ProcessHandle process, Duration timeout) {
+    try {
+      process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      LOG.debug("process {} still running: {}", process.pid(), e.toString());
+    }
+  }
+
+  private static String tail(Path file, int lines) {
+    try {
+      List<String> all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

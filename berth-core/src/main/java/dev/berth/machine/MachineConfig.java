@@ -1,0 +1,94 @@
+package dev.berth.machine;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The description of one machine, stored as JSON in its config directory. It holds only what the
+ * user declared and what init decided; everything that depends on the running state (pids,
+ * sockets) is derived or probed, never stored.
+ *
+ * <p>Field names follow podman machine's JSON where the meaning is the same.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record MachineConfig(
+    @JsonProperty("SchemaVersion") int schemaVersion,
+    @JsonProperty("Name") String name,
+    @JsonProperty("Created") Instant created,
+    @JsonProperty("LastUp") Instant lastUp,
+    @JsonProperty("Image") ImageInfo image,
+    @JsonProperty("DiskPath") Path diskPath,
+    @JsonProperty("IgnitionPath") Path ignitionPath,
+    @JsonProperty("UserIgnition") boolean userIgnition,
+    @JsonProperty("Resources") Resources resources,
+    @JsonProperty("SSH") SshConfig ssh,
+    @JsonProperty("Mounts") List<Mount> mounts,
+    @JsonProperty("Rootful") boolean rootful,
+    @JsonProperty("UID") int uid,
+    @JsonProperty("Timezone") String timezone) {
+
+  /** The schema this code writes; a newer one is refused rather than misread. */
+  public static final int SCHEMA_VERSION = 1;
+
+  public MachineConfig {
+    mounts = mounts == null ? List.of() : List.copyOf(mounts);
+  }
+
+  /** The base image the machine's disk is an overlay of. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record ImageInfo(
+      @JsonProperty("Path") Path path,
+      @JsonProperty("Format") String format,
+      @JsonProperty("Digest") String digest,
+      @JsonProperty("Source") String source,
+      @JsonProperty("Stream") String stream,
+      @JsonProperty("Version") String version,
+      @JsonProperty("Kernel") Path kernel,
+      @JsonProperty("Initrd") Path initrd) {}
+
+  /** CPUs, memory in MiB, disk in GiB: podman's units. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Resources(
+      @JsonProperty("CPUs") int cpus,
+      @JsonProperty("Memory") long memoryMiB,
+      @JsonProperty("DiskSize") long diskSizeGiB) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record SshConfig(
+      @JsonProperty("IdentityPath") Path identityPath,
+      @JsonProperty("Port") int port,
+      @JsonProperty("RemoteUsername") String remoteUsername) {}
+
+  /** A host directory shared into the machine over 9p; the tag names it on the virtio bus. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Mount(
+      @JsonProperty("Source") Path source,
+      @JsonProperty("Target") String target,
+      @JsonProperty("ReadOnly") boolean readOnly,
+      @JsonProperty("Tag") String tag,
+      @JsonProperty("Type") String type) {}
+
+  public MachineConfig withResources(Resources newResources) {
+    return new MachineConfig(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        newResources, ssh, mounts, rootful, uid, timezone);
+  }
+
+  public MachineConfig withRootful(boolean newRootful) {
+    return new MachineConfig(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, newRootful, uid, timezone);
+  }
+
+  public MachineConfig withLastUp(Instant newLastUp) {
+    return new MachineConfig(
+        schemaVersion, name, created, newLastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, rootful, uid, timezone);
+  }
+}

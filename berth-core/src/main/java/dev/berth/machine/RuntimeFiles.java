@@ -1,0 +1,47 @@
+package dev.berth.machine;
+
+import java.nio.file.Path;
+
+/**
+ * A machine's runtime directory: its sockets, pid file and logs. None of these is evidence of
+ * anything by itself: a socket is live only if something accepts on it, a pid only if that
+ * process is the one we started.
+ */
+public record RuntimeFiles(Path dir) {
+  public Path control() {
+    return dir.resolve("agent.sock");
+  }
+
+  public Path qmp() {
+    return dir.resolve("qmp.sock");
+  }
+
+  public Path ready() {
+    return dir.resolve("ready.sock");
+  }
+
+  /** The host API socket: podman and docker clients connect here. */
+  public Path api() {
+    return dir.resolve("podman.sock");
+  }
+
+  public Path network() {
+    return dir.resolve("net.sock");
+  }
+
+  public Path qemuPid() {
+    return dir.resolve("qemu.pid");
+  }
+
+  public Path console() {
+    return dir.resolve("console.log");
+  }
+
+  public Path agentLog() {
+    return dir.resolve("agent.log");
+  }
+
+  public Path qemuLog() {
+    return dir.resolve("qemu.log");
+  }
+}

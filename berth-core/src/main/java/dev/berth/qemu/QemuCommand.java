@@ -1,0 +1,139 @@
+package dev.berth.qemu;
+
+import dev.berth.BerthException;
+import dev.berth.ignition.MachineIgnition;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The QEMU command line of a machine, rebuilt at every start from its description: a pure
+ * function of the machine, the host platform and the runtime paths, so every host's line is
+ * unit-tested here whatever host the tests run on.
+ */
+public final class QemuCommand {
+  /** gvproxy's static DHCP lease is for this MAC; podman machine uses it too. */
+  public static final String GUEST_MAC = "5a:94:ef:e4:0c:ee";
+
+  private QemuCommand() {}
+
+  /** Where the host runs and which QEMU firmware it has. */
+  public record Platform(String os, String arch, Accelerator accelerator, Path aarch64Firmware) {}
+
+  /** How the guest's NIC reaches the outside. */
+  public sealed interface Network permits Slirp, Stream {}
+
+  /** QEMU's own user-mode network, forwarding a loopback port to the guest's SSH. */
+  public record Slirp(int sshPort) implements Network {}
+
+  /** A unix stream socket that a user-mode network (berth-net) listens on. */
+  public record Stream(Path socket, int mtu) implements Network {}
+
+  /** A host directory shared over 9p. */
+  public record Share(Path source, String tag, boolean readOnly) {}
+
+  /** Everything about the guest that the command line carries. */
+  public record Guest(
+      String name,
+      int cpus,
+      long memoryMiB,
+      Path disk,
+      Path kernel,
+      Path initrd,
+      boolean firstBoot,
+      Path ignition,
+      List<Share> shares,
+      Network network) {}
+
+  /** The machine's runtime files. */
+  public record RuntimePaths(Path qmp, Path ready, Path console, Path pidFile) {}
+
+  /** Kernel arguments for berth-os, which boots its kernel directly (no boot loader). */
+  static String kernelArguments(boolean firstBoot) {
+    return "root=/dev/vda rw console=ttyS0 quiet" + (firstBoot ? " ignition.firstboot" : "");
+  }
+
+  /** The QEMU system emulator for guests of the host's architecture. */
+  public static String binary(String arch) {
+    return arch.equals("aarch64") ? "qemu-system-aarch64" : "qemu-system-x86_64";
+  }
+
+  public static List<String> build(Platform platform, Guest guest, RuntimePaths paths) {
+    List<String> argv = new ArrayList<>();
+    boolean arm = platform.arch().equals("aarch64");
+    if (!arm && !platform.arch().equals("x86_64")) {
+      throw new BerthException(
+          "no QEMU machine model for host architecture " + platform.arch(),
+          "berth runs on x86_64 and aarch64 hosts");
+    }
+    argv.add(binary(platform.arch()));
+    argv.addAll(List.of("-name", guest.name() + ",process=berth-" + guest.name()));
+    String accel = platform.accelerator().qemuName();
+    if (arm) {
+      argv.addAll(List.of("-machine", "virt,highmem=on,gic-version=max,accel=" + accel));
+    } else {
+      argv.addAll(List.of("-machine", "q35,accel=" + accel));
+    }
+    argv.addAll(List.of("-cpu", platform.accelerator().isSoftware() ? "max" : "host"));
+    argv.addAll(List.of("-smp", Integer.toString(guest.cpus())));
+    argv.addAll(List.of("-m", guest.memoryMiB() + "M"));
+    argv.addAll(List.of("-nodefaults", "-display", "none", "-no-user-config"));
+    if (guest.kernel() != null) {
+      argv.addAll(List.of("-kernel", guest.kernel().toString()));
+      if (guest.initrd() != null) {
+        argv.addAll(List.of("-initrd", guest.initrd().toString()));
+      }
+      argv.addAll(List.of("-append", kernelArguments(guest.firstBoot())));
+    } else if (arm) {
+      if (platform.aarch64Firmware() == null) {
+        throw new BerthException(
+            "no UEFI firmware for aarch64 guests found",
+            "install QEMU's edk2 firmware (Debian: qemu-efi-aarch64; macOS: brew install qemu)");
+      }
+      argv.addAll(
+          List.of(
+              "-drive",
+              "if=pflash,format=raw,readonly=on,file=" + platform.aarch64Firmware()));
+    }
+    argv.addAll(
+        List.of("-drive", "if=virtio,format=qcow2,discard=unmap,file=" + guest.disk()));
+    argv.addAll(
+        List.of("-fw_cfg", "name=opt/com.coreos/config,file=" + guest.ignition()));
+    argv.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server=on,wait=off"));
+    argv.addAll(network(guest.network()));
+    argv.addAll(
+        List.of(
+            "-device", "virtio-serial",
+            "-chardev", "socket,id=ready,path=" + paths.ready() + ",server=off",
+            "-device", "virtserialport,chardev=ready,name=" + MachineIgnition.READY_PORT));
+    argv.addAll(
+        List.of(
+            "-chardev", "file,id=console,path=" + paths.console(),
+            "-serial", "chardev:console"));
+    argv.addAll(List.of("-device", "virtio-rng-pci"));
+    for (Share share : guest.shares()) {
+      argv.addAll(
+          List.of(
+              "-virtfs",
+              "local,path=" + share.source() + ",mount_tag=" + share.tag()
+                  + ",security_model=none" + (share.readOnly() ? ",readonly=on" : "")));
+    }
+    argv.addAll(List.of("-pidfile", paths.pidFile().toString()));
+    return argv;
+  }
+
+  private static List<String> network(Network network) {
+    String device = "virtio-net-pci,netdev=net0,mac=" + GUEST_MAC;
+    if (network instanceof Slirp slirp) {
+      return List.of(
+          "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + slirp.sshPort() + "-:22",
+          "-device", device);
+    }
+    Stream stream = (Stream) network;
+    return List.of(
+        "-netdev",
+        "stream,id=net0,server=off,addr.type=unix,addr.path=" + stream.socket(),
+        "-device",
+        device + (stream.mtu() > 1500 ? ",host_mtu=" + stream.mtu() : ""));
+  }
+}

@@ -1,0 +1,131 @@
+package dev.berth.ssh;
+
+import dev.berth.BerthException;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.util.io.resource.PathResource;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.core.CoreModuleProperties;
+
+/**
+ * An SSH connection to a machine's guest, in-process with MINA SSHD: public-key login with the
+ * machine's key, the host key pinned, nothing read from the user's {@code ~/.ssh}.
+ */
+public final class GuestSsh implements Closeable {
+  private final SshClient client;
+  private final ClientSession session;
+
+  private GuestSsh(SshClient client, ClientSession session) {
+    this.client = client;
+    this.session = session;
+  }
+
+  /** The result of a remote command. */
+  public record ExecResult(int exitCode, String stdout, String stderr) {}
+
+  public static GuestSsh connect(
+      String host, int port, String user, Path privateKey, HostKeyPin pin, Duration timeout)
+      throws IOException {
+    SshClient client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier(pin);
+    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+    client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
+    // The agent holds one session for the machine's whole life: no idle cut-off, and keepalives
+    // so that a guest that went away is noticed.
+    CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
+    CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));
+    CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 4);
+    client.start();
+    try {
+      ClientSession session = client.connect(user, host, port).verify(timeout).getSession();
+      try {
+        session.addPublicKeyIdentity(loadKey(privateKey));
+        session.auth().verify(timeout);
+      } catch (IOException e) {
+        session.close(true);
+        BerthException refusal = pin.refusal();
+        if (refusal != null) {
+          throw refusal;
+        }
+        throw e;
+      }
+      return new GuestSsh(client, session);
+    } catch (IOException | RuntimeException e) {
+      client.stop();
+      BerthException refusal = pin.refusal();
+      if (refusal != null) {
+        throw refusal;
+      }
+      throw e;
+    }
+  }
+
+  private static KeyPair loadKey(Path privateKey) throws IOException {
+    try (InputStream in = Files.newInputStream(privateKey)) {
+      for (KeyPair pair :
+          SecurityUtils.loadKeyPairIdentities(null, new PathResource(privateKey), in, null)) {
+        return pair;
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read the key " + privateKey + ": " + e.getMessage(), e);
+    }
+    throw new IOException("no key in " + privateKey);
+  }
+
+  public boolean isOpen() {
+    return session.isOpen();
+  }
+
+  /** Runs a command, waiting at most {@code timeout} for it to finish. */
+  public ExecResult exec(String command, Duration timeout) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (ChannelExec channel = session.createExecChannel(command)) {
+      channel.setOut(out);
+      channel.setErr(err);
+      channel.open().verify(timeout);
+      var events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
+      if (!events.contains(ClientChannelEvent.CLOSED)) {
+        throw new IOException("\"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
+      }
+      Integer status = channel.getExitStatus();
+      return new ExecResult(
+          status == null ? -1 : status,
+          out.toString(StandardCharsets.UTF_8),
+          err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Opens a stream to a unix socket in the guest. */
+  public ChannelDirectStreamLocal openUnixSocket(String path, Duration timeout) throws IOException {
+    ChannelDirectStreamLocal channel = new ChannelDirectStreamLocal(path);
+    session.getService(ConnectionService.class).registerChannel(channel);
+    channel.open().verify(timeout);
+    return channel;
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close(false);
+    } finally {
+      client.stop();
+    }
+  }
+}

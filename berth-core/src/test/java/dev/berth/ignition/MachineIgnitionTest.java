@@ -1,0 +1,95 @@
+package dev.berth.ignition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MachineIgnitionTest {
+  private static IgnitionConfig build(boolean rootful, List<MachineIgnition.Volume> volumes) {
+    return MachineIgnition.build(
+        new MachineIgnition.Params(
+            "dev", "core", 501, "ssh-ed25519 AAAA core@dev", rootful, "Europe/Berlin", volumes));
+  }
+
+  private static String content(IgnitionConfig config, String path) {
+    IgnitionConfig.File file =
+        config.storage().files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow();
+    return URLDecoder.decode(
+        file.contents().source().substring("data:,".length()), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void build_usersGetTheKey_userHasTheHostUid() {
+    IgnitionConfig config = build(false, List.of());
+    assertThat(config.ignition().version()).isEqualTo("3.2.0");
+    assertThat(config.passwd().users())
+        .extracting(IgnitionConfig.User::name, IgnitionConfig.User::uid)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("core", 501),
+            org.assertj.core.groups.Tuple.tuple("root", null));
+    assertThat(config.passwd().users()).allSatisfy(u -> assertThat(u.sshAuthorizedKeys()).containsExactly("ssh-ed25519 AAAA core@dev"));
+  }
+
+  @Test
+  void build_writesWhatTheGuestPodmanNeeds() {
+    IgnitionConfig config = build(false, List.of());
+    assertThat(content(config, "/etc/containers/podman-machine")).isEqualTo("qemu\n");
+    assertThat(content(config, "/etc/hostname")).isEqualTo("dev\n");
+    assertThat(content(config, "/etc/subuid")).isEqualTo("core:100000:1000000\n");
+    assertThat(content(config, "/var/lib/systemd/linger/core")).isEmpty();
+    assertThat(content(config, "/etc/tmpfiles.d/podman-docker.conf"))
+        .isEqualTo("L+ /run/docker.sock - - - - /run/user/501/podman/podman.sock\n");
+    assertThat(content(config, "/home/core/.config/containers/containers.conf")).contains("netns=\"bridge\"");
+    assertThat(config.storage().links())
+        .anySatisfy(l -> {
+          assertThat(l.path()).isEqualTo("/etc/localtime");
+          assertThat(l.target()).isEqualTo("../usr/share/zoneinfo/Europe/Berlin");
+        });
+  }
+
+  @Test
+  void build_rootful_pointsDockerSocketAtRootPodman() {
+    assertThat(content(build(true, List.of()), "/etc/tmpfiles.d/podman-docker.conf"))
+        .contains("/run/podman/podman.sock");
+  }
+
+  @Test
+  void build_readyUnit_waitsForTheVirtioPortAndWritesReady() {
+    IgnitionConfig.Unit ready =
+        build(false, List.of()).systemd().units().stream()
+            .filter(u -> u.name().equals("ready.service"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(ready.enabled()).isTrue();
+    assertThat(ready.contents())
+        .contains("Requires=dev-virtio\\x2dports-org.fedoraproject.port.0.device")
+        .contains("echo Ready >/dev/virtio-ports/org.fedoraproject.port.0")
+        .contains("WantedBy=default.target");
+  }
+
+  @Test
+  void build_oneMountUnitPerVolume() {
+    IgnitionConfig config =
+        build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false),
+            new MachineIgnition.Volume("vol1", "/data", true)));
+    assertThat(config.systemd().units())
+        .extracting(IgnitionConfig.Unit::name)
+        .contains("home-me-src.mount", "data.mount");
+    String data = config.systemd().units().stream().filter(u -> u.name().equals("data.mount")).findFirst().orElseThrow().contents();
+    assertThat(data).contains("What=vol1", "Where=/data", "Type=9p", "Options=trans=virtio,version=9p2000.L,msize=131072,ro");
+  }
+
+  @Test
+  void subidStart_avoidsTheUsersOwnUid() {
+    assertThat(MachineIgnition.subidStart(1000)).isEqualTo(100000);
+    assertThat(MachineIgnition.subidStart(100500)).isEqualTo(100501);
+  }
+
+  @Test
+  void data_percentEncodesEverythingButUnreserved() {
+    assertThat(MachineIgnition.data("a b\n\"%").source()).isEqualTo("data:,a%20b%0A%22%25");
+  }
+}

@@ -1,0 +1,76 @@
+package dev.berth.machine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MachineLocksTest {
+  @TempDir Path dir;
+
+  @Test
+  void machine_secondHolderWaitsForTheFirst() throws Exception {
+    MachineLocks locks = new MachineLocks(dir);
+    List<String> events = new CopyOnWriteArrayList<>();
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread first =
+        new Thread(
+            () -> {
+              try (MachineLocks.Held lock = locks.machine("m")) {
+                events.add("first acquired");
+                held.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                events.add("first releasing");
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    first.start();
+    assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread second =
+        new Thread(
+            () -> {
+              try (MachineLocks.Held lock = locks.machine("m")) {
+                events.add("second acquired");
+              }
+            });
+    second.start();
+    second.join(200);
+    assertThat(second.isAlive()).as("second waits while the first holds the lock").isTrue();
+    release.countDown();
+    first.join(10_000);
+    second.join(10_000);
+    assertThat(events).containsExactly("first acquired", "first releasing", "second acquired");
+  }
+
+  @Test
+  void locks_ofDifferentMachines_independent() {
+    MachineLocks locks = new MachineLocks(dir);
+    try (MachineLocks.Held a = locks.machine("a");
+        MachineLocks.Held b = locks.machine("b");
+        MachineLocks.Held global = locks.global()) {
+      assertThat(dir.resolve("a.lock")).exists();
+      assertThat(dir.resolve("b.lock")).exists();
+      assertThat(dir.resolve("global.lock")).exists();
+    }
+  }
+
+  @Test
+  void global_reentrantInOneThread() {
+    MachineLocks locks = new MachineLocks(dir);
+    try (MachineLocks.Held outer = locks.global();
+        MachineLocks.Held inner = locks.global()) {
+      assertThat(outer).isNotNull();
+      assertThat(inner).isNotNull();
+    }
+    try (MachineLocks.Held again = locks.global()) {
+      assertThat(again).isNotNull();
+    }
+  }
+}

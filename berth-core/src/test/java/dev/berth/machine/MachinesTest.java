@@ -1,0 +1,256 @@
+package dev.berth.machine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.BerthException;
+import dev.berth.ProgressListener;
+import dev.berth.connection.SystemConnections;
+import dev.berth.os.Host;
+import dev.berth.testing.FakeQemuImg;
+import dev.berth.testing.TestHosts;
+import dev.berth.testing.TreeSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MachinesTest {
+  @TempDir Path dir;
+
+  private final FakeQemuImg qemuImg = new FakeQemuImg();
+  private final Map<String, MachineState> states = new HashMap<>();
+  private Host host;
+  private Machines machines;
+  private Path base;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    host = TestHosts.under(dir);
+    Files.createDirectories(host.home());
+    base = Files.writeString(dir.resolve("base.qcow2"), "base");
+    BerthDirs dirs = BerthDirs.from(host);
+    BaseImageResolver resolver =
+        (image, progress) -> {
+          if (!Path.of(image).equals(base)) {
+            throw new BerthException("image file " + image + " does not exist");
+          }
+          return new BaseImage(base, "qcow2", "sha256:00", image, "custom", null, null, null);
+        };
+    machines =
+        new Machines(
+            host, dirs, new DiskImages(qemuImg), resolver, SystemConnections.of(host),
+            name -> states.getOrDefault(name, MachineState.STOPPED),
+            Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+  }
+
+  private InitOptions options(String name) {
+    return new InitOptions(name, base.toString(), null, null, 20L, null, null, null, false, null);
+  }
+
+  @Test
+  void init_defaults_writeDescriptionKeysIgnitionDiskAndConnections() throws Exception {
+    MachineConfig config = machines.init(options(null), ProgressListener.NONE);
+
+    assertThat(config.name()).isEqualTo("berth-default");
+    assertThat(config.resources()).isEqualTo(new MachineConfig.Resources(2, 2048, 20));
+    assertThat(config.created()).isEqualTo(Instant.parse("2026-11-28T10:00:00Z"));
+    assertThat(config.ssh().remoteUsername()).isEqualTo("core");
+    assertThat(config.ssh().port()).isBetween(1, 65535);
+    assertThat(config.uid()).isEqualTo(1000);
+    assertThat(config.timezone()).isEqualTo("Europe/Berlin");
+    assertThat(config.mounts()).singleElement().satisfies(m -> {
+      assertThat(m.source()).isEqualTo(host.home());
+      assertThat(m.tag()).isEqualTo("vol0");
+    });
+    Path configDir = machines.dirs().machineConfig("berth-default");
+    assertThat(TreeSnapshot.of(configDir))
+        .containsExactly("", "id_ed25519", "id_ed25519.pub", "ignition.ign", "machine.json");
+    assertThat(Files.getPosixFilePermissions(configDir))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    assertThat(config.diskPath()).exists();
+    assertThat(qemuImg.calls)
+        .anySatisfy(
+            argv ->
+                assertThat(argv)
+                    .startsWith("qemu-img", "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2")
+                    .endsWith("20G"));
+    assertThat(SystemConnections.of(host).names()).containsExactly("berth-default", "berth-default-root");
+    assertThat(machines.defaultMachine()).contains("berth-default");
+    assertThat(machines.imagesInUse()).containsExactly(base.toString());
+  }
+
+  @Test
+  void init_rootful_makesTheRootConnectionTheDefault() {
+    machines.init(
+        new InitOptions("r", base.toString(), 1, 1024L, 20L, null, List.of(), null, true, "UTC"),
+        ProgressListener.NONE);
+    assertThat(SystemConnections.of(host).defaultName()).contains("r-root");
+  }
+
+  @Test
+  void init_badInput_errorsAndLeavesNothingBehind() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("src"));
+    List<String> before = TreeSnapshot.of(dir);
+    List<InitOptions> bad =
+        List.of(
+            new InitOptions("bad name", base.toString(), null, null, 20L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), 0, null, 20L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), 5, null, 20L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), null, 100L, 20L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), null, 9_000_000L, 20L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), null, null, 0L, null, null, null, false, null),
+            new InitOptions("m", base.toString(), null, null, 20L, "Bad User", null, null, false, null),
+            new InitOptions("m", base.toString(), null, null, 20L, null, List.of(src + ":/etc"), null, false, null),
+            new InitOptions("m", base.toString(), null, null, 20L, null, List.of("/nope:/x"), null, false, null),
+            new InitOptions("m", base.toString(), null, null, 20L, null, null, dir.resolve("no.ign"), false, null),
+            new InitOptions("m", base.toString(), null, null, 20L, null, null, null, false, "Mars/Base"),
+            new InitOptions("m", dir.resolve("missing.qcow2").toString(), null, null, 20L, null, null, null, false, null),
+            new InitOptions("m", null, null, null, 20L, null, null, null, false, null));
+    for (InitOptions options : bad) {
+      assertThatThrownBy(() -> machines.init(options, ProgressListener.NONE))
+          .as(options.toString())
+          .isInstanceOf(BerthException.class);
+      assertThat(TreeSnapshot.of(dir))
+          .as("left behind by " + options)
+          .isSubsetOf(concat(before, "berth", "berth/data", "berth/data/locks", "berth/data/locks/global.lock",
+              "xdg-config", "xdg-config/containers", "xdg-config/containers/podman-connections.json.lock"));
+    }
+  }
+
+  @Test
+  void init_diskSmallerThanImage_refused() {
+    qemuImg.virtualSize = 30L << 30;
+    assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
+        .hasMessage("disk size 20 GiB is smaller than the image (30 GiB)");
+    assertThat(machines.entries()).isEmpty();
+  }
+
+  @Test
+  void init_diskCreationFails_nothingBehind() {
+    qemuImg.failCreate = true;
+    assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
+        .hasMessageContaining("disk full");
+    assertThat(TreeSnapshot.of(machines.dirs().machinesConfig())).containsExactly("");
+    assertThat(TreeSnapshot.of(machines.dirs().machinesData())).containsExactly("");
+    assertThat(SystemConnections.of(host).names()).isEmpty();
+  }
+
+  @Test
+  void init_existingName_orConnectionName_refused() {
+    machines.init(options("m"), ProgressListener.NONE);
+    assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
+        .hasMessage("machine \"m\" already exists");
+    SystemConnections.of(host).add(List.of(new dev.berth.connection.Connection("n-root", "ssh://x", Path.of("/k"))));
+    assertThatThrownBy(() -> machines.init(options("n"), ProgressListener.NONE))
+        .hasMessageContaining("connection named \"n-root\" already exists");
+  }
+
+  @Test
+  void init_twoMachines_getDifferentPorts() {
+    int a = machines.init(options("a"), ProgressListener.NONE).ssh().port();
+    int b = machines.init(options("b"), ProgressListener.NONE).ssh().port();
+    assertThat(a).isNotEqualTo(b);
+  }
+
+  @Test
+  void set_changesResources_growsDisk_refusesShrinkAndRunning() {
+    machines.init(options("m"), ProgressListener.NONE);
+    MachineConfig changed = machines.set("m", new Machines.Changes(1, 1024L, 30L, null));
+    assertThat(changed.resources()).isEqualTo(new MachineConfig.Resources(1, 1024, 30));
+    assertThat(machines.status("m").config().resources()).isEqualTo(changed.resources());
+    assertThat(qemuImg.calls.get(qemuImg.calls.size() - 1)).containsSequence("resize", "-q").endsWith("30G");
+
+    assertThatThrownBy(() -> machines.set("m", new Machines.Changes(null, null, 25L, null)))
+        .hasMessageContaining("can only grow");
+    states.put("m", MachineState.RUNNING);
+    assertThatThrownBy(() -> machines.set("m", new Machines.Changes(2, null, null, null)))
+        .hasMessageContaining("is running");
+    assertThat(machines.status("m").config().resources().cpus()).isEqualTo(1);
+  }
+
+  @Test
+  void set_rootful_switchesTheDefaultConnection() {
+    machines.init(options("m"), ProgressListener.NONE);
+    machines.set("m", new Machines.Changes(null, null, null, true));
+    assertThat(SystemConnections.of(host).defaultName()).contains("m-root");
+    assertThat(machines.status("m").config().rootful()).isTrue();
+    machines.set("m", new Machines.Changes(null, null, null, false));
+    assertThat(SystemConnections.of(host).defaultName()).contains("m");
+  }
+
+  @Test
+  void remove_deletesFilesAndConnections() {
+    machines.init(options("m"), ProgressListener.NONE);
+    machines.remove("m", false, false, false, () -> {});
+    assertThat(machines.entries()).isEmpty();
+    assertThat(SystemConnections.of(host).names()).isEmpty();
+    assertThat(TreeSnapshot.of(machines.dirs().machinesConfig())).containsExactly("");
+    assertThat(TreeSnapshot.of(machines.dirs().machinesData())).containsExactly("");
+  }
+
+  @Test
+  void remove_saveImageAndIgnition_keepsThem() {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    assertThat(machines.filesToRemove("m", true, true)).doesNotContain(config.diskPath(), config.ignitionPath());
+    machines.remove("m", false, true, true, () -> {});
+    assertThat(config.diskPath()).exists();
+    assertThat(config.ignitionPath()).exists();
+    assertThat(machines.entries()).isEmpty();
+    assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
+        .hasMessageContaining("left from a removed machine");
+  }
+
+  @Test
+  void remove_running_refusedUnlessForced() {
+    machines.init(options("m"), ProgressListener.NONE);
+    states.put("m", MachineState.RUNNING);
+    assertThatThrownBy(() -> machines.remove("m", false, false, false, () -> {}))
+        .hasMessageContaining("is running")
+        .satisfies(e -> assertThat(((BerthException) e).hint()).contains("stop it first with: berth stop m"));
+    assertThat(machines.entries()).hasSize(1);
+    List<String> stopped = new java.util.ArrayList<>();
+    machines.remove("m", true, false, false, () -> stopped.add("m"));
+    assertThat(stopped).containsExactly("m");
+    assertThat(machines.entries()).isEmpty();
+  }
+
+  @Test
+  void remove_corruptDescription_stillRemoved() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Files.writeString(machines.dirs().machineConfig("m").resolve("machine.json"), "garbage");
+    machines.remove("m", true, false, false, () -> {});
+    assertThat(machines.dirs().machineConfig("m")).doesNotExist();
+    assertThat(machines.dirs().machineData("m")).doesNotExist();
+  }
+
+  @Test
+  void remove_unknown_notFound() {
+    assertThatThrownBy(() -> machines.remove("ghost", true, false, false, () -> {}))
+        .hasMessage("machine \"ghost\" does not exist");
+  }
+
+  @Test
+  void reset_removesEverything() {
+    machines.init(options("a"), ProgressListener.NONE);
+    machines.init(options("b"), ProgressListener.NONE);
+    machines.reset(name -> {});
+    assertThat(machines.entries()).isEmpty();
+    assertThat(SystemConnections.of(host).names()).isEmpty();
+    assertThat(machines.dirs().config()).doesNotExist();
+    assertThat(machines.dirs().machinesData()).doesNotExist();
+  }
+
+  private static List<String> concat(List<String> a, String... more) {
+    List<String> all = new java.util.ArrayList<>(a);
+    all.addAll(List.of(more));
+    return all;
+  }
+}

@@ -1,0 +1,134 @@
+package dev.berth.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.BerthException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QemuCommandTest {
+  private static final QemuCommand.RuntimePaths PATHS =
+      new QemuCommand.RuntimePaths(
+          Path.of("/run/m/qmp.sock"), Path.of("/run/m/ready.sock"), Path.of("/run/m/console.log"),
+          Path.of("/run/m/qemu.pid"));
+
+  private static QemuCommand.Guest guest(Path kernel, boolean firstBoot, QemuCommand.Network network) {
+    return new QemuCommand.Guest(
+        "m", 2, 2048, Path.of("/data/m/disk.qcow2"), kernel,
+        kernel == null ? null : Path.of("/cache/x.initramfs"), firstBoot, Path.of("/conf/m/ignition.ign"),
+        List.of(new QemuCommand.Share(Path.of("/home/u"), "vol0", false),
+            new QemuCommand.Share(Path.of("/srv"), "vol1", true)),
+        network);
+  }
+
+  private static String line(List<String> argv) {
+    return String.join(" ", argv);
+  }
+
+  @Test
+  void linuxX86Tcg_berthOsFirstBoot() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+            guest(Path.of("/cache/x.kernel"), true, new QemuCommand.Slirp(2222)),
+            PATHS);
+    assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
+    assertThat(line(argv))
+        .contains("-machine q35,accel=tcg -cpu max -smp 2 -m 2048M")
+        .contains("-kernel /cache/x.kernel -initrd /cache/x.initramfs")
+        .contains("-drive if=virtio,format=qcow2,discard=unmap,file=/data/m/disk.qcow2")
+        .contains("-fw_cfg name=opt/com.coreos/config,file=/conf/m/ignition.ign")
+        .contains("-qmp unix:/run/m/qmp.sock,server=on,wait=off")
+        .contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 -device virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee")
+        .contains("-chardev socket,id=ready,path=/run/m/ready.sock,server=off -device virtserialport,chardev=ready,name=org.fedoraproject.port.0")
+        .contains("-chardev file,id=console,path=/run/m/console.log -serial chardev:console")
+        .contains("-virtfs local,path=/home/u,mount_tag=vol0,security_model=none -virtfs")
+        .contains("local,path=/srv,mount_tag=vol1,security_model=none,readonly=on")
+        .contains("-pidfile /run/m/qemu.pid")
+        .contains("-name m,process=berth-m");
+    int append = argv.indexOf("-append");
+    assertThat(argv.get(append + 1)).isEqualTo("root=/dev/vda rw console=ttyS0 quiet ignition.firstboot");
+  }
+
+  @Test
+  void laterBoot_hasNoFirstBootArgument() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("linux", "x86_64", Accelerator.KVM, null),
+            guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222)),
+            PATHS);
+    assertThat(argv.get(argv.indexOf("-append") + 1)).doesNotContain("ignition.firstboot");
+    assertThat(line(argv)).contains("-machine q35,accel=kvm -cpu host");
+  }
+
+  @Test
+  void macX86Hvf_firmwareBootForFcos_streamNetwork() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("darwin", "x86_64", Accelerator.HVF, null),
+            guest(null, true, new QemuCommand.Stream(Path.of("/run/m/net.sock"), 65520)),
+            PATHS);
+    assertThat(line(argv))
+        .contains("-machine q35,accel=hvf -cpu host")
+        .doesNotContain("-kernel")
+        .doesNotContain("-append")
+        .contains("-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/m/net.sock")
+        .contains("virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee,host_mtu=65520");
+  }
+
+  @Test
+  void macAarch64Hvf_usesEdk2Firmware() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("darwin", "aarch64", Accelerator.HVF, Path.of("/opt/homebrew/share/qemu/edk2-aarch64-code.fd")),
+            guest(null, true, new QemuCommand.Stream(Path.of("/run/m/net.sock"), 1500)),
+            PATHS);
+    assertThat(argv.get(0)).isEqualTo("qemu-system-aarch64");
+    assertThat(line(argv))
+        .contains("-machine virt,highmem=on,gic-version=max,accel=hvf -cpu host")
+        .contains("-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
+        .doesNotContain("host_mtu");
+  }
+
+  @Test
+  void linuxAarch64Kvm_withoutFirmware_saysWhatToInstall() {
+    assertThatThrownBy(
+            () ->
+                QemuCommand.build(
+                    new QemuCommand.Platform("linux", "aarch64", Accelerator.KVM, null),
+                    guest(null, true, new QemuCommand.Slirp(1)),
+                    PATHS))
+        .isInstanceOf(BerthException.class)
+        .hasMessageContaining("no UEFI firmware")
+        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("qemu-efi-aarch64")));
+  }
+
+  @Test
+  void linuxAarch64_directKernelBootNeedsNoFirmware() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("linux", "aarch64", Accelerator.TCG, null),
+            guest(Path.of("/cache/k"), false, new QemuCommand.Slirp(1)),
+            PATHS);
+    assertThat(line(argv)).contains("-machine virt,highmem=on,gic-version=max,accel=tcg -cpu max").doesNotContain("pflash");
+  }
+
+  @Test
+  void unknownArchitecture_refused() {
+    assertThatThrownBy(
+            () ->
+                QemuCommand.build(
+                    new QemuCommand.Platform("linux", "riscv64", Accelerator.TCG, null),
+                    guest(null, true, new QemuCommand.Slirp(1)),
+                    PATHS))
+        .hasMessageContaining("riscv64");
+  }
+
+  @Test
+  void acceleratorProbe() {
+    assertThat(Accelerator.probe("darwin", Path.of("/nonexistent"), () -> false)).isEqualTo(Accelerator.HVF);
+    assertThat(Accelerator.probe("linux", Path.of("/nonexistent/kvm"), () -> true)).isEqualTo(Accelerator.TCG);
+  }
+}
