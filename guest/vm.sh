@@ -152,20 +152,23 @@ vm_wait_ready() { # VM
     tail -40 "$tmp/$vm.console"
     return 1
 }
-# vm_ssh VM [ssh option...] -- COMMAND: runs COMMAND in the guest as core.
+# vm_ssh VM [ssh option...] -- COMMAND: runs COMMAND in the guest as core. The host key is recorded
+# under the name VM, not the port (a new one each boot), so a changed key is noticed. Options
+# given here come first, and ssh takes the first value of each.
 vm_ssh() {
     local vm=$1; shift
     local opts=()
     while [ "$1" != -- ]; do opts+=("$1"); shift; done
     shift
-    timeout "$command_timeout" ssh -i "$tmp/id_ed25519" -p "${ssh_port[$vm]}" \
-        -o UserKnownHostsFile="$tmp/$vm.known_hosts" -o StrictHostKeyChecking=accept-new \
-        -o BatchMode=yes -o ConnectTimeout=30 -o LogLevel=ERROR "${opts[@]}" core@127.0.0.1 "$@"
+    timeout "$command_timeout" ssh "${opts[@]}" -i "$tmp/id_ed25519" -p "${ssh_port[$vm]}" \
+        -o HostKeyAlias="$vm" -o UserKnownHostsFile="$tmp/$vm.known_hosts" \
+        -o StrictHostKeyChecking=accept-new -o BatchMode=yes -o ConnectTimeout=30 \
+        -o LogLevel=ERROR core@127.0.0.1 "$@"
 }
 vm_scp() { # VM FILE: copies FILE to core's home
     timeout "$command_timeout" scp -q -i "$tmp/id_ed25519" -P "${ssh_port[$1]}" \
-        -o UserKnownHostsFile="$tmp/$1.known_hosts" -o StrictHostKeyChecking=accept-new \
-        -o BatchMode=yes -o LogLevel=ERROR "$2" core@127.0.0.1:
+        -o HostKeyAlias="$1" -o UserKnownHostsFile="$tmp/$1.known_hosts" \
+        -o StrictHostKeyChecking=accept-new -o BatchMode=yes -o LogLevel=ERROR "$2" core@127.0.0.1:
 }
 vm_kill() { # VM
     kill "${qemu_pid[$1]}" 2>/dev/null || true
