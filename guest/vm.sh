@@ -43,7 +43,7 @@ vm_choose_accel() { # CALLER: sets $accel and $cpu, and says which
 # such API answers, as under QEMU's own user network here.
 vm_write_ignition() {
     ssh-keygen -q -t ed25519 -N '' -C berth-os-test -f "$tmp/id_ed25519"
-    local pubkey ready_unit
+    local pubkey ready_unit mount_unit
     pubkey=$(cat "$tmp/id_ed25519.pub")
     uid=$(id -u); [ "$uid" != 0 ] || uid=501   # the host's uid, as Berth does; root's is taken
     ready_unit='[Unit]
@@ -57,6 +57,14 @@ RemainAfterExit=yes
 ExecStart=/bin/sh -c '"'"'echo Ready >/dev/virtio-ports/org.fedoraproject.port.0'"'"'
 [Install]
 RequiredBy=default.target
+'
+    mount_unit='[Mount]
+What=berth-share
+Where=/mnt/share
+Type=9p
+Options=trans=virtio,version=9p2000.L,ro
+[Install]
+WantedBy=multi-user.target
 '
     cat > "$tmp/test.ign" <<EOF
 {
@@ -79,16 +87,23 @@ RequiredBy=default.target
       $(_file_entry /etc/subgid $'core:100000:1000000\n' 420),
       $(_file_entry /etc/systemd/system/user@.service.d/delegate.conf \
           $'[Service]\nDelegate=memory pids cpu io\n' 420),
+      $(_file_entry /etc/tmpfiles.d/podman-docker.conf \
+          "L+ /run/docker.sock - - - - /run/user/$uid/podman/podman.sock"$'\n' 420),
+      $(_file_entry /etc/sysctl.d/10-inotify-instances.conf \
+          $'fs.inotify.max_user_instances=524288\n' 420),
       $(_file_entry /etc/berth-test/from-ignition $'written by Ignition\n' 420)
     ],
     "links": [
       {"path": "/etc/systemd/user/sockets.target.wants/podman.socket",
        "target": "/usr/lib/systemd/user/podman.socket", "hard": false},
-      {"path": "/usr/local/bin/docker", "target": "/usr/bin/podman", "hard": false}
+      {"path": "/usr/local/bin/docker", "target": "/usr/bin/podman", "hard": false},
+      {"path": "/etc/localtime", "target": "../usr/share/zoneinfo/Asia/Tokyo", "hard": false,
+       "overwrite": true}
     ]
   },
   "systemd": {"units": [
-    {"name": "ready.service", "enabled": true, "contents": $(_json_string "$ready_unit")}
+    {"name": "ready.service", "enabled": true, "contents": $(_json_string "$ready_unit")},
+    {"name": "mnt-share.mount", "enabled": true, "contents": $(_json_string "$mount_unit")}
   ]}
 }
 EOF
@@ -117,7 +132,7 @@ _free_port() {
 # vm_boot VM DISK [KERNEL-ARG...]: starts QEMU in the background. The guest's Ready line lands in
 # $tmp/VM.ready (a file chardev: no listener needed), its console in $tmp/VM.console; SSH is
 # forwarded from 127.0.0.1:${ssh_port[VM]}. The directory $tmp/share is shared read-only over 9p
-# with the mount tag berth-share.
+# with the mount tag berth-share, which the Ignition's mount unit mounts on /mnt/share.
 vm_boot() {
     local vm=$1 disk=$2; shift 2
     ssh_port[$vm]=$(_free_port)
