@@ -276,9 +276,7 @@ final class TcpFlow implements EventLoop.Handler {
         int fresh = len - already;
         int accept = Math.min(fresh, toHostFree());
         if (accept > 0) {
-            if (!deliver(b, index + already, accept)) {
-                return;
-            }
+            deliver(b, index + already, accept);
             rcvNxt += accept;
         }
         if (fin && accept == fresh) {
@@ -290,27 +288,14 @@ final class TcpFlow implements EventLoop.Handler {
         }
     }
 
-    private boolean deliver(ByteBuffer b, int index, int n) {
-        try {
-            if (toHost == null) {
-                b.limit(index + n).position(index);
-                int w = host.write(b);
-                if (w == n) {
-                    return true;
-                }
-                index += w;
-                n -= w;
-                toHost = nat.pool.take();
-            }
-            toHost.put(toHost.position(), b, index, n);
-            toHost.position(toHost.position() + n);
-            updateInterest();
-            return true;
-        } catch (IOException e) {
-            LOG.debug("{}: host write failed: {}", key, e.toString());
-            abort(true);
-            return false;
+    /** Queues guest bytes for the host; they are written once per loop iteration, not once per segment. */
+    private void deliver(ByteBuffer b, int index, int n) {
+        if (toHost == null) {
+            toHost = nat.pool.take();
         }
+        toHost.put(toHost.position(), b, index, n);
+        toHost.position(toHost.position() + n);
+        nat.schedule(this);
     }
 
     private int toHostFree() {
@@ -431,6 +416,12 @@ final class TcpFlow implements EventLoop.Handler {
     void pump() {
         if (state != State.ESTABLISHED && state != State.TIME_WAIT) {
             return;
+        }
+        if (toHost != null && toHost.position() > 0) {
+            writeHost();
+            if (state == State.CLOSED) {
+                return;
+            }
         }
         if (state == State.ESTABLISHED) {
             int size = ring == null ? 0 : ring.size();
