@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  * @param mtu             the link MTU, 576 to 65520; frames larger than it allows are dropped
  * @param dnsUpstream     the resolver that answers names outside the local zones; null: the first
  *                        nameserver in the host's /etc/resolv.conf
- * @param outboundAllowed which host-side destinations guest connections and datagrams may reach
+ * @param outboundAllowed which host-side destinations (after the host alias is mapped to 127.0.0.1)
+ *                        guest connections and datagrams may reach
  * @param tcpBufferBytes  per connection and direction: the most bytes buffered between guest and host
  * @param udpIdleTimeout  how long a UDP flow lives without traffic
  */
@@ -36,7 +37,7 @@ public record NetworkConfig(
         Inet4Address hostAliasIp,
         int mtu,
         InetSocketAddress dnsUpstream,
-        Predicate<InetAddress> outboundAllowed,
+        Predicate<InetSocketAddress> outboundAllowed,
         int tcpBufferBytes,
         Duration udpIdleTimeout) {
 
@@ -85,8 +86,9 @@ public record NetworkConfig(
     }
 
     /** gvproxy's default: everything but link-local (cloud metadata) and multicast destinations. */
-    public static boolean ordinaryDestination(InetAddress a) {
-        return !a.isLinkLocalAddress() && !a.isMulticastAddress() && !a.isAnyLocalAddress();
+    public static boolean ordinaryDestination(InetSocketAddress destination) {
+        InetAddress a = destination.getAddress();
+        return a != null && !a.isLinkLocalAddress() && !a.isMulticastAddress() && !a.isAnyLocalAddress();
     }
 
     public NetworkConfig withMtu(int newMtu) {
@@ -99,7 +101,7 @@ public record NetworkConfig(
                 mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout);
     }
 
-    public NetworkConfig withOutboundAllowed(Predicate<InetAddress> allowed) {
+    public NetworkConfig withOutboundAllowed(Predicate<InetSocketAddress> allowed) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
                 mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout);
     }

@@ -10,7 +10,6 @@ import static dev.berth.net.stack.Packets.TCP_SYN;
 
 import dev.berth.net.NetworkConfig;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -133,7 +132,7 @@ final class TcpNat {
         } else {
             target = new InetSocketAddress(NetworkConfig.fromInt(hostIp), dstPort);
         }
-        if (target == null || !allowed(target.getAddress())) {
+        if (target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target)) {
             writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
             return;
         }
@@ -154,10 +153,6 @@ final class TcpNat {
             closeQuietly(ch);
             writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
         }
-    }
-
-    private boolean allowed(InetAddress a) {
-        return a.isLoopbackAddress() || gw.config.outboundAllowed().test(a);
     }
 
     static void closeQuietly(SocketChannel ch) {

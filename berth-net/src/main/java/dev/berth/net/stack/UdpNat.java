@@ -59,8 +59,7 @@ final class UdpNat {
         InetSocketAddress target = dst == gw.gatewayIp
                 ? gw.dns.upstream()
                 : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort);
-        if (target == null || target.isUnresolved()
-                || !(target.getAddress().isLoopbackAddress() || gw.config.outboundAllowed().test(target.getAddress()))) {
+        if (target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target)) {
             gw.stats.framesDroppedInvalid++;
             return null;
         }
