@@ -113,6 +113,7 @@ public final class Gateway implements EventLoop.Participant {
     void resumeWaiting(StreamLink link) {
         TcpFlow f;
         while ((f = link.waiting.poll()) != null) {
+            f.waiting = false;
             tcp.schedule(f);
         }
     }

@@ -63,6 +63,10 @@ final class TcpFlow implements EventLoop.Handler {
     private final int mss;
     private ByteRing ring;
     private int sentOffset;
+    /** The highest {@link #sentOffset} since the last acknowledgement: what the guest may acknowledge after a go-back. */
+    private int sentMax;
+    /** A FIN went out at some point (it may have to be sent again after a go-back). */
+    private boolean finEverSent;
     private boolean hostEof;
     private boolean finSent;
     private boolean finAcked;
@@ -226,25 +230,28 @@ final class TcpFlow implements EventLoop.Handler {
 
     private void processAck(int ack, int window, int dataLen) {
         long wnd = (long) window << guestShift;
-        int outstanding = sentOffset + (finSent ? 1 : 0);
+        int acknowledgeable = sentMax + (finEverSent ? 1 : 0);
         int acked = ack - sndUna;
-        if (acked > 0 && acked <= outstanding) {
-            if (finSent && acked == outstanding) {
+        if (acked > 0 && acked <= acknowledgeable) {
+            if (finEverSent && acked == acknowledgeable) {
                 finAcked = true;
-                if (sentOffset > 0) {
-                    ring.consume(sentOffset);
+                finSent = true;
+                if (sentMax > 0) {
+                    ring.consume(sentMax);
                 }
                 sentOffset = 0;
+                sentMax = 0;
             } else {
                 ring.consume(acked);
-                sentOffset -= acked;
+                sentOffset = Math.max(0, sentOffset - acked);
+                sentMax -= acked;
             }
             sndUna = ack;
             sndWnd = wnd;
             dupAcks = 0;
             retries = 0;
             rto = RTO_MIN;
-            rtoDeadline = sentOffset > 0 || (finSent && !finAcked) ? now() + rto : 0;
+            rtoDeadline = sentMax > 0 || (finEverSent && !finAcked) ? now() + rto : 0;
             updateInterest();
             nat.schedule(this);
         } else if (acked == 0) {
@@ -258,7 +265,7 @@ final class TcpFlow implements EventLoop.Handler {
                 nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
                         sndUna, rcvNxt, TCP_ACK, windowField(), -1, -1, ring, 0, n);
             }
-        } else if (acked > outstanding) {
+        } else if (acked > acknowledgeable) {
             scheduleAck();
         }
     }
@@ -320,9 +327,11 @@ final class TcpFlow implements EventLoop.Handler {
             }
         }
         updateInterest();
-        // Tell the guest its window reopened once a useful amount is free again.
+        // Tell the guest its window reopened (RFC 1122 receiver SWS avoidance): at once when what it may
+        // still send is small, otherwise once the opening is worth an extra segment.
         int newEdge = rcvNxt + (toHostFree() >> ourShift << ourShift);
-        if (newEdge - advertisedEdge >= Math.max(2 * mss, nat.pool.bufferBytes() / 4)) {
+        int stillOpen = advertisedEdge - rcvNxt;
+        if (newEdge - advertisedEdge >= Math.min(nat.pool.bufferBytes() / 2, Math.max(mss, stillOpen))) {
             scheduleAck();
         }
         maybeFinish();
@@ -440,6 +449,7 @@ final class TcpFlow implements EventLoop.Handler {
                     return;
                 }
                 sentOffset += n;
+                sentMax = Math.max(sentMax, sentOffset);
                 if (rtoDeadline == 0) {
                     rtoDeadline = now() + rto;
                 }
@@ -450,6 +460,7 @@ final class TcpFlow implements EventLoop.Handler {
                     return;
                 }
                 finSent = true;
+                finEverSent = true;
                 closedFirst |= !guestFin;
                 if (rtoDeadline == 0) {
                     rtoDeadline = now() + rto;
@@ -504,7 +515,7 @@ final class TcpFlow implements EventLoop.Handler {
         rtoDeadline = now + rto;
         if (state == State.SYN_RCVD) {
             sendSynAck();
-        } else if (sentOffset > 0 || (finSent && !finAcked)) {
+        } else if (sentMax > 0 || (finEverSent && !finAcked)) {
             // Go back: resend from the oldest unacknowledged byte.
             sentOffset = 0;
             finSent = false;
@@ -514,6 +525,7 @@ final class TcpFlow implements EventLoop.Handler {
             // Zero-window probe: one byte past the window, so the guest answers with its current window.
             if (sendData(0, 1, ring.size())) {
                 sentOffset = 1;
+                sentMax = Math.max(sentMax, 1);
             }
         } else {
             rtoDeadline = 0;
