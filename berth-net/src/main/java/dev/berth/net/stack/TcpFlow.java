@@ -29,6 +29,8 @@ final class TcpFlow implements EventLoop.Handler {
     static final long RTO_MIN = TimeUnit.MILLISECONDS.toNanos(200);
     static final long RTO_MAX = TimeUnit.SECONDS.toNanos(10);
     static final int MAX_RETRIES = 12;
+    /** As Linux's tcp_synack_retries: a handshake the guest does not complete ends after about 6 s. */
+    static final int MAX_SYNACK_RETRIES = 5;
     static final long CONNECT_TIMEOUT = TimeUnit.SECONDS.toNanos(30);
     /** Shorter than RFC 793's 2 MSL: long enough to answer a retransmitted FIN, short enough not to pile up. */
     static final long TIME_WAIT = TimeUnit.SECONDS.toNanos(5);
@@ -44,6 +46,8 @@ final class TcpFlow implements EventLoop.Handler {
     private SelectionKey hostKey;
     State state = State.CONNECTING;
     private long deadline;
+    /** Counted in {@link TcpNat#halfOpen}. */
+    private boolean halfOpen;
 
     // Guest to host.
     private final int irs;
@@ -104,7 +108,8 @@ final class TcpFlow implements EventLoop.Handler {
     }
 
     void startConnect() {
-        nat.connecting++;
+        nat.halfOpen++;
+        halfOpen = true;
         deadline = now() + CONNECT_TIMEOUT;
         try {
             if (host.connect(target)) {
@@ -123,7 +128,6 @@ final class TcpFlow implements EventLoop.Handler {
         } else {
             hostKey.interestOps(0);
         }
-        nat.connecting--;
         state = State.SYN_RCVD;
         iss = ThreadLocalRandom.current().nextInt();
         sndUna = iss;
@@ -133,11 +137,18 @@ final class TcpFlow implements EventLoop.Handler {
 
     private void refused(IOException e) {
         LOG.debug("{}: host refused: {}", key, e.toString());
-        nat.connecting--;
+        leaveHalfOpen();
         state = State.CLOSED;
         nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
                 0, irs + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
         discard();
+    }
+
+    private void leaveHalfOpen() {
+        if (halfOpen) {
+            halfOpen = false;
+            nat.halfOpen--;
+        }
     }
 
     private void sendSynAck() {
@@ -209,6 +220,7 @@ final class TcpFlow implements EventLoop.Handler {
                 return;
             }
             state = State.ESTABLISHED;
+            leaveHalfOpen();
             sndUna = ack;
             sndWnd = (long) window << guestShift;
             rtoDeadline = 0;
@@ -506,7 +518,7 @@ final class TcpFlow implements EventLoop.Handler {
     }
 
     private void onRetransmitTimeout(long now) {
-        if (++retries > MAX_RETRIES) {
+        if (++retries > (state == State.SYN_RCVD ? MAX_SYNACK_RETRIES : MAX_RETRIES)) {
             LOG.debug("{}: guest stopped acknowledging", key);
             abort(true);
             return;
@@ -550,9 +562,7 @@ final class TcpFlow implements EventLoop.Handler {
         if (state == State.CLOSED) {
             return;
         }
-        if (state == State.CONNECTING) {
-            nat.connecting--;
-        }
+        leaveHalfOpen();
         if (resetGuest && state != State.CONNECTING && state != State.TIME_WAIT) {
             nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
                     sndUna + sentOffset + (finSent ? 1 : 0), rcvNxt, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
@@ -576,6 +586,7 @@ final class TcpFlow implements EventLoop.Handler {
     }
 
     void discard() {
+        leaveHalfOpen();
         state = State.CLOSED;
         closeHost();
         releaseBuffers();

@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
 final class TcpNat {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpNat.class);
-    /** Host connects in progress at once; further SYNs are dropped and the guest retries them. */
-    static final int MAX_CONNECTING = 512;
+    /**
+     * Connections not yet established (host connect in progress, or SYN-ACK sent) at once; further SYNs
+     * are dropped and the guest retries them. Bounds what a SYN flood from a guest can hold.
+     */
+    static final int MAX_HALF_OPEN = 512;
 
     final Gateway gw;
     final BufferPool pool;
@@ -38,7 +41,7 @@ final class TcpNat {
     private final FlowKey probe = new FlowKey();
     private final ArrayDeque<TcpFlow> scheduled = new ArrayDeque<>();
     private final List<TcpFlow> tickScratch = new ArrayList<>();
-    int connecting;
+    int halfOpen;
 
     TcpNat(Gateway gw) {
         this.gw = gw;
@@ -136,7 +139,7 @@ final class TcpNat {
             writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
             return;
         }
-        if (connecting >= MAX_CONNECTING) {
+        if (halfOpen >= MAX_HALF_OPEN) {
             return;
         }
         SocketChannel ch = null;

@@ -20,6 +20,8 @@ public final class GuestSim implements AutoCloseable {
     private final Framing framing;
     private final BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
     private final Thread reader;
+    private volatile boolean discarding;
+    private final java.util.concurrent.atomic.AtomicLong discarded = new java.util.concurrent.atomic.AtomicLong();
 
     public GuestSim(Path socket, Framing framing) throws IOException {
         this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -74,6 +76,15 @@ public final class GuestSim implements AutoCloseable {
         received.clear();
     }
 
+    /** While on, received frames are only counted, not kept. */
+    public void discard(boolean on) {
+        discarding = on;
+    }
+
+    public long discarded() {
+        return discarded.get();
+    }
+
     private void readLoop() {
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try {
@@ -87,7 +98,11 @@ public final class GuestSim implements AutoCloseable {
                     byte[] f = new byte[len];
                     buf.get(buf.position() + framing.headerBytes(), f);
                     buf.position(buf.position() + framing.headerBytes() + len);
-                    received.add(f);
+                    if (discarding) {
+                        discarded.incrementAndGet();
+                    } else {
+                        received.add(f);
+                    }
                 }
                 buf.compact();
             }
