@@ -18,15 +18,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Traffic generators run inside the guest namespace with {@code ip netns exec … java -cp target/test-classes}.
- * JDK only, so the test classes are the whole classpath. Prints {@code ok …} and exits 0 when every byte
- * came back as sent.
+ * Traffic generators run inside the guest namespace with {@code ip netns exec … java -cp target/test-classes},
+ * and the echo server they talk to on the host (for bench/net). JDK only, so the test classes are the whole
+ * classpath. Prints {@code ok …} and exits 0 when every byte came back as sent.
  *
  * <pre>
  * echo HOST PORT CONNECTIONS BYTES     concurrent TCP connections to an echo server, every byte checked
  * udp HOST PORT DATAGRAMS              datagrams to a UDP echo server, every reply checked
  * refused HOST PORT                    exits 0 when the connection is refused
  * latency HOST PORT ROUNDS             connect, send 64 bytes, read them back, close; prints the median in µs
+ * echo-server HOST PORT                a TCP echo server, until killed
  * </pre>
  */
 public final class GuestTool {
@@ -42,6 +43,7 @@ public final class GuestTool {
             case "udp" -> udp(host, port, Integer.parseInt(args[3]));
             case "refused" -> refused(host, port);
             case "latency" -> latency(host, port, Integer.parseInt(args[3]));
+            case "echo-server" -> echoServer(host, port);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -124,6 +126,30 @@ public final class GuestTool {
             System.exit(1);
         } catch (ConnectException e) {
             System.out.println("ok " + e.getMessage());
+        }
+    }
+
+    private static void echoServer(String host, int port) throws IOException {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(port, 512, java.net.InetAddress.getByName(host))) {
+            while (true) {
+                Socket s = server.accept();
+                Thread t = new Thread(() -> {
+                    byte[] buf = new byte[65536];
+                    try (s) {
+                        s.setTcpNoDelay(true);
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream();
+                        int n;
+                        while ((n = in.read(buf)) > 0) {
+                            out.write(buf, 0, n);
+                        }
+                    } catch (IOException e) {
+                        // the client went away
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            }
         }
     }
 
