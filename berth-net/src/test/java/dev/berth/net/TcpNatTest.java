@@ -184,7 +184,10 @@ class TcpNatTest {
             c.ack = base + acked;
             c.segment(ACK, 0, new byte[0]);
             while ((p = c.poll(Duration.ofMillis(700))) != null) {
-                assertThat(p.payload().length).isLessThanOrEqualTo(1);
+                // A retransmission of acknowledged bytes may still be on its way; new bytes are probes only.
+                if (p.seq() - base >= acked) {
+                    assertThat(p.payload().length).isLessThanOrEqualTo(1);
+                }
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
             assertThat(highest).isBetween(acked, acked + 1);

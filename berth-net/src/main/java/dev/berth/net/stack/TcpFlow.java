@@ -112,7 +112,8 @@ final class TcpFlow implements EventLoop.Handler {
         halfOpen = true;
         deadline = now() + CONNECT_TIMEOUT;
         try {
-            if (host.connect(target)) {
+            // A loopback connect is usually complete when connect returns: finishing it now saves a loop turn.
+            if (host.connect(target) || host.finishConnect()) {
                 onConnected();
             } else {
                 hostKey = nat.gw.loop.register(host, SelectionKey.OP_CONNECT, this);
@@ -389,9 +390,13 @@ final class TcpFlow implements EventLoop.Handler {
         if (hostKey == null || !hostKey.isValid() || state != State.ESTABLISHED) {
             return;
         }
-        int ops = 0;
-        if (!hostEof && (ring == null || ring.free() > 0)) {
-            ops |= SelectionKey.OP_READ;
+        int ops = hostKey.interestOps() & SelectionKey.OP_READ;
+        // Hysteresis: stop reading when the ring is full, resume when a quarter is free, so that every
+        // acknowledgement does not toggle the registration.
+        if (hostEof || (ring != null && ring.free() == 0)) {
+            ops = 0;
+        } else if (ring == null || ring.free() >= nat.pool.bufferBytes() / 4) {
+            ops = SelectionKey.OP_READ;
         }
         if (toHost != null) {
             ops |= SelectionKey.OP_WRITE;
