@@ -14,14 +14,17 @@ NS=berth-bench-$$
 IPERF_PORT=15301
 ECHO_PORT=15302
 PIDS=()
+PEER_PID=
+RELAY_PID=
 
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}" $PEER_PID $RELAY_PID; do kill "$p" 2>/dev/null || true; done
   sleep 0.3
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "bench/net: failed at line $LINENO" >&2' ERR
 
 [ "$(id -u)" = 0 ] || { echo "bench/net needs root (network namespaces, TAP devices)" >&2; exit 1; }
 for tool in iperf3 slirp4netns busybox gcc java mvn; do
@@ -76,6 +79,7 @@ start_peer() {
 stop_peer() {
   kill $PEER_PID $RELAY_PID 2>/dev/null || true
   wait $PEER_PID $RELAY_PID 2>/dev/null || true
+  PEER_PID= RELAY_PID=
   ip netns del "$NS"
 }
 
