@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # berth-net against slirp4netns in the kernel-as-guest harness: a network namespace whose TAP device is
 # the guest's NIC. For each MTU and peer: iperf3 guest->host and host->guest (-R, over the same
-# guest-initiated connection) and the median time of connect + 64-byte request + reply + close, each
-# the median of RUNS runs. Needs root, iperf3, slirp4netns, busybox, gcc, Java 17 and Maven.
+# guest-initiated connection) and the median time of connect + 64-byte request + reply + close (300
+# rounds), each the median of RUNS runs. Needs root, iperf3, slirp4netns, busybox, gcc, Java 17 and Maven.
 #
 #   bench/net/run.sh [SECONDS_PER_RUN] [RUNS]
 set -euo pipefail
@@ -95,14 +95,32 @@ latency_us() {
     | awk '{print $3}'
 }
 
+# Peers take turns within each repetition, so that load from elsewhere on the machine falls on both.
+declare -A UP DOWN LAT
+for mtu in 1500 65520; do
+  for _ in $(seq "$RUNS"); do
+    for peer in slirp4netns berth-net; do
+      start_peer "$peer" "$mtu"
+      UP[$mtu,$peer]+="$(iperf_gbits) "
+      DOWN[$mtu,$peer]+="$(iperf_gbits -R) "
+      LAT[$mtu,$peer]+="$(latency_us) "
+      stop_peer
+    done
+  done
+done
+
 printf '| MTU | peer | guest→host Gbit/s | host→guest Gbit/s | connect+request µs |\n|---|---|---|---|---|\n'
 for mtu in 1500 65520; do
   for peer in slirp4netns berth-net; do
-    start_peer "$peer" "$mtu"
-    up=$(for _ in $(seq "$RUNS"); do iperf_gbits; done | median)
-    down=$(for _ in $(seq "$RUNS"); do iperf_gbits -R; done | median)
-    lat=$(for _ in $(seq "$RUNS"); do latency_us; done | median)
-    stop_peer
-    printf '| %s | %s | %s | %s | %s |\n' "$mtu" "$peer" "$up" "$down" "$lat"
+    printf '| %s | %s | %s | %s | %s |\n' "$mtu" "$peer" \
+      "$(printf '%s\n' ${UP[$mtu,$peer]} | median)" \
+      "$(printf '%s\n' ${DOWN[$mtu,$peer]} | median)" \
+      "$(printf '%s\n' ${LAT[$mtu,$peer]} | median)"
+  done
+done
+echo "all runs (guest→host / host→guest / µs):"
+for mtu in 1500 65520; do
+  for peer in slirp4netns berth-net; do
+    echo "  $mtu $peer: ${UP[$mtu,$peer]}/ ${DOWN[$mtu,$peer]}/ ${LAT[$mtu,$peer]}"
   done
 done
