@@ -259,6 +259,7 @@ final class TcpFlow implements EventLoop.Handler {
                 sentOffset = Math.max(0, sentOffset - acked);
                 sentMax -= acked;
             }
+            releaseRingIfEmpty();
             sndUna = ack;
             sndWnd = wnd;
             dupAcks = 0;
@@ -382,8 +383,17 @@ final class TcpFlow implements EventLoop.Handler {
             abort(true);
             return;
         }
+        releaseRingIfEmpty();
         updateInterest();
         nat.schedule(this);
+    }
+
+    /** An idle connection holds no buffer: thousands of them cost little memory. */
+    private void releaseRingIfEmpty() {
+        if (ring != null && ring.size() == 0) {
+            nat.pool.give(ring.buffer());
+            ring = null;
+        }
     }
 
     private void updateInterest() {
