@@ -1,0 +1,148 @@
+package dev.berth.net;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * The shape of the virtual network. {@link #gvproxyDefaults()} gives the network gvproxy presents to a
+ * podman machine; the {@code with…} methods derive variants.
+ *
+ * @param subnet          network address of the /{@code prefixLength} subnet
+ * @param prefixLength    subnet prefix length
+ * @param gatewayIp       the gateway's address: DHCP server, DNS server, default route
+ * @param gatewayMac      the gateway's MAC address
+ * @param guestIp         the address of the static lease
+ * @param guestMac        the MAC address that receives the static lease
+ * @param hostAliasIp     the address in the subnet that reaches the host's 127.0.0.1
+ * @param mtu             the link MTU, 576 to 65520; frames larger than it allows are dropped
+ * @param dnsUpstream     the resolver that answers names outside the local zones; null: the first
+ *                        nameserver in the host's /etc/resolv.conf
+ * @param outboundAllowed which host-side destinations (after the host alias is mapped to 127.0.0.1)
+ *                        guest connections and datagrams may reach
+ * @param tcpBufferBytes  per connection and direction: the most bytes buffered between guest and host
+ * @param udpIdleTimeout  how long a UDP flow lives without traffic
+ */
+public record NetworkConfig(
+        Inet4Address subnet,
+        int prefixLength,
+        Inet4Address gatewayIp,
+        MacAddress gatewayMac,
+        Inet4Address guestIp,
+        MacAddress guestMac,
+        Inet4Address hostAliasIp,
+        int mtu,
+        InetSocketAddress dnsUpstream,
+        Predicate<InetSocketAddress> outboundAllowed,
+        int tcpBufferBytes,
+        Duration udpIdleTimeout) {
+
+    public static final int MIN_MTU = 576;
+    public static final int MAX_MTU = 65520;
+
+    public NetworkConfig {
+        Objects.requireNonNull(subnet, "subnet");
+        Objects.requireNonNull(gatewayIp, "gatewayIp");
+        Objects.requireNonNull(gatewayMac, "gatewayMac");
+        Objects.requireNonNull(guestIp, "guestIp");
+        Objects.requireNonNull(guestMac, "guestMac");
+        Objects.requireNonNull(hostAliasIp, "hostAliasIp");
+        Objects.requireNonNull(outboundAllowed, "outboundAllowed");
+        Objects.requireNonNull(udpIdleTimeout, "udpIdleTimeout");
+        if (prefixLength < 1 || prefixLength > 29) {
+            throw new IllegalArgumentException("subnet too small or invalid: /" + prefixLength);
+        }
+        if (mtu < MIN_MTU || mtu > MAX_MTU) {
+            throw new IllegalArgumentException("MTU must be between " + MIN_MTU + " and " + MAX_MTU + ": " + mtu);
+        }
+        if (tcpBufferBytes < 64 * 1024 || tcpBufferBytes > 64 * 1024 * 1024) {
+            throw new IllegalArgumentException("TCP buffer must be between 64 KiB and 64 MiB: " + tcpBufferBytes);
+        }
+        int mask = -1 << (32 - prefixLength);
+        int net = toInt(subnet) & mask;
+        for (Inet4Address a : new Inet4Address[] {gatewayIp, guestIp, hostAliasIp}) {
+            int v = toInt(a);
+            if ((v & mask) != net || v == net || v == (net | ~mask)) {
+                throw new IllegalArgumentException(a.getHostAddress() + " is not a host address in the subnet");
+            }
+        }
+        if (gatewayIp.equals(guestIp) || gatewayIp.equals(hostAliasIp) || guestIp.equals(hostAliasIp)) {
+            throw new IllegalArgumentException("gateway, guest and host alias addresses must differ");
+        }
+    }
+
+    /** The network gvproxy presents: 192.168.127.0/24, gateway .1, guest .2, host alias .254, MTU 1500. */
+    public static NetworkConfig gvproxyDefaults() {
+        return new NetworkConfig(
+                ipv4("192.168.127.0"), 24,
+                ipv4("192.168.127.1"), MacAddress.parse("5a:94:ef:e4:0c:dd"),
+                ipv4("192.168.127.2"), MacAddress.parse("5a:94:ef:e4:0c:ee"),
+                ipv4("192.168.127.254"),
+                1500, null, NetworkConfig::ordinaryDestination, 2 * 1024 * 1024, Duration.ofSeconds(90));
+    }
+
+    /** gvproxy's default: everything but link-local (cloud metadata) and multicast destinations. */
+    public static boolean ordinaryDestination(InetSocketAddress destination) {
+        InetAddress a = destination.getAddress();
+        return a != null && !a.isLinkLocalAddress() && !a.isMulticastAddress() && !a.isAnyLocalAddress();
+    }
+
+    public NetworkConfig withMtu(int newMtu) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout);
+    }
+
+    public NetworkConfig withDnsUpstream(InetSocketAddress upstream) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout);
+    }
+
+    public NetworkConfig withOutboundAllowed(Predicate<InetSocketAddress> allowed) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout);
+    }
+
+    public NetworkConfig withTcpBufferBytes(int bytes) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout);
+    }
+
+    public NetworkConfig withUdpIdleTimeout(Duration timeout) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout);
+    }
+
+    public int subnetMask() {
+        return -1 << (32 - prefixLength);
+    }
+
+    public static Inet4Address ipv4(String dotted) {
+        try {
+            InetAddress a = InetAddress.getByName(dotted);
+            if (a instanceof Inet4Address v4 && Character.isDigit(dotted.charAt(0))) {
+                return v4;
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv4 address: " + dotted, e);
+        }
+        throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+    }
+
+    public static int toInt(Inet4Address a) {
+        byte[] b = a.getAddress();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+
+    public static Inet4Address fromInt(int v) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(
+                    new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.berth.net;
+
+import dev.berth.net.stack.EventLoop;
+import dev.berth.net.stack.Gateway;
+import dev.berth.net.stack.Stats;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A user-mode network: the LAN, gateway, DHCP, DNS and NAT of {@link NetworkConfig}, run by one event
+ * loop thread. Guests attach through listeners:
+ *
+ * <pre>{@code
+ * try (VirtualNetwork net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults())) {
+ *     net.listenUnix(Path.of("/run/berth/net.sock"), Framing.QEMU);
+ *     // qemu … -netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/berth/net.sock
+ * }
+ * }</pre>
+ */
+public final class VirtualNetwork implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VirtualNetwork.class);
+
+    private final NetworkConfig config;
+    private final EventLoop loop;
+    private final Gateway gateway;
+    private final List<Listener> listeners = new ArrayList<>();
+
+    private VirtualNetwork(NetworkConfig config) throws IOException {
+        this.config = config;
+        this.loop = new EventLoop("berth-net");
+        this.gateway = new Gateway(loop, config);
+    }
+
+    public static VirtualNetwork start(NetworkConfig config) throws IOException {
+        VirtualNetwork net = new VirtualNetwork(config);
+        net.loop.start(net.gateway);
+        LOG.info("network {}/{} started, gateway {}, MTU {}", config.subnet().getHostAddress(),
+                config.prefixLength(), config.gatewayIp().getHostAddress(), config.mtu());
+        return net;
+    }
+
+    public NetworkConfig config() {
+        return config;
+    }
+
+    /**
+     * Listens on a unix socket for guests. The path must not exist; it is removed when the listener
+     * or the network closes.
+     */
+    public Listener listenUnix(Path path, Framing framing) throws IOException {
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(path + " already exists");
+        }
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        return register(server, framing, path);
+    }
+
+    /** Listens on a TCP address for guests (QEMU's {@code -netdev socket,connect=…} or {@code stream} over TCP). */
+    public Listener listenTcp(InetSocketAddress address, Framing framing) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.bind(address);
+        return register(server, framing, null);
+    }
+
+    private Listener register(ServerSocketChannel server, Framing framing, Path unixPath) throws IOException {
+        Listener l = new Listener(server, framing, unixPath);
+        try {
+            loop.call(() -> loop.register(server, SelectionKey.OP_ACCEPT, l));
+        } catch (IOException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+        synchronized (listeners) {
+            listeners.add(l);
+        }
+        LOG.info("listening for guests on {} ({} framing)", server.getLocalAddress(), framing);
+        return l;
+    }
+
+    public NetworkStats stats() throws IOException {
+        return loop.call(() -> {
+            Stats s = gateway.stats();
+            return new NetworkStats(gateway.linkCount(), gateway.tcpFlowCount(), gateway.udpFlowCount(),
+                    s.framesFromGuest, s.framesToGuest, s.bytesFromGuest, s.bytesToGuest,
+                    s.framesDroppedSize, s.framesDroppedInvalid, s.framesDroppedOutput);
+        });
+    }
+
+    @Override
+    public void close() {
+        List<Listener> copy;
+        synchronized (listeners) {
+            copy = new ArrayList<>(listeners);
+        }
+        for (Listener l : copy) {
+            l.close();
+        }
+        try {
+            loop.call(() -> {
+                gateway.closeAll();
+                return null;
+            });
+        } catch (IOException e) {
+            LOG.warn("closing connections: {}", e.toString());
+        }
+        loop.close();
+    }
+
+    /** A socket guests connect to. Closing it stops accepting; attached guests stay. */
+    public final class Listener implements Closeable, EventLoop.Handler {
+        private final ServerSocketChannel server;
+        private final Framing framing;
+        private final Path unixPath;
+        private final SocketAddress address;
+
+        private Listener(ServerSocketChannel server, Framing framing, Path unixPath) throws IOException {
+            this.server = server;
+            this.framing = framing;
+            this.unixPath = unixPath;
+            this.address = server.getLocalAddress();
+        }
+
+        public SocketAddress address() {
+            return address;
+        }
+
+        @Override
+        public void onReady(SelectionKey key) throws IOException {
+            SocketChannel ch;
+            while ((ch = server.accept()) != null) {
+                LOG.info("guest connected on {}", address);
+                gateway.attach(ch, framing);
+            }
+        }
+
+        @Override
+        public void onFailure(Exception e) {
+            LOG.warn("listener {} failed: {}", address, e.toString());
+        }
+
+        @Override
+        public void close() {
+            synchronized (listeners) {
+                listeners.remove(this);
+            }
+            try {
+                server.close();
+                if (unixPath != null) {
+                    Files.deleteIfExists(unixPath);
+                }
+            } catch (IOException e) {
+                LOG.warn("closing listener {}: {}", address, e.toString());
+            }
+        }
+    }
+}

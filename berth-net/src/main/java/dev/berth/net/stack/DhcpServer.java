@@ -1,0 +1,127 @@
+package dev.berth.net.stack;
+
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** DHCP as gvproxy serves it: a static lease for the guest MAC, the lowest free address for others. */
+final class DhcpServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DhcpServer.class);
+    static final int SERVER_PORT = 67;
+    static final int CLIENT_PORT = 68;
+    static final int LEASE_SECONDS = 3600;
+    private static final int MAGIC = 0x6382_5363;
+    private static final int DISCOVER = 1;
+    private static final int OFFER = 2;
+    private static final int REQUEST = 3;
+    private static final int ACK = 5;
+    private static final int NAK = 6;
+
+    private final Gateway gw;
+    private final Map<Long, Integer> leases = new HashMap<>();
+    private final ByteBuffer reply = ByteBuffer.allocate(576);
+
+    DhcpServer(Gateway gw) {
+        this.gw = gw;
+        leases.put(gw.guestMac, gw.guestIp);
+    }
+
+    /** The current leases, MAC to address. */
+    Map<Long, Integer> leases() {
+        return Map.copyOf(leases);
+    }
+
+    void onRequest(StreamLink link, long srcMac, ByteBuffer b, int off, int len) {
+        if (len < 240 || b.get(off) != 1 || b.get(off + 1) != 1 || b.get(off + 2) != 6 || b.getInt(off + 236) != MAGIC) {
+            gw.stats.framesDroppedInvalid++;
+            return;
+        }
+        int xid = b.getInt(off + 4);
+        int flags = b.getShort(off + 10) & 0xffff;
+        long chaddr = Packets.getMac(b, off + 28);
+        int type = 0;
+        int requested = 0;
+        int o = off + 240;
+        int end = off + len;
+        while (o < end) {
+            int code = b.get(o) & 0xff;
+            if (code == 255) {
+                break;
+            }
+            if (code == 0) {
+                o++;
+                continue;
+            }
+            if (o + 1 >= end) {
+                break;
+            }
+            int optLen = b.get(o + 1) & 0xff;
+            if (o + 2 + optLen > end) {
+                break;
+            }
+            if (code == 53 && optLen == 1) {
+                type = b.get(o + 2) & 0xff;
+            } else if (code == 50 && optLen == 4) {
+                requested = b.getInt(o + 2);
+            }
+            o += 2 + optLen;
+        }
+        if (type != DISCOVER && type != REQUEST) {
+            LOG.debug("DHCP message type {} from {} ignored", type, new dev.berth.net.MacAddress(chaddr));
+            return;
+        }
+        int ip = leaseFor(chaddr);
+        if (ip == 0) {
+            LOG.warn("DHCP pool exhausted; no address for {}", new dev.berth.net.MacAddress(chaddr));
+            return;
+        }
+        int replyType = type == DISCOVER ? OFFER : (requested == 0 || requested == ip ? ACK : NAK);
+        int n = buildReply(replyType, xid, flags, replyType == NAK ? 0 : ip, chaddr);
+        boolean broadcast = (flags & 0x8000) != 0 || replyType == NAK;
+        gw.sendUdp(link, chaddr, gw.gatewayIp, SERVER_PORT, broadcast ? -1 : ip, CLIENT_PORT, reply, 0, n);
+        if (replyType == ACK) {
+            LOG.info("DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
+        }
+    }
+
+    private int leaseFor(long mac) {
+        Integer existing = leases.get(mac);
+        if (existing != null) {
+            return existing;
+        }
+        for (int ip = gw.subnet + 1; ip != (gw.subnet | ~gw.mask); ip++) {
+            if (ip != gw.gatewayIp && ip != gw.hostAliasIp && !leases.containsValue(ip)) {
+                leases.put(mac, ip);
+                return ip;
+            }
+        }
+        return 0;
+    }
+
+    private int buildReply(int type, int xid, int flags, int yiaddr, long chaddr) {
+        ByteBuffer r = reply;
+        java.util.Arrays.fill(r.array(), (byte) 0);
+        r.clear();
+        r.put((byte) 2).put((byte) 1).put((byte) 6).put((byte) 0);
+        r.putInt(xid);
+        r.putShort((short) 0).putShort((short) flags);
+        r.putInt(0).putInt(yiaddr).putInt(gw.gatewayIp).putInt(0);
+        Packets.putMac(r, 28, chaddr);
+        r.position(236);
+        r.putInt(MAGIC);
+        r.put((byte) 53).put((byte) 1).put((byte) type);
+        r.put((byte) 54).put((byte) 4).putInt(gw.gatewayIp);
+        if (type != NAK) {
+            r.put((byte) 51).put((byte) 4).putInt(LEASE_SECONDS);
+            r.put((byte) 1).put((byte) 4).putInt(gw.mask);
+            r.put((byte) 3).put((byte) 4).putInt(gw.gatewayIp);
+            r.put((byte) 6).put((byte) 4).putInt(gw.gatewayIp);
+            r.put((byte) 26).put((byte) 2).putShort((short) gw.mtu);
+        }
+        r.put((byte) 255);
+        return Math.max(r.position(), 300);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.berth.net.stack;
+
+import dev.berth.net.NetworkConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** UDP NAT: one connected host datagram socket per guest flow, closed after it has been idle a while. */
+final class UdpNat {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
+    static final int MAX_FLOWS = 4096;
+
+    private final Gateway gw;
+    private final Map<FlowKey, Flow> flows = new HashMap<>();
+    private final FlowKey probe = new FlowKey();
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
+    private final long idleNanos;
+
+    UdpNat(Gateway gw) {
+        this.gw = gw;
+        this.idleNanos = gw.config.udpIdleTimeout().toNanos();
+    }
+
+    int flowCount() {
+        return flows.size();
+    }
+
+    /** A datagram from the guest to {@code dst:dstPort} (as the guest addressed it). */
+    void onDatagram(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort,
+            ByteBuffer b, int payload, int len) {
+        Flow flow = flows.get(probe.set(src, srcPort, dst, dstPort));
+        if (flow == null) {
+            flow = open(link, mac, dst, dstPort);
+            if (flow == null) {
+                return;
+            }
+        }
+        flow.lastActive = gw.loop.now();
+        b.limit(payload + len).position(payload);
+        try {
+            flow.channel.write(b);
+        } catch (PortUnreachableException e) {
+            LOG.trace("{}: port unreachable", flow.key);
+        } catch (IOException e) {
+            LOG.debug("{}: send failed: {}", flow.key, e.toString());
+        }
+    }
+
+    private Flow open(StreamLink link, long mac, int dst, int dstPort) {
+        InetSocketAddress target = dst == gw.gatewayIp
+                ? gw.dns.upstream()
+                : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort);
+        if (target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target)) {
+            gw.stats.framesDroppedInvalid++;
+            return null;
+        }
+        if (flows.size() >= MAX_FLOWS) {
+            evictOldest();
+        }
+        DatagramChannel ch = null;
+        try {
+            ch = DatagramChannel.open();
+            ch.connect(target);
+            Flow flow = new Flow(probe.copy(), link, mac, ch);
+            flow.key(gw.loop.register(ch, SelectionKey.OP_READ, flow));
+            flows.put(flow.key, flow);
+            return flow;
+        } catch (IOException e) {
+            LOG.debug("cannot open a UDP socket to {}: {}", target, e.toString());
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ce) {
+                    LOG.debug("closing UDP socket", ce);
+                }
+            }
+            return null;
+        }
+    }
+
+    private void evictOldest() {
+        Flow oldest = null;
+        for (Flow f : flows.values()) {
+            if (oldest == null || f.lastActive - oldest.lastActive < 0) {
+                oldest = f;
+            }
+        }
+        if (oldest != null) {
+            oldest.close();
+        }
+    }
+
+    void onTick(long now) {
+        if (flows.isEmpty()) {
+            return;
+        }
+        for (Flow f : new ArrayList<>(flows.values())) {
+            if (now - f.lastActive > idleNanos) {
+                f.close();
+            }
+        }
+    }
+
+    void onLinkClosed(StreamLink link) {
+        for (Flow f : new ArrayList<>(flows.values())) {
+            if (f.link == link) {
+                f.close();
+            }
+        }
+    }
+
+    void closeAll() {
+        for (Flow f : new ArrayList<>(flows.values())) {
+            f.close();
+        }
+    }
+
+    private final class Flow implements EventLoop.Handler {
+        final FlowKey key;
+        final StreamLink link;
+        final long mac;
+        final DatagramChannel channel;
+        SelectionKey selectionKey;
+        long lastActive;
+
+        Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel) {
+            this.key = key;
+            this.link = link;
+            this.mac = mac;
+            this.channel = channel;
+            this.lastActive = gw.loop.now();
+        }
+
+        void key(SelectionKey k) {
+            selectionKey = k;
+        }
+
+        @Override
+        public void onReady(SelectionKey k) throws IOException {
+            for (int i = 0; i < 64; i++) {
+                scratch.clear();
+                int n;
+                try {
+                    n = channel.read(scratch);
+                } catch (PortUnreachableException e) {
+                    continue;
+                }
+                if (n <= 0) {
+                    return;
+                }
+                lastActive = gw.loop.now();
+                gw.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
+            }
+        }
+
+        @Override
+        public void onFailure(Exception e) {
+            LOG.debug("{}: failed: {}", key, e.toString());
+            close();
+        }
+
+        void close() {
+            flows.remove(key);
+            if (selectionKey != null) {
+                selectionKey.cancel();
+            }
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("closing UDP socket", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package dev.berth.net;
+
+import static dev.berth.net.testing.Frames.GATEWAY_IP;
+import static dev.berth.net.testing.Frames.GUEST_IP;
+import static dev.berth.net.testing.Frames.HOST_ALIAS_IP;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.net.testing.Frames;
+import dev.berth.net.testing.GuestSim;
+import dev.berth.net.testing.LoopbackServers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway's own protocols, driven by a fake guest over the unix socket transport. */
+class GatewayTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+    private LoopbackServers servers;
+    private VirtualNetwork net;
+    private GuestSim guest;
+
+    @BeforeEach
+    void start() throws Exception {
+        servers = new LoopbackServers();
+        net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults()
+                .withDnsUpstream(servers.dnsAddress())
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        net.listenUnix(dir.resolve("net.sock"), Framing.QEMU);
+        guest = new GuestSim(dir.resolve("net.sock"), Framing.QEMU);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        guest.close();
+        net.close();
+        servers.close();
+    }
+
+    @Test
+    void answersArpForGatewayAndHostAliasOnly() throws Exception {
+        for (int target : new int[] {GATEWAY_IP, HOST_ALIAS_IP}) {
+            guest.send(Frames.arpRequest(GUEST_IP, target));
+            Frames.Parsed reply = guest.expect(WAIT, p -> p.ethType() == 0x0806);
+            ByteBuffer b = reply.b();
+            assertThat(b.getShort(14 + 6)).isEqualTo((short) 2);
+            assertThat(b.getInt(14 + 14)).isEqualTo(target);
+            assertThat(b.getInt(14 + 8) & 0xffffffffL).isEqualTo(Frames.GATEWAY_MAC >>> 16);
+            assertThat(b.getInt(14 + 24)).isEqualTo(GUEST_IP);
+        }
+        guest.send(Frames.arpRequest(GUEST_IP, Frames.ip("192.168.127.77")));
+        assertThat(guest.poll(Duration.ofMillis(300), p -> p.ethType() == 0x0806)).isNull();
+    }
+
+    @Test
+    void repliesToEchoRequestsToTheGateway() throws Exception {
+        byte[] data = "berth ping".getBytes(StandardCharsets.US_ASCII);
+        guest.send(Frames.icmpEcho(GUEST_IP, GATEWAY_IP, 0x1234, 7, data));
+        Frames.Parsed reply = guest.expect(WAIT, p -> p.protocol() == 1);
+        assertThat(reply.checksumsValid()).isTrue();
+        assertThat(reply.src()).isEqualTo(GATEWAY_IP);
+        assertThat(reply.dst()).isEqualTo(GUEST_IP);
+        ByteBuffer b = reply.b();
+        assertThat(b.get(reply.l4())).isZero();
+        assertThat(b.getShort(reply.l4() + 4)).isEqualTo((short) 0x1234);
+        assertThat(b.getShort(reply.l4() + 6)).isEqualTo((short) 7);
+        byte[] echoed = new byte[data.length];
+        b.get(reply.l4() + 8, echoed);
+        assertThat(echoed).isEqualTo(data);
+    }
+
+    @Test
+    void dhcpOffersAndAcknowledgesTheStaticLeaseWithRouterDnsAndMtu() throws Exception {
+        guest.send(Frames.dhcp(1, 0xabcdef01, 0));
+        Frames.Parsed offer = guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
+        assertThat(offer.checksumsValid()).isTrue();
+        ByteBuffer d = ByteBuffer.wrap(offer.payload());
+        assertThat(d.getInt(4)).isEqualTo(0xabcdef01);
+        assertThat(d.getInt(16)).isEqualTo(GUEST_IP);
+        assertThat(dhcpOption(d, 53)).containsExactly(2);
+        assertThat(ByteBuffer.wrap(dhcpOption(d, 3)).getInt()).isEqualTo(GATEWAY_IP);
+        assertThat(ByteBuffer.wrap(dhcpOption(d, 6)).getInt()).isEqualTo(GATEWAY_IP);
+        assertThat(ByteBuffer.wrap(dhcpOption(d, 1)).getInt()).isEqualTo(0xffffff00);
+        assertThat(ByteBuffer.wrap(dhcpOption(d, 26)).getShort()).isEqualTo((short) 1500);
+
+        guest.send(Frames.dhcp(3, 0xabcdef02, GUEST_IP));
+        Frames.Parsed ack = guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
+        assertThat(dhcpOption(ByteBuffer.wrap(ack.payload()), 53)).containsExactly(5);
+
+        guest.send(Frames.dhcp(3, 0xabcdef03, Frames.ip("192.168.127.9")));
+        Frames.Parsed nak = guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
+        assertThat(dhcpOption(ByteBuffer.wrap(nak.payload()), 53)).containsExactly(6);
+    }
+
+    private static byte[] dhcpOption(ByteBuffer d, int code) {
+        int o = 240;
+        while (o < d.limit() && (d.get(o) & 0xff) != 255) {
+            int c = d.get(o) & 0xff;
+            int len = d.get(o + 1) & 0xff;
+            if (c == code) {
+                byte[] v = new byte[len];
+                d.get(o + 2, v);
+                return v;
+            }
+            o += 2 + len;
+        }
+        return null;
+    }
+
+    @Test
+    void dnsAnswersLocalNamesAndForwardsTheRestUpstream() throws Exception {
+        assertThat(resolve("host.containers.internal", 1)).isEqualTo(HOST_ALIAS_IP);
+        assertThat(resolve("gateway.docker.internal", 1)).isEqualTo(GATEWAY_IP);
+        assertThat(resolve("HOST.Docker.Internal", 1)).isEqualTo(HOST_ALIAS_IP);
+        assertThat(resolve("nothing.containers.internal", 1)).isEqualTo(-3);
+        assertThat(resolve("host.containers.internal", 28)).isEqualTo(0);
+        assertThat(resolve("db.berth.test", 1)).isEqualTo(LoopbackServers.DNS_ANSWER);
+        assertThat(servers.dnsQueries()).isEqualTo(1);
+    }
+
+    /** The A answer as an int, 0 for an empty NOERROR answer, minus the rcode for an error. */
+    private int resolve(String name, int type) throws Exception {
+        int id = name.hashCode() & 0xffff;
+        guest.send(Frames.udp(GUEST_IP, GATEWAY_IP, 40000, 53, Frames.dnsQuery(id, name, type)));
+        Frames.Parsed r = guest.expect(WAIT, p -> p.protocol() == 17 && p.srcPort() == 53);
+        assertThat(r.src()).isEqualTo(GATEWAY_IP);
+        ByteBuffer d = ByteBuffer.wrap(r.payload());
+        assertThat(d.getShort(0) & 0xffff).isEqualTo(id);
+        int rcode = d.get(3) & 0xf;
+        if (rcode != 0) {
+            return -rcode;
+        }
+        if (d.getShort(6) == 0) {
+            return 0;
+        }
+        return d.getInt(d.limit() - 4);
+    }
+
+    @Test
+    void oversizedFramesAreDroppedAndCountedAndTheStreamStaysInStep() throws Exception {
+        ByteBuffer big = ByteBuffer.allocate(4 + 9000);
+        big.putInt(9000).position(big.capacity()).flip();
+        guest.sendRaw(big);
+        guest.send(Frames.icmpEcho(GUEST_IP, GATEWAY_IP, 1, 1, new byte[8]));
+        guest.expect(WAIT, p -> p.protocol() == 1);
+        assertThat(net.stats().framesDroppedSize()).isEqualTo(1);
+    }
+
+    @Test
+    void the16BitLittleEndianFramingCarriesFramesToo() throws Exception {
+        net.listenUnix(dir.resolve("le.sock"), Framing.LENGTH16_LE);
+        try (GuestSim le = new GuestSim(dir.resolve("le.sock"), Framing.LENGTH16_LE)) {
+            le.send(Frames.icmpEcho(GUEST_IP, GATEWAY_IP, 2, 2, new byte[32]));
+            assertThat(le.expect(WAIT, p -> p.protocol() == 1).dst()).isEqualTo(GUEST_IP);
+        }
+    }
+
+    @Test
+    void udpDatagramsReachTheHostAliasAndRepliesComeBack() throws Exception {
+        byte[] msg = "hello udp".getBytes(StandardCharsets.US_ASCII);
+        guest.send(Frames.udp(GUEST_IP, HOST_ALIAS_IP, 41000, servers.udpEchoPort(), msg));
+        Frames.Parsed r = guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 41000);
+        assertThat(r.checksumsValid()).isTrue();
+        assertThat(r.src()).isEqualTo(HOST_ALIAS_IP);
+        assertThat(r.srcPort()).isEqualTo(servers.udpEchoPort());
+        assertThat(r.payload()).isEqualTo(msg);
+        assertThat(net.stats().udpFlows()).isEqualTo(1);
+    }
+
+    @Test
+    void destinationsOutsideThePolicyAreRefused() throws Exception {
+        guest.send(Frames.tcp(GUEST_IP, Frames.ip("10.9.9.9"), 43000, 80, 1000, 0, 0x02, 65535, new byte[0], new byte[0]));
+        Frames.Parsed rst = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == 43000);
+        assertThat(rst.flags() & 0x04).isNotZero();
+        assertThat(rst.ack()).isEqualTo(1001);
+    }
+}

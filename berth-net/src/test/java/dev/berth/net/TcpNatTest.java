@@ -1,0 +1,296 @@
+package dev.berth.net;
+
+import static dev.berth.net.testing.Frames.GUEST_IP;
+import static dev.berth.net.testing.Frames.HOST_ALIAS_IP;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.net.testing.Frames;
+import dev.berth.net.testing.GuestSim;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The TCP NAT's state machine, driven segment by segment by a fake guest against loopback servers. */
+class TcpNatTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final int SYN = 0x02;
+    private static final int RST = 0x04;
+    private static final int FIN = 0x01;
+    private static final int ACK = 0x10;
+    private static final int BUFFER = 64 * 1024;
+
+    @TempDir
+    Path dir;
+    private VirtualNetwork net;
+    private GuestSim guest;
+    private ServerSocket server;
+    private int nextPort = 45000;
+
+    @BeforeEach
+    void start() throws Exception {
+        net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults()
+                .withTcpBufferBytes(BUFFER)
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        net.listenUnix(dir.resolve("net.sock"), Framing.QEMU);
+        guest = new GuestSim(dir.resolve("net.sock"), Framing.QEMU);
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        guest.close();
+        server.close();
+        net.close();
+    }
+
+    /** One guest-side connection: sequence numbers and the segments it sends. */
+    private final class Conn {
+        final int port = nextPort++;
+        final int hostPort;
+        int seq = 100_000;
+        int ack;
+
+        Conn(int hostPort) {
+            this.hostPort = hostPort;
+        }
+
+        Frames.Parsed connect(int window, int wscale) throws Exception {
+            byte[] opts = wscale < 0
+                    ? new byte[] {2, 4, 0x05, (byte) 0xb4}
+                    : new byte[] {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, (byte) wscale};
+            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, 0, SYN, window, opts, new byte[0]));
+            Frames.Parsed synAck = next();
+            if ((synAck.flags() & SYN) != 0) {
+                seq++;
+                ack = synAck.seq() + 1;
+                segment(ACK, window, new byte[0]);
+            }
+            return synAck;
+        }
+
+        void segment(int flags, int window, byte[] data) throws Exception {
+            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, ack, flags, window, new byte[0], data));
+            seq += data.length + ((flags & FIN) != 0 ? 1 : 0);
+        }
+
+        Frames.Parsed next() throws Exception {
+            return guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == port);
+        }
+
+        Frames.Parsed guestExpectData() throws Exception {
+            return guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == port && p.payload().length > 0);
+        }
+
+        Frames.Parsed guestExpect(int flag) throws Exception {
+            return guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == port && (p.flags() & flag) != 0);
+        }
+
+        Frames.Parsed guestExpectWindow() throws Exception {
+            return guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == port && p.window() > 0);
+        }
+
+        Frames.Parsed poll(Duration d) throws Exception {
+            return guest.poll(d, p -> p.isTcp() && p.dstPort() == port);
+        }
+    }
+
+    @Test
+    void aRefusedHostPortBecomesARstToTheGuest() throws Exception {
+        int closed = server.getLocalPort();
+        server.close();
+        Conn c = new Conn(closed);
+        Frames.Parsed rst = c.connect(65535, 7);
+        assertThat(rst.flags() & (RST | ACK)).isEqualTo(RST | ACK);
+        assertThat(rst.ack()).isEqualTo(100_001);
+        assertThat(net.stats().tcpFlows()).isZero();
+    }
+
+    @Test
+    void handshakeNegotiatesMssAndWindowScaleAndDataFlowsBothWays() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        Frames.Parsed synAck = c.connect(65535, 7);
+        assertThat(synAck.flags()).isEqualTo(SYN | ACK);
+        assertThat(synAck.checksumsValid()).isTrue();
+        assertThat(ByteBuffer.wrap(synAck.tcpOption(2)).getShort()).isEqualTo((short) 1460);
+        assertThat(synAck.tcpOption(3)).isNotNull();
+        try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            byte[] hello = "hello host".getBytes(StandardCharsets.US_ASCII);
+            c.segment(ACK, 65535, hello);
+            assertThat(in.readNBytes(hello.length)).isEqualTo(hello);
+            Frames.Parsed acked = c.next();
+            assertThat(acked.ack()).isEqualTo(c.seq);
+
+            out.write("hello guest".getBytes(StandardCharsets.US_ASCII));
+            Frames.Parsed data = c.next();
+            assertThat(new String(data.payload(), StandardCharsets.US_ASCII)).isEqualTo("hello guest");
+            assertThat(data.checksumsValid()).isTrue();
+            c.ack = data.seq() + data.payload().length;
+            c.segment(ACK, 65535, new byte[0]);
+
+            // Guest closes its half: the host reads EOF but may still send.
+            c.segment(FIN | ACK, 65535, new byte[0]);
+            assertThat(in.read()).isEqualTo(-1);
+            out.write('x');
+            Frames.Parsed late = c.guestExpectData();
+            assertThat(late.payload()).containsExactly('x');
+            c.ack = late.seq() + 1;
+            c.segment(ACK, 65535, new byte[0]);
+
+            // Host closes: the guest gets a FIN; acknowledging it ends the connection.
+            s.shutdownOutput();
+            Frames.Parsed fin = c.guestExpect(FIN);
+            c.ack = fin.seq() + 1;
+            c.segment(ACK, 65535, new byte[0]);
+        }
+        awaitFlows(0);
+    }
+
+    @Test
+    void aSlowGuestReaderStopsTheHostSender() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(4096, -1);
+        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+            Thread writer = new Thread(() -> {
+                try {
+                    out.write(new byte[4 << 20]);
+                } catch (Exception e) {
+                    // closed at the end of the test
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            // Count distinct bytes: retransmissions repeat what the guest has not acknowledged.
+            int base = c.ack;
+            int highest = 0;
+            Frames.Parsed p;
+            while ((p = c.poll(Duration.ofMillis(300))) != null) {
+                highest = Math.max(highest, p.seq() - base + p.payload().length);
+            }
+            assertThat(highest).isBetween(1460, 4096);
+            // A closed window: nothing but one-byte probes until it opens.
+            int acked = highest;
+            c.ack = base + acked;
+            c.segment(ACK, 0, new byte[0]);
+            while ((p = c.poll(Duration.ofMillis(700))) != null) {
+                // A retransmission of acknowledged bytes may still be on its way; new bytes are probes only.
+                if (p.seq() - base >= acked) {
+                    assertThat(p.payload().length).isLessThanOrEqualTo(1);
+                }
+                highest = Math.max(highest, p.seq() - base + p.payload().length);
+            }
+            assertThat(highest).isBetween(acked, acked + 1);
+            c.segment(ACK, 8192, new byte[0]);
+            while ((p = c.poll(Duration.ofMillis(300))) != null) {
+                highest = Math.max(highest, p.seq() - base + p.payload().length);
+            }
+            assertThat(highest).isBetween(acked + 1460, acked + 8192);
+            writer.interrupt();
+        }
+    }
+
+    @Test
+    void aSlowHostReaderClosesTheWindowOfferedToTheGuest() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            byte[] chunk = new byte[1400];
+            Arrays.fill(chunk, (byte) 7);
+            int window = Integer.MAX_VALUE;
+            for (int i = 0; i < 20_000 && window > 0; i++) {
+                c.segment(ACK, 65535, chunk);
+                if (i % 16 == 15) {
+                    Frames.Parsed a = latestAck(c);
+                    window = a.window();
+                    if (a.ack() != c.seq) {
+                        c.seq = a.ack();
+                    }
+                }
+            }
+            assertThat(window).isZero();
+            // The host reads what was accepted; the window opens again.
+            guest.drain();
+            Thread reader = new Thread(() -> {
+                try {
+                    in.transferTo(OutputStream.nullOutputStream());
+                } catch (java.io.IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            Frames.Parsed update = c.guestExpectWindow();
+            assertThat(update.window()).isPositive();
+        }
+    }
+
+    private Frames.Parsed latestAck(Conn c) throws Exception {
+        Frames.Parsed last = c.next();
+        Frames.Parsed p;
+        while ((p = c.poll(Duration.ofMillis(50))) != null) {
+            last = p;
+        }
+        return last;
+    }
+
+    @Test
+    void unacknowledgedDataIsRetransmitted() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+            out.write("again".getBytes(StandardCharsets.US_ASCII));
+            Frames.Parsed first = c.guestExpectData();
+            Frames.Parsed again = c.guestExpectData();
+            assertThat(again.seq()).isEqualTo(first.seq());
+            assertThat(again.payload()).isEqualTo(first.payload());
+        }
+    }
+
+    @Test
+    void aGuestRstResetsTheHostSocket() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            c.segment(RST | ACK, 0, new byte[0]);
+            assertThat(readOutcome(in)).isEqualTo("reset");
+        }
+        awaitFlows(0);
+    }
+
+    private static String readOutcome(InputStream in) {
+        try {
+            return in.read() < 0 ? "eof" : "data";
+        } catch (java.io.IOException e) {
+            return "reset";
+        }
+    }
+
+    @Test
+    void aSegmentForNoConnectionGetsARst() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.ack = 5555;
+        c.segment(ACK, 65535, "stray".getBytes(StandardCharsets.US_ASCII));
+        Frames.Parsed rst = c.next();
+        assertThat(rst.flags()).isEqualTo(RST);
+        assertThat(rst.seq()).isEqualTo(5555);
+    }
+
+    private void awaitFlows(int n) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (net.stats().tcpFlows() != n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(net.stats().tcpFlows()).isEqualTo(n);
+    }
+}
