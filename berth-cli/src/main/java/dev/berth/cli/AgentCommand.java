@@ -9,10 +9,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The machine's host agent; {@code berth start} runs it. Not for users, so hidden. */
+/**
+ * The machine's host agent; {@code berth start} runs it. Not for users, so hidden. It sets up
+ * logging before anything logs: no class it loads first may hold a static logger.
+ */
 @Command(name = AgentCommand.NAME, hidden = true, description = "Run a machine's host agent.")
 final class AgentCommand extends BaseCommand {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentCommand.class);
   static final String NAME = "agent";
 
   @Parameters(paramLabel = "NAME")
@@ -40,7 +42,6 @@ final class AgentCommand extends BaseCommand {
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
                 context().aarch64Firmware()),
             Clock.systemUTC());
-    LOG.info("agent of machine {} started", name);
     return agent.run();
   }
 }

@@ -83,6 +83,7 @@ public final class MachineAgent {
 
   /** Runs the machine until it is stopped or dies; returns the process exit code. */
   public int run() {
+    LOG.info("agent of machine {} started", name);
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopFromSignal, "agent-shutdown"));
     boolean wasReady = false;
     try {
