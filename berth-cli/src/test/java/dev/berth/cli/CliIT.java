@@ -91,7 +91,7 @@ class CliIT {
     assertThat(machine.at("/Mounts/0/Target").asText()).isEqualTo("/src");
     assertThat(machine.at("/Mounts/0/ReadOnly").asBoolean()).isTrue();
     assertThat(berth("inspect", "--format", "{{.ConnectionInfo.PodmanSocket.Path}}", "dev").out().strip())
-        .endsWith("/dev/api.sock");
+        .isEqualTo(dir.resolve("berth/run/dev/podman.sock").toString());
 
     Path key = Path.of(machine.at("/SSHConfig/IdentityPath").asText());
     assertThat(Files.getPosixFilePermissions(key)).hasSize(2);
@@ -168,12 +168,15 @@ class CliIT {
   }
 
   @Test
-  void lifecycleVerbs_sayTheyAreNotAvailableYet() {
+  void lifecycleVerbs_onStoppedOrMissingMachines() {
     berth("init", "--image", base.toString(), "m");
-    assertError(berth("start", "m"), "not available in this build");
-    assertError(berth("stop", "m"), "not available in this build");
-    assertError(berth("ssh", "m", "uname", "-a"), "not available in this build");
-    assertError(berth("start", "ghost"), "does not exist");
+    CliRun stop = berth("stop", "m");
+    assertThat(stop.exitCode()).as(stop.toString()).isZero();
+    assertThat(stop.out()).isEqualTo("Machine \"m\" stopped successfully\n");
+    assertError(berth("ssh", "m", "uname", "-a"), "machine \"m\" is not running");
+    assertError(berth("start", "ghost"), "machine \"ghost\" does not exist");
+    assertError(berth("stop", "ghost"), "machine \"ghost\" does not exist");
+    assertError(berth("start", "--timeout", "soon", "m"), "Invalid value");
   }
 
   @Test
