@@ -315,9 +315,7 @@ public final class MachineAgent {
       if (!Files.exists(files.console())) {
         return List.of();
       }
-      List<String> lines =
-          new String(Files.readAllBytes(files.console()), StandardCharsets.UTF_8).lines().toList();
-      return lines.subList(Math.max(0, lines.size() - CONSOLE_TAIL_LINES), lines.size());
+      return RuntimeFiles.lastLines(files.console(), CONSOLE_TAIL_LINES);
     } catch (IOException e) {
       return List.of("(cannot read " + files.console() + ": " + e.getMessage() + ")");
     }
@@ -353,7 +351,7 @@ public final class MachineAgent {
         LOG.warn("cannot record when the machine was last up: {}", e.getMessage());
       }
     }
-    for (Path path : List.of(files.ready(), files.qmp(), files.api(), files.qemuPid())) {
+    for (Path path : files.leftovers()) {
       try {
         Files.deleteIfExists(path);
       } catch (IOException e) {

@@ -9,7 +9,6 @@ import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.qemu.Accelerator;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -192,7 +191,9 @@ public final class MachineLifecycle {
               qemu.destroyForcibly();
               waitForExit(qemu, Duration.ofSeconds(30));
             });
-    for (Path path : List.of(files.control(), files.qmp(), files.ready(), files.api(), files.qemuPid(), files.network())) {
+    List<Path> stale = new ArrayList<>(files.leftovers());
+    stale.add(files.control());
+    for (Path path : stale) {
       try {
         Files.deleteIfExists(path);
       } catch (IOException e) {
@@ -229,8 +230,7 @@ public final class MachineLifecycle {
 
   private static String tail(Path file, int lines) {
     try {
-      List<String> all = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
-      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+      return String.join("\n", RuntimeFiles.lastLines(file, lines));
     } catch (IOException e) {
       return "";
     }

@@ -422,10 +422,10 @@ public final class Machines {
     Path configDir = dirs().machineConfig(name);
     Optional<MachineConfig> config = readable(name);
     if (!saveIgnition) {
-      files.add(config.map(MachineConfig::ignitionPath).orElse(configDir.resolve(IGNITION_FILE)));
+      files.add(ignitionPath(name, config));
     }
     if (!saveImage) {
-      files.add(config.map(MachineConfig::diskPath).orElse(dirs().machineData(name).resolve(DISK_FILE)));
+      files.add(diskPath(name, config));
     }
     files.add(configDir.resolve(KEY_FILE));
     files.add(configDir.resolve(KEY_FILE + ".pub"));
@@ -457,16 +457,28 @@ public final class Machines {
       Set<Path> keep = new HashSet<>();
       Optional<MachineConfig> config = readable(name);
       if (saveIgnition) {
-        keep.add(config.map(MachineConfig::ignitionPath).orElse(dirs().machineConfig(name).resolve(IGNITION_FILE)));
+        keep.add(ignitionPath(name, config));
       }
       if (saveImage) {
-        keep.add(config.map(MachineConfig::diskPath).orElse(dirs().machineData(name).resolve(DISK_FILE)));
+        keep.add(diskPath(name, config));
       }
       for (Path dir :
           List.of(dirs().machineConfig(name), dirs().machineData(name), dirs().machineRuntime(name))) {
         deleteTreeExcept(dir, keep);
       }
     }
+  }
+
+  /** A machine's Ignition file: where its description says, or where init puts it. */
+  private Path ignitionPath(String name, Optional<MachineConfig> config) {
+    return config
+        .map(MachineConfig::ignitionPath)
+        .orElse(dirs().machineConfig(name).resolve(IGNITION_FILE));
+  }
+
+  /** A machine's disk: where its description says, or where init puts it. */
+  private Path diskPath(String name, Optional<MachineConfig> config) {
+    return config.map(MachineConfig::diskPath).orElse(dirs().machineData(name).resolve(DISK_FILE));
   }
 
   private Optional<MachineConfig> readable(String name) {

@@ -1,6 +1,10 @@
 package dev.berth.machine;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A machine's runtime directory: its sockets, pid file and logs. None of these is evidence of
@@ -43,5 +47,19 @@ public record RuntimeFiles(Path dir) {
 
   public Path qemuLog() {
     return dir.resolve("qemu.log");
+  }
+
+  /**
+   * What a running machine leaves here besides its control socket: the files to remove once it
+   * has stopped, or once a crash has been cleaned up.
+   */
+  public List<Path> leftovers() {
+    return List.of(ready(), qmp(), api(), network(), qemuPid());
+  }
+
+  /** The last {@code count} lines of a log here, for an error message. */
+  public static List<String> lastLines(Path log, int count) throws IOException {
+    List<String> lines = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+    return lines.subList(Math.max(0, lines.size() - count), lines.size());
   }
 }
