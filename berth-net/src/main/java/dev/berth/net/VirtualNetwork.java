@@ -1,14 +1,17 @@
 package dev.berth.net;
 
+import dev.berth.net.forward.PortForwards;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
 import dev.berth.net.stack.Stats;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,11 +42,13 @@ public final class VirtualNetwork implements AutoCloseable {
     private final EventLoop loop;
     private final Gateway gateway;
     private final List<Listener> listeners = new ArrayList<>();
+    private final PortForwards forwards;
 
     private VirtualNetwork(NetworkConfig config) throws IOException {
         this.config = config;
         this.loop = new EventLoop("berth-net");
         this.gateway = new Gateway(loop, config);
+        this.forwards = new PortForwards(loop, gateway);
     }
 
     public static VirtualNetwork start(NetworkConfig config) throws IOException {
@@ -92,6 +98,60 @@ public final class VirtualNetwork implements AutoCloseable {
         return l;
     }
 
+    /** The host listeners carried into the network (gvproxy's forwarder). */
+    public PortForwards forwards() {
+        return forwards;
+    }
+
+    /**
+     * Serves guest TCP connections to the gateway's {@code port} by connecting to {@code socket} on the
+     * host; each connection starts with a PROXY protocol v1 line naming the guest's address.
+     */
+    public void serveOnGateway(int port, Path socket) throws IOException {
+        UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+        loop.call(() -> {
+            gateway.serve(port, address);
+            return null;
+        });
+    }
+
+    /**
+     * Hands {@code host}, a connected socket, to the network: joined to a new connection to
+     * {@code guestIp:guestPort}, with {@code first} sent to the guest before anything read from it.
+     */
+    public void connectToGuest(SocketChannel host, Inet4Address guestIp, int guestPort, ByteBuffer first)
+            throws IOException {
+        loop.call(() -> {
+            gateway.connectToGuest(host, guestIp, guestPort, first);
+            return null;
+        });
+    }
+
+    /** Attaches a guest that connected some other way (an HTTP {@code /connect}); {@code first} holds frames already read. */
+    public void attach(SocketChannel channel, Framing framing, ByteBuffer first) throws IOException {
+        loop.call(() -> {
+            gateway.attach(channel, framing, first);
+            return null;
+        });
+    }
+
+    /** The DHCP leases, MAC address to IP address. */
+    public Map<MacAddress, Inet4Address> leases() throws IOException {
+        return loop.call(gateway::leases);
+    }
+
+    public List<DnsZone> dnsZones() throws IOException {
+        return loop.call(gateway::dnsZones);
+    }
+
+    /** Adds a local DNS zone; one of the same name is replaced, its records kept after the new ones. */
+    public void addDnsZone(DnsZone zone) throws IOException {
+        loop.call(() -> {
+            gateway.addDnsZone(zone);
+            return null;
+        });
+    }
+
     public NetworkStats stats() throws IOException {
         return loop.call(() -> {
             Stats s = gateway.stats();
@@ -103,6 +163,7 @@ public final class VirtualNetwork implements AutoCloseable {
 
     @Override
     public void close() {
+        forwards.close();
         List<Listener> copy;
         synchronized (listeners) {
             copy = new ArrayList<>(listeners);

@@ -187,13 +187,6 @@ class KernelGuestIT {
     }
 
     private NetnsGuest.Result guestTool(String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String[] cmd = new String[args.length + 4];
-        cmd[0] = java;
-        cmd[1] = "-cp";
-        cmd[2] = Path.of("target", "test-classes").toAbsolutePath().toString();
-        cmd[3] = "dev.berth.net.testing.GuestTool";
-        System.arraycopy(args, 0, cmd, 4, args.length);
-        return guest.exec(Duration.ofMinutes(3), cmd).orFail();
+        return guest.guestTool(Duration.ofMinutes(3), args);
     }
 }

@@ -6,8 +6,12 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.berth.net.DnsZone;
+import dev.berth.net.NetworkConfig;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,15 +28,35 @@ final class DnsServer {
 
     private final Gateway gw;
     private final InetSocketAddress upstream;
-    /** Zone name (lower case, with the trailing dot) to its names (the label before the zone) and addresses. */
-    private final Map<String, Map<String, Integer>> zones;
+    /** The local zones, searched in order. */
+    private final List<DnsZone> zones = new ArrayList<>();
     private final ByteBuffer reply = ByteBuffer.allocate(512);
 
     DnsServer(Gateway gw) {
         this.gw = gw;
         this.upstream = gw.config.dnsUpstream() != null ? gw.config.dnsUpstream() : hostResolver();
-        Map<String, Integer> names = Map.of("gateway", gw.gatewayIp, "host", gw.hostAliasIp);
-        zones = Map.of("containers.internal.", names, "docker.internal.", names);
+        List<DnsZone.Record> names = List.of(
+                new DnsZone.Record("gateway", gw.config.gatewayIp().getHostAddress(), null),
+                new DnsZone.Record("host", gw.config.hostAliasIp().getHostAddress(), null));
+        zones.add(new DnsZone("containers.internal.", names, null));
+        zones.add(new DnsZone("docker.internal.", names, null));
+    }
+
+    List<DnsZone> zones() {
+        return List.copyOf(zones);
+    }
+
+    void addZone(DnsZone zone) {
+        for (int i = 0; i < zones.size(); i++) {
+            DnsZone old = zones.get(i);
+            if (old.name().equals(zone.name())) {
+                List<DnsZone.Record> records = new ArrayList<>(zone.records());
+                records.addAll(old.records());
+                zones.set(i, new DnsZone(zone.name(), records, zone.defaultIp()));
+                return;
+            }
+        }
+        zones.add(zone);
     }
 
     InetSocketAddress upstream() {
@@ -92,11 +116,12 @@ final class DnsServer {
         String fqdn = name.toString().toLowerCase(Locale.ROOT);
         Integer answer = null;
         boolean local = false;
-        for (Map.Entry<String, Map<String, Integer>> zone : zones.entrySet()) {
-            String suffix = "." + zone.getKey();
+        for (DnsZone zone : zones) {
+            String suffix = "." + zone.name().toLowerCase(Locale.ROOT);
             if (fqdn.endsWith(suffix)) {
                 local = true;
-                answer = zone.getValue().get(fqdn.substring(0, fqdn.length() - suffix.length()));
+                Inet4Address ip = zone.resolve(fqdn.substring(0, fqdn.length() - suffix.length()));
+                answer = ip == null ? null : NetworkConfig.toInt(ip);
                 break;
             }
         }

@@ -71,6 +71,14 @@ public final class EventLoop implements AutoCloseable {
         return ch.register(selector, ops, h);
     }
 
+    /**
+     * Lets the selector drop the keys cancelled in this iteration, so that closed channels release their
+     * ports now rather than at the next select. Readiness is level-triggered: events seen here come back.
+     */
+    public void releaseCancelled() throws IOException {
+        selector.selectNow(k -> { });
+    }
+
     public void execute(Runnable task) {
         tasks.add(task);
         selector.wakeup();

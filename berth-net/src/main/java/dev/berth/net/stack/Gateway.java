@@ -4,13 +4,22 @@ import static dev.berth.net.stack.Packets.ETH_HEADER;
 import static dev.berth.net.stack.Packets.IP_HEADER;
 import static dev.berth.net.stack.Packets.UDP_HEADER;
 
+import dev.berth.net.DnsZone;
 import dev.berth.net.Framing;
+import dev.berth.net.MacAddress;
 import dev.berth.net.NetworkConfig;
+import java.io.Closeable;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -40,6 +49,11 @@ public final class Gateway implements EventLoop.Participant {
     final UdpNat udp;
     final DhcpServer dhcp;
     final DnsServer dns;
+    final InboundForwards inbound;
+    /** Gateway ports served on the host by an in-process service listening on a unix socket. */
+    final Map<Integer, SocketAddress> services = new HashMap<>();
+    /** The MAC address each guest address was last seen with. */
+    private final Map<Integer, Long> macByIp = new HashMap<>();
 
     private final List<StreamLink> links = new ArrayList<>();
     private final Map<Long, StreamLink> cam = new HashMap<>();
@@ -62,6 +76,53 @@ public final class Gateway implements EventLoop.Participant {
         this.udp = new UdpNat(this);
         this.dhcp = new DhcpServer(this);
         this.dns = new DnsServer(this);
+        this.inbound = new InboundForwards(this);
+    }
+
+    /** A guest the gateway can reach: its link and MAC address. */
+    record Neighbor(StreamLink link, long mac) {
+    }
+
+    Neighbor neighbor(int ip) {
+        Long mac = macByIp.get(ip);
+        StreamLink link = mac == null ? null : cam.get(mac);
+        return link == null || link.isClosed() ? null : new Neighbor(link, mac);
+    }
+
+    /** Serves guest connections to the gateway's {@code port} with the service listening on {@code socket}. */
+    public void serve(int port, UnixDomainSocketAddress socket) {
+        services.put(port, socket);
+    }
+
+    /** Carries each connection {@code listener} accepts to {@code guestIp:guestPort}; closing the handle stops it. */
+    public Closeable forwardTcp(ServerSocketChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
+        return inbound.tcp(listener, NetworkConfig.toInt(guestIp), guestPort);
+    }
+
+    /** Carries each datagram {@code listener} receives to {@code guestIp:guestPort}, and the replies back. */
+    public Closeable forwardUdp(DatagramChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
+        return inbound.udp(listener, NetworkConfig.toInt(guestIp), guestPort);
+    }
+
+    /** Joins {@code host}, a connected socket, to a new connection to {@code guestIp:guestPort}; {@code first} goes first. */
+    public void connectToGuest(SocketChannel host, Inet4Address guestIp, int guestPort, ByteBuffer first) throws IOException {
+        tcp.connectToGuest(host, NetworkConfig.toInt(guestIp), guestPort, first);
+    }
+
+    /** The DHCP leases, MAC to address. */
+    public Map<MacAddress, Inet4Address> leases() {
+        Map<MacAddress, Inet4Address> result = new LinkedHashMap<>();
+        dhcp.leases().forEach((mac, ip) -> result.put(new MacAddress(mac), NetworkConfig.fromInt(ip)));
+        return result;
+    }
+
+    public List<DnsZone> dnsZones() {
+        return dns.zones();
+    }
+
+    /** Adds a zone; one of the same name is replaced, its records kept after the new ones (as gvproxy). */
+    public void addDnsZone(DnsZone zone) {
+        dns.addZone(zone);
     }
 
     public Stats stats() {
@@ -82,9 +143,17 @@ public final class Gateway implements EventLoop.Participant {
 
     /** Attaches an accepted guest connection. */
     public void attach(SocketChannel channel, Framing framing) throws IOException {
+        attach(channel, framing, null);
+    }
+
+    /** Attaches a guest connection whose first bytes were already read into {@code first}. */
+    public void attach(SocketChannel channel, Framing framing, ByteBuffer first) throws IOException {
         StreamLink link = new StreamLink(this, channel, framing, mtu + ETH_HEADER);
         links.add(link);
         link.register(loop);
+        if (first != null && first.hasRemaining()) {
+            link.receive(first);
+        }
     }
 
     public void closeAll() {
@@ -143,6 +212,7 @@ public final class Gateway implements EventLoop.Participant {
     public void onTick(long now) {
         tcp.onTick(now);
         udp.onTick(now);
+        inbound.onTick(now);
     }
 
     boolean inSubnet(int ip) {
@@ -181,10 +251,17 @@ public final class Gateway implements EventLoop.Participant {
         }
         StreamLink previous = cam.put(mac, link);
         if (previous != link) {
-            LOG.info("guest {} on a link", new dev.berth.net.MacAddress(mac));
+            LOG.info("guest {} on a link", new MacAddress(mac));
         }
         lastLearnedMac = mac;
         lastLearnedLink = link;
+    }
+
+    private void learnAddress(int ip, long mac) {
+        Long previous = macByIp.put(ip, mac);
+        if (previous == null || previous != mac) {
+            LOG.info("guest {} has address {}", new MacAddress(mac), Packets.ipToString(ip));
+        }
     }
 
     private void forwardToOthers(StreamLink from, ByteBuffer b, int off, int len) {
@@ -268,6 +345,9 @@ public final class Gateway implements EventLoop.Participant {
         }
         int protocol = b.get(ip + 9) & 0xff;
         int src = b.getInt(ip + 12);
+        if (inSubnet(src)) {
+            learnAddress(src, srcMac);
+        }
         int dst = b.getInt(ip + 16);
         int l4 = ip + ihl;
         int l4len = total - ihl;
@@ -314,6 +394,8 @@ public final class Gateway implements EventLoop.Participant {
             stats.framesDroppedInvalid++;
         } else if (dst == gatewayIp && dstPort == DnsServer.PORT) {
             dns.onQuery(from, srcMac, src, srcPort, b, payload, payloadLen);
+        } else if (dst == gatewayIp && inbound.onUdpReply(src, srcPort, dstPort, b, payload, payloadLen)) {
+            return;
         } else if (dst == gatewayIp || isBroadcastOrMulticast(dst)) {
             stats.framesDroppedInvalid++;
         } else {

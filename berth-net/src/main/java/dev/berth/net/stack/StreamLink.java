@@ -88,6 +88,17 @@ public final class StreamLink implements EventLoop.Handler {
         }
     }
 
+    /** Frames that arrived before the link was attached (read with a request that handed the socket over). */
+    void receive(ByteBuffer first) {
+        if (first.remaining() > in.remaining()) {
+            LOG.warn("guest link sent {} bytes with its request: more than a buffer, closing it", first.remaining());
+            close();
+            return;
+        }
+        in.put(first);
+        parse();
+    }
+
     private void parse() {
         int end = in.position();
         int pos = 0;

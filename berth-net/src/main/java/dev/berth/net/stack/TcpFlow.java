@@ -7,7 +7,7 @@ import static dev.berth.net.stack.Packets.TCP_RST;
 import static dev.berth.net.stack.Packets.TCP_SYN;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -35,14 +35,15 @@ final class TcpFlow implements EventLoop.Handler {
     /** Shorter than RFC 793's 2 MSL: long enough to answer a retransmitted FIN, short enough not to pile up. */
     static final long TIME_WAIT = TimeUnit.SECONDS.toNanos(5);
 
-    enum State { CONNECTING, SYN_RCVD, ESTABLISHED, TIME_WAIT, CLOSED }
+    /** CONNECTING and SYN_RCVD: the guest opened; SYN_SENT: the host side opened (a forward). */
+    enum State { CONNECTING, SYN_RCVD, SYN_SENT, ESTABLISHED, TIME_WAIT, CLOSED }
 
     private final TcpNat nat;
     final FlowKey key;
     final StreamLink link;
     private final long guestMac;
     private final SocketChannel host;
-    private final InetSocketAddress target;
+    private final SocketAddress target;
     private SelectionKey hostKey;
     State state = State.CONNECTING;
     private long deadline;
@@ -50,10 +51,10 @@ final class TcpFlow implements EventLoop.Handler {
     private boolean halfOpen;
 
     // Guest to host.
-    private final int irs;
+    private int irs;
     private int rcvNxt;
     private ByteBuffer toHost;
-    private final int ourShift;
+    private int ourShift;
     private boolean guestFin;
     private boolean hostOutputShut;
     private int advertisedEdge;
@@ -62,9 +63,9 @@ final class TcpFlow implements EventLoop.Handler {
     private int iss;
     private int sndUna;
     private long sndWnd;
-    private final int guestShift;
-    private final boolean scaling;
-    private final int mss;
+    private int guestShift;
+    private boolean scaling;
+    private int mss;
     private ByteRing ring;
     private int sentOffset;
     /** The highest {@link #sentOffset} since the last acknowledgement: what the guest may acknowledge after a go-back. */
@@ -82,9 +83,11 @@ final class TcpFlow implements EventLoop.Handler {
     private boolean needAck;
     boolean scheduled;
     boolean waiting;
+    /** Bytes written to the host socket before any from the guest (a gateway service's PROXY line). */
+    byte[] preamble;
 
     TcpFlow(TcpNat nat, FlowKey key, StreamLink link, long guestMac, SocketChannel host, int guestIsn,
-            int guestMss, int guestShift, InetSocketAddress target) {
+            int guestMss, int guestShift, SocketAddress target) {
         this.nat = nat;
         this.key = key;
         this.link = link;
@@ -130,10 +133,61 @@ final class TcpFlow implements EventLoop.Handler {
             hostKey.interestOps(0);
         }
         state = State.SYN_RCVD;
+        if (preamble != null) {
+            toHost = nat.pool.take();
+            toHost.put(preamble);
+        }
         iss = ThreadLocalRandom.current().nextInt();
         sndUna = iss;
         sendSynAck();
         rtoDeadline = now() + rto;
+    }
+
+    /**
+     * Opens the connection towards the guest for a host socket that is already connected (an inbound
+     * forward): SYN now, the host socket is read once the guest answered.
+     */
+    void startActiveOpen(ByteBuffer initialToGuest) throws IOException {
+        hostKey = nat.gw.loop.register(host, 0, this);
+        state = State.SYN_SENT;
+        iss = ThreadLocalRandom.current().nextInt();
+        sndUna = iss;
+        if (initialToGuest != null && initialToGuest.hasRemaining()) {
+            ring = new ByteRing(nat.pool.take());
+            ring.write(initialToGuest, initialToGuest.position(), Math.min(initialToGuest.remaining(), ring.free()));
+        }
+        sendSyn();
+        rtoDeadline = now() + rto;
+    }
+
+    private void sendSyn() {
+        nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
+                iss, 0, TCP_SYN, Math.min(toHostFree(), 0xffff), nat.gw.mtu - 40, ourShift, null, 0, 0);
+    }
+
+    private void onSynAck(ByteBuffer b, int t, int dataOffset, int seq, int ack, int window) {
+        if (ack != iss + 1) {
+            return;
+        }
+        int[] options = TcpNat.synOptions(b, t, dataOffset);
+        irs = seq;
+        rcvNxt = seq + 1;
+        scaling = options[1] >= 0;
+        guestShift = scaling ? options[1] : 0;
+        if (!scaling) {
+            ourShift = 0;
+        }
+        mss = Math.max(64, Math.min(options[0], nat.gw.mtu - 40));
+        state = State.ESTABLISHED;
+        sndUna = ack;
+        // RFC 7323: the window in a segment with SYN is never scaled.
+        sndWnd = window;
+        rtoDeadline = 0;
+        retries = 0;
+        rto = RTO_MIN;
+        advertisedEdge = rcvNxt + Math.min(toHostFree(), 0xffff);
+        updateInterest();
+        scheduleAck();
     }
 
     private void refused(IOException e) {
@@ -198,6 +252,17 @@ final class TcpFlow implements EventLoop.Handler {
         int ack = b.getInt(t + 8);
         int window = b.getShort(t + 14) & 0xffff;
         int dataLen = len - dataOffset;
+        if (state == State.SYN_SENT) {
+            if ((flags & TCP_RST) != 0) {
+                if ((flags & TCP_ACK) != 0 && ack == iss + 1) {
+                    LOG.debug("{}: guest refused", key);
+                    abort(false);
+                }
+            } else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+                onSynAck(b, t, dataOffset, seq, ack, window);
+            }
+            return;
+        }
         if ((flags & TCP_RST) != 0) {
             int offset = seq - rcvNxt;
             if (offset >= 0 && offset <= Math.max(toHostFree(), 1)) {
@@ -522,7 +587,7 @@ final class TcpFlow implements EventLoop.Handler {
                     discard();
                 }
             }
-            case SYN_RCVD, ESTABLISHED -> {
+            case SYN_RCVD, SYN_SENT, ESTABLISHED -> {
                 if (rtoDeadline != 0 && now - rtoDeadline >= 0) {
                     onRetransmitTimeout(now);
                 }
@@ -533,7 +598,8 @@ final class TcpFlow implements EventLoop.Handler {
     }
 
     private void onRetransmitTimeout(long now) {
-        if (++retries > (state == State.SYN_RCVD ? MAX_SYNACK_RETRIES : MAX_RETRIES)) {
+        boolean handshake = state == State.SYN_RCVD || state == State.SYN_SENT;
+        if (++retries > (handshake ? MAX_SYNACK_RETRIES : MAX_RETRIES)) {
             LOG.debug("{}: guest stopped acknowledging", key);
             abort(true);
             return;
@@ -542,6 +608,8 @@ final class TcpFlow implements EventLoop.Handler {
         rtoDeadline = now + rto;
         if (state == State.SYN_RCVD) {
             sendSynAck();
+        } else if (state == State.SYN_SENT) {
+            sendSyn();
         } else if (sentMax > 0 || (finEverSent && !finAcked)) {
             // Go back: resend from the oldest unacknowledged byte.
             sentOffset = 0;
@@ -578,7 +646,7 @@ final class TcpFlow implements EventLoop.Handler {
             return;
         }
         leaveHalfOpen();
-        if (resetGuest && state != State.CONNECTING && state != State.TIME_WAIT) {
+        if (resetGuest && state != State.CONNECTING && state != State.SYN_SENT && state != State.TIME_WAIT) {
             nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
                     sndUna + sentOffset + (finSent ? 1 : 0), rcvNxt, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
         }

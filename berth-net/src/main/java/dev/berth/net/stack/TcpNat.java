@@ -11,6 +11,10 @@ import static dev.berth.net.stack.Packets.TCP_SYN;
 import dev.berth.net.NetworkConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -34,6 +38,9 @@ final class TcpNat {
      * are dropped and the guest retries them. Bounds what a SYN flood from a guest can hold.
      */
     static final int MAX_HALF_OPEN = 512;
+    /** Source ports of connections the gateway opens to a guest: IANA's dynamic range. */
+    static final int EPHEMERAL_FIRST = 49152;
+    static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 
     final Gateway gw;
     final BufferPool pool;
@@ -42,6 +49,7 @@ final class TcpNat {
     private final ArrayDeque<TcpFlow> scheduled = new ArrayDeque<>();
     private final List<TcpFlow> tickScratch = new ArrayList<>();
     int halfOpen;
+    private int nextEphemeral;
 
     TcpNat(Gateway gw) {
         this.gw = gw;
@@ -101,6 +109,67 @@ final class TcpNat {
 
     private void open(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort, int seq,
             ByteBuffer b, int t, int dataOffset) {
+        int[] options = synOptions(b, t, dataOffset);
+        SocketAddress target = targetFor(dst, dstPort);
+        if (target == null) {
+            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+            return;
+        }
+        if (halfOpen >= MAX_HALF_OPEN) {
+            return;
+        }
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open(target instanceof UnixDomainSocketAddress
+                    ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
+            ch.configureBlocking(false);
+            if (target instanceof InetSocketAddress) {
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            FlowKey key = probe.copy();
+            TcpFlow flow = new TcpFlow(this, key, link, mac, ch, seq, options[0], options[1], target);
+            if (target instanceof UnixDomainSocketAddress) {
+                flow.preamble = proxyLine(src, srcPort, dst, dstPort);
+            }
+            flows.put(key, flow);
+            flow.startConnect();
+        } catch (IOException e) {
+            LOG.debug("cannot open a host socket for {}: {}", probe, e.toString());
+            closeQuietly(ch);
+            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+        }
+    }
+
+    /**
+     * Where a guest connection to {@code dst:dstPort} goes on the host: the upstream resolver for the
+     * gateway's DNS port, a gateway service's socket, or the destination itself (the host alias mapped to
+     * loopback). Null when it may not go anywhere.
+     */
+    private SocketAddress targetFor(int dst, int dstPort) {
+        if (dst == gw.gatewayIp) {
+            if (dstPort == DnsServer.PORT) {
+                return allowed(gw.dns.upstream());
+            }
+            return gw.services.get(dstPort);
+        }
+        return allowed(new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
+    }
+
+    private InetSocketAddress allowed(InetSocketAddress target) {
+        return target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target) ? null : target;
+    }
+
+    /**
+     * The PROXY protocol v1 line that tells a gateway service who called: it listens on a unix socket,
+     * which carries no peer address.
+     */
+    static byte[] proxyLine(int src, int srcPort, int dst, int dstPort) {
+        return ("PROXY TCP4 " + Packets.ipToString(src) + " " + Packets.ipToString(dst) + " " + srcPort + " "
+                + dstPort + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The MSS (536 when absent) and window shift (-1 when absent) options of a SYN. */
+    static int[] synOptions(ByteBuffer b, int t, int dataOffset) {
         int guestMss = 536;
         int guestShift = -1;
         for (int o = t + TCP_HEADER; o < t + dataOffset; ) {
@@ -126,36 +195,38 @@ final class TcpNat {
             }
             o += optLen;
         }
-        int hostIp = dst == gw.gatewayIp && dstPort == DnsServer.PORT ? -1 : gw.hostAddressFor(dst);
-        InetSocketAddress target;
-        if (hostIp == -1) {
-            target = gw.dns.upstream();
-        } else if (dst == gw.gatewayIp) {
-            target = null;
-        } else {
-            target = new InetSocketAddress(NetworkConfig.fromInt(hostIp), dstPort);
+        return new int[] {guestMss, guestShift};
+    }
+
+    /**
+     * Opens a connection from the gateway to {@code guestIp:guestPort} for {@code host}, an already
+     * connected host socket (an inbound forward); {@code initialToGuest} is sent first. The guest sees
+     * the gateway's address and an ephemeral port.
+     */
+    void connectToGuest(SocketChannel host, int guestIp, int guestPort, ByteBuffer initialToGuest) throws IOException {
+        Gateway.Neighbor guest = gw.neighbor(guestIp);
+        if (guest == null) {
+            throw new IOException("no guest has address " + Packets.ipToString(guestIp) + " on the network");
         }
-        if (target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target)) {
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
-            return;
+        FlowKey key = null;
+        for (int tries = 0; tries < EPHEMERAL_COUNT; tries++) {
+            int port = EPHEMERAL_FIRST + nextEphemeral;
+            nextEphemeral = (nextEphemeral + 1) % EPHEMERAL_COUNT;
+            if (!flows.containsKey(probe.set(guestIp, guestPort, gw.gatewayIp, port))) {
+                key = probe.copy();
+                break;
+            }
         }
-        if (halfOpen >= MAX_HALF_OPEN) {
-            return;
+        if (key == null) {
+            throw new IOException("every ephemeral port to " + Packets.ipToString(guestIp) + ":" + guestPort + " is in use");
         }
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open();
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            FlowKey key = probe.copy();
-            TcpFlow flow = new TcpFlow(this, key, link, mac, ch, seq, guestMss, guestShift, target);
-            flows.put(key, flow);
-            flow.startConnect();
-        } catch (IOException e) {
-            LOG.debug("cannot open a host socket for {}: {}", probe, e.toString());
-            closeQuietly(ch);
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+        host.configureBlocking(false);
+        if (host.getLocalAddress() instanceof InetSocketAddress) {
+            host.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
+        TcpFlow flow = new TcpFlow(this, key, guest.link(), guest.mac(), host, 0, 536, 0, null);
+        flows.put(key, flow);
+        flow.startActiveOpen(initialToGuest);
     }
 
     static void closeQuietly(SocketChannel ch) {

@@ -44,6 +44,7 @@ public final class GuestTool {
             case "refused" -> refused(host, port);
             case "latency" -> latency(host, port, Integer.parseInt(args[3]));
             case "echo-server" -> echoServer(host, port);
+            case "udp-echo-server" -> udpEchoServer(host, port);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -149,6 +150,18 @@ public final class GuestTool {
                 });
                 t.setDaemon(true);
                 t.start();
+            }
+        }
+    }
+
+    private static void udpEchoServer(String host, int port) throws IOException {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(
+                new InetSocketAddress(java.net.InetAddress.getByName(host), port))) {
+            byte[] buf = new byte[65536];
+            while (true) {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                socket.receive(p);
+                socket.send(new java.net.DatagramPacket(buf, p.getLength(), p.getSocketAddress()));
             }
         }
     }

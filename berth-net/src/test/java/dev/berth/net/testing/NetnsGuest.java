@@ -119,6 +119,28 @@ public final class NetnsGuest implements AutoCloseable {
         return run(timeout, full);
     }
 
+    /** Starts a long-running command inside the namespace (a server); the caller destroys it. */
+    public Process startInBackground(String... command) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        full.addAll(List.of(command));
+        return new ProcessBuilder(full).redirectErrorStream(true)
+                .redirectOutput(scratch.resolve("background-" + COUNTER.incrementAndGet() + ".log").toFile())
+                .start();
+    }
+
+    /** Runs the test {@link GuestTool} inside the namespace. */
+    public Result guestTool(Duration timeout, String... args) throws IOException, InterruptedException {
+        return exec(timeout, guestToolCommand(args)).orFail();
+    }
+
+    public static String[] guestToolCommand(String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp",
+                Path.of("target", "test-classes").toAbsolutePath().toString(), GuestTool.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd.toArray(String[]::new);
+    }
+
     public static Result host(String... command) throws IOException, InterruptedException {
         return run(Duration.ofSeconds(60), List.of(command));
     }

@@ -1,0 +1,261 @@
+package dev.berth.net.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.berth.net.DnsZone;
+import dev.berth.net.Framing;
+import dev.berth.net.NetworkConfig;
+import dev.berth.net.NetworkStats;
+import dev.berth.net.VirtualNetwork;
+import dev.berth.net.forward.ForwardException;
+import dev.berth.net.forward.HostPort;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** gvproxy's routes, request formats, status codes and error texts (its {@code Mux} and {@code ServicesMux}). */
+public final class ApiRoutes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    /** Which routes a listener serves. */
+    public enum Scope {
+        /** Every route, {@code /connect} included: gvproxy's {@code -listen}. */
+        HOST,
+        /** Every route but {@code /connect}: gvproxy's {@code -services}. */
+        SERVICES,
+        /**
+         * The forwarder only, for guests at the gateway's port 80; connections start with a PROXY line
+         * that names the caller.
+         */
+        GUEST
+    }
+
+    record ExposeRequest(String local, String remote, String protocol) {
+    }
+
+    private final VirtualNetwork net;
+    private final Scope scope;
+
+    ApiRoutes(VirtualNetwork net, Scope scope) {
+        this.net = net;
+        this.scope = scope;
+    }
+
+    boolean expectsProxyLine() {
+        return scope == Scope.GUEST;
+    }
+
+    /** Serves requests until the client is done; true when the socket was handed over to the network. */
+    boolean serve(HttpConnection conn) throws IOException {
+        while (true) {
+            HttpRequest request;
+            try {
+                request = conn.read();
+            } catch (HttpConnection.BadRequest e) {
+                conn.write(HttpResponse.error(e.status, e.getMessage()), false);
+                return false;
+            }
+            if (request == null) {
+                return false;
+            }
+            String path = request.path();
+            if (scope != Scope.GUEST && path.equals("/tunnel")) {
+                return tunnel(conn, request);
+            }
+            if (scope == Scope.HOST && path.equals("/connect")) {
+                conn.cancelDeadline();
+                net.attach(conn.channel(), Framing.LENGTH16_LE, conn.leftover());
+                LOG.info("guest attached over HTTP /connect");
+                return true;
+            }
+            HttpResponse response;
+            try {
+                response = route(path, request);
+            } catch (RuntimeException e) {
+                LOG.warn("{} {} failed", request.method(), path, e);
+                response = HttpResponse.error(500, String.valueOf(e.getMessage()));
+            }
+            boolean keepAlive = request.keepAlive();
+            conn.write(response, keepAlive);
+            if (!keepAlive) {
+                return false;
+            }
+        }
+    }
+
+    private HttpResponse route(String path, HttpRequest r) throws IOException {
+        switch (path) {
+            case "/services/forwarder/all":
+                return json(net.forwards().all());
+            case "/services/forwarder/expose":
+                return expose(r);
+            case "/services/forwarder/unexpose":
+                return unexpose(r);
+            default:
+                break;
+        }
+        if (scope == Scope.GUEST) {
+            return notFound();
+        }
+        return switch (path) {
+            case "/services/dns/all" -> json(net.dnsZones());
+            case "/services/dns/add" -> addDnsZone(r);
+            case "/services/dhcp/leases", "/leases" -> leases();
+            case "/stats" -> stats();
+            default -> notFound();
+        };
+    }
+
+    private static HttpResponse notFound() {
+        return HttpResponse.error(404, "404 page not found");
+    }
+
+    private HttpResponse expose(HttpRequest r) {
+        if (!r.method().equals("POST")) {
+            return HttpResponse.error(400, "post only");
+        }
+        ExposeRequest req;
+        try {
+            req = decode(r.body(), ExposeRequest.class);
+        } catch (IOException e) {
+            return HttpResponse.error(400, e.getMessage());
+        }
+        String protocol = req.protocol() == null || req.protocol().isEmpty() ? "tcp" : req.protocol();
+        String local = req.local() == null ? "" : req.local();
+        String remote = req.remote() == null ? "" : req.remote();
+        if (!protocol.equals("unix") && !protocol.equals("npipe")) {
+            try {
+                remote = withCallerIp(remote, r.caller());
+            } catch (ForwardException e) {
+                return HttpResponse.error(400, e.getMessage());
+            }
+        }
+        try {
+            net.forwards().expose(protocol, local, remote);
+        } catch (ForwardException e) {
+            return HttpResponse.error(500, e.getMessage());
+        }
+        return HttpResponse.ok();
+    }
+
+    /** gvproxy's {@code remote()}: a remote without an IP takes the caller's. */
+    static String withCallerIp(String remote, String caller) throws ForwardException {
+        HostPort target = HostPort.parse(remote);
+        if (!target.host().isEmpty()) {
+            return remote;
+        }
+        return HostPort.parse(caller).host() + remote;
+    }
+
+    private HttpResponse unexpose(HttpRequest r) {
+        if (!r.method().equals("POST")) {
+            return HttpResponse.error(400, "post only");
+        }
+        ExposeRequest req;
+        try {
+            req = decode(r.body(), ExposeRequest.class);
+        } catch (IOException e) {
+            return HttpResponse.error(400, e.getMessage());
+        }
+        String protocol = req.protocol() == null || req.protocol().isEmpty() ? "tcp" : req.protocol();
+        try {
+            net.forwards().unexpose(protocol, req.local() == null ? "" : req.local());
+        } catch (ForwardException e) {
+            return HttpResponse.error(500, e.getMessage());
+        }
+        return HttpResponse.ok();
+    }
+
+    private HttpResponse addDnsZone(HttpRequest r) throws IOException {
+        if (!r.method().equals("POST")) {
+            return HttpResponse.error(400, "post only");
+        }
+        DnsZone zone;
+        try {
+            zone = decode(r.body(), DnsZone.class);
+        } catch (IOException e) {
+            return HttpResponse.error(400, e.getMessage());
+        }
+        net.addDnsZone(zone);
+        return HttpResponse.ok();
+    }
+
+    private HttpResponse leases() throws IOException {
+        Map<String, String> byIp = new LinkedHashMap<>();
+        net.leases().forEach((mac, ip) -> byIp.put(ip.getHostAddress(), mac.toString()));
+        return json(byIp);
+    }
+
+    private HttpResponse stats() throws IOException {
+        NetworkStats s = net.stats();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("BytesSent", s.bytesToGuest());
+        body.put("BytesReceived", s.bytesFromGuest());
+        body.put("Links", s.links());
+        body.put("TcpFlows", s.tcpFlows());
+        body.put("UdpFlows", s.udpFlows());
+        body.put("FramesSent", s.framesToGuest());
+        body.put("FramesReceived", s.framesFromGuest());
+        body.put("FramesDroppedSize", s.framesDroppedSize());
+        body.put("FramesDroppedInvalid", s.framesDroppedInvalid());
+        body.put("FramesDroppedOutput", s.framesDroppedOutput());
+        return json(body);
+    }
+
+    /** gvproxy's {@code /tunnel?ip=A&port=P}: {@code OK}, then the socket carries a connection to A:P. */
+    private boolean tunnel(HttpConnection conn, HttpRequest r) throws IOException {
+        String ip = r.query("ip");
+        if (ip.isEmpty()) {
+            conn.write(HttpResponse.error(500, "ip is mandatory"), r.keepAlive());
+            return false;
+        }
+        String portText = r.query("port");
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+            if (port < 0 || port > 65535 || !portText.chars().allMatch(Character::isDigit)) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            conn.write(HttpResponse.error(500, "strconv.ParseUint: parsing \"" + portText + "\": invalid syntax"),
+                    r.keepAlive());
+            return false;
+        }
+        conn.writeRaw(ByteBuffer.wrap("OK".getBytes(StandardCharsets.US_ASCII)));
+        try {
+            conn.cancelDeadline();
+            net.connectToGuest(conn.channel(), NetworkConfig.ipv4(ip), port, conn.leftover());
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.info("tunnel to {}:{}: {}", ip, port, e.getMessage());
+            return false;
+        }
+    }
+
+    private static <T> T decode(byte[] body, Class<T> type) throws IOException {
+        if (body.length == 0) {
+            throw new IOException("EOF");
+        }
+        try {
+            return JSON.readValue(body, type);
+        } catch (JsonProcessingException e) {
+            throw new IOException(e.getOriginalMessage(), e);
+        }
+    }
+
+    private static HttpResponse json(Object value) throws JsonProcessingException {
+        return HttpResponse.text(JSON.writeValueAsString(value) + "\n");
+    }
+}

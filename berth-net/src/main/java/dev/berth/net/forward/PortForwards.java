@@ -1,0 +1,210 @@
+package dev.berth.net.forward;
+
+import dev.berth.net.NetworkConfig;
+import dev.berth.net.stack.EventLoop;
+import dev.berth.net.stack.Gateway;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Host listeners carried into the virtual network, with gvproxy's semantics: one forward per protocol
+ * and local address; {@code tcp} and {@code udp} listen on {@code [ip]:port}, {@code unix} on a socket
+ * path and forward to {@code tcp://ip:port}. A local address without an IP listens on 127.0.0.1 (gvproxy
+ * listens on every interface; ask for {@code 0.0.0.0:PORT} for that). Thread-safe.
+ */
+public final class PortForwards implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PortForwards.class);
+    private static final int BACKLOG = 1024;
+
+    private final EventLoop loop;
+    private final Gateway gateway;
+    private final Map<String, Active> active = new LinkedHashMap<>();
+
+    public PortForwards(EventLoop loop, Gateway gateway) {
+        this.loop = loop;
+        this.gateway = gateway;
+    }
+
+    private record Active(Forward forward, Closeable handle, Path socketPath) {
+    }
+
+    public synchronized void expose(String protocol, String local, String remote) throws ForwardException {
+        String key = protocol + "/" + local;
+        if (active.containsKey(key)) {
+            throw new ForwardException("proxy already running for " + protocol + " on " + local);
+        }
+        Active a = switch (protocol) {
+            case "tcp" -> exposeTcp(local, remote);
+            case "udp" -> exposeUdp(local, remote);
+            case "unix" -> exposeUnix(local, remote);
+            default -> throw new ForwardException("unknown protocol " + protocol);
+        };
+        active.put(key, a);
+        LOG.info("forwarding {} {} to {}", protocol, local, remote);
+    }
+
+    public synchronized void unexpose(String protocol, String local) throws ForwardException {
+        Active a = active.remove(protocol + "/" + local);
+        if (a == null) {
+            throw new ForwardException("proxy not found");
+        }
+        release(a);
+        LOG.info("stopped forwarding {} {}", protocol, local);
+    }
+
+    /** The forwards, sorted by local address and then protocol (as gvproxy lists them). */
+    public synchronized List<Forward> all() {
+        List<Forward> result = new ArrayList<>();
+        for (Active a : active.values()) {
+            result.add(a.forward());
+        }
+        result.sort(Comparator.comparing(Forward::local).thenComparing(Forward::protocol));
+        return result;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Active a : active.values()) {
+            release(a);
+        }
+        active.clear();
+    }
+
+    private Active exposeTcp(String local, String remote) throws ForwardException {
+        InetSocketAddress guest = guestAddress(remote);
+        InetSocketAddress bindTo = listenAddress(local);
+        ServerSocketChannel server = null;
+        try {
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(bindTo, BACKLOG);
+            ServerSocketChannel s = server;
+            Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
+            return new Active(new Forward(local, remote, "tcp"), handle, null);
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw listenFailed("tcp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
+        }
+    }
+
+    private Active exposeUdp(String local, String remote) throws ForwardException {
+        InetSocketAddress guest = guestAddress(remote);
+        InetSocketAddress bindTo = listenAddress(local);
+        DatagramChannel channel = null;
+        try {
+            channel = DatagramChannel.open(StandardProtocolFamily.INET);
+            channel.bind(bindTo);
+            DatagramChannel c = channel;
+            Closeable handle = loop.call(() -> gateway.forwardUdp(c, (Inet4Address) guest.getAddress(), guest.getPort()));
+            return new Active(new Forward(local, remote, "udp"), handle, null);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw listenFailed("udp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
+        }
+    }
+
+    private Active exposeUnix(String local, String remote) throws ForwardException {
+        URI uri;
+        try {
+            uri = new URI(remote);
+        } catch (URISyntaxException e) {
+            throw new ForwardException("failed to parse remote uri :" + remote + " : " + e.getMessage(), e);
+        }
+        if (!"tcp".equals(uri.getScheme())) {
+            throw new ForwardException("remote protocol for unix forwarder is not implemented: " + uri.getScheme());
+        }
+        InetSocketAddress guest = guestAddress(uri.getHost() + ":" + uri.getPort());
+        Path path = Path.of(local);
+        ServerSocketChannel server = null;
+        try {
+            Files.deleteIfExists(path);
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path), BACKLOG);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            ServerSocketChannel s = server;
+            Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
+            return new Active(new Forward(local, remote, "unix"), handle, path);
+        } catch (IOException e) {
+            closeQuietly(server);
+            throw listenFailed("unix", local, e);
+        }
+    }
+
+    private void release(Active a) {
+        try {
+            loop.call(() -> {
+                a.handle().close();
+                loop.releaseCancelled();
+                return null;
+            });
+            if (a.socketPath() != null) {
+                Files.deleteIfExists(a.socketPath());
+            }
+        } catch (IOException e) {
+            LOG.warn("closing the forward of {}: {}", a.forward().local(), e.toString());
+        }
+    }
+
+    /** Go's message for a failed listen: {@code listen tcp 127.0.0.1:8080: bind: address already in use}. */
+    private static ForwardException listenFailed(String protocol, String address, IOException e) {
+        String reason = e instanceof BindException && e.getMessage() != null
+                ? "bind: " + e.getMessage().toLowerCase(java.util.Locale.ROOT)
+                : String.valueOf(e.getMessage());
+        return new ForwardException("listen " + protocol + " " + address + ": " + reason, e);
+    }
+
+    /** {@code [ip]:port}; an empty IP listens on loopback. */
+    static InetSocketAddress listenAddress(String local) throws ForwardException {
+        HostPort hp = HostPort.parse(local);
+        try {
+            InetAddress ip = hp.host().isEmpty() ? InetAddress.getLoopbackAddress() : InetAddress.getByName(hp.host());
+            return new InetSocketAddress(ip, hp.port());
+        } catch (UnknownHostException e) {
+            throw new ForwardException("listen address " + local + ": unknown host " + hp.host(), e);
+        }
+    }
+
+    /** The guest side, {@code ip:port} with an IPv4 address. */
+    static InetSocketAddress guestAddress(String remote) throws ForwardException {
+        HostPort hp = HostPort.parse(remote);
+        try {
+            return new InetSocketAddress(NetworkConfig.ipv4(hp.host()), hp.port());
+        } catch (IllegalArgumentException e) {
+            throw new ForwardException("invalid remote addr", e);
+        }
+    }
+
+    private static void closeQuietly(NetworkChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.debug("closing a listener that failed", e);
+            }
+        }
+    }
+}

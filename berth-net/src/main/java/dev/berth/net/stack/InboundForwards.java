@@ -1,0 +1,205 @@
+package dev.berth.net.stack;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Host listeners whose connections and datagrams are carried to a guest address: the stack side of
+ * port forwarding. Runs on the event loop only.
+ */
+final class InboundForwards {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundForwards.class);
+    /** UDP sessions at once over all forwards; the least recently used one goes first. */
+    static final int MAX_UDP_SESSIONS = 4096;
+
+    private final Gateway gw;
+    /** UDP sessions by the gateway port the guest answers to. */
+    private final Map<Integer, UdpSession> udpSessions = new HashMap<>();
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
+    private int nextUdpPort;
+
+    InboundForwards(Gateway gw) {
+        this.gw = gw;
+    }
+
+    Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort) throws IOException {
+        TcpListener l = new TcpListener(listener, guestIp, guestPort);
+        l.key = gw.loop.register(listener, SelectionKey.OP_ACCEPT, l);
+        return l;
+    }
+
+    Closeable udp(DatagramChannel listener, int guestIp, int guestPort) throws IOException {
+        UdpListener l = new UdpListener(listener, guestIp, guestPort);
+        l.key = gw.loop.register(listener, SelectionKey.OP_READ, l);
+        return l;
+    }
+
+    /** A datagram from a guest to the gateway's {@code gatewayPort}; false when no session owns that port. */
+    boolean onUdpReply(int src, int srcPort, int gatewayPort, ByteBuffer b, int payload, int len) {
+        UdpSession s = udpSessions.get(gatewayPort);
+        if (s == null || s.owner.guestIp != src || s.owner.guestPort != srcPort) {
+            return false;
+        }
+        s.lastActive = gw.loop.now();
+        ByteBuffer view = b.duplicate();
+        view.limit(payload + len).position(payload);
+        try {
+            s.owner.channel.send(view, s.client);
+        } catch (IOException e) {
+            LOG.debug("UDP reply to {} failed: {}", s.client, e.toString());
+        }
+        return true;
+    }
+
+    void onTick(long now) {
+        long idle = gw.config.udpIdleTimeout().toNanos();
+        udpSessions.values().removeIf(s -> now - s.lastActive > idle && s.forget());
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            LOG.debug("closing forward socket", e);
+        }
+    }
+
+    private final class TcpListener implements EventLoop.Handler, Closeable {
+        final ServerSocketChannel channel;
+        final int guestIp;
+        final int guestPort;
+        SelectionKey key;
+
+        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort) {
+            this.channel = channel;
+            this.guestIp = guestIp;
+            this.guestPort = guestPort;
+        }
+
+        @Override
+        public void onReady(SelectionKey k) throws IOException {
+            SocketChannel c;
+            while ((c = channel.accept()) != null) {
+                try {
+                    gw.tcp.connectToGuest(c, guestIp, guestPort, null);
+                } catch (IOException e) {
+                    LOG.info("forward to {}:{}: {}", Packets.ipToString(guestIp), guestPort, e.getMessage());
+                    closeQuietly(c);
+                }
+            }
+        }
+
+        @Override
+        public void onFailure(Exception e) {
+            LOG.warn("forward listener {} failed: {}", channel, e.toString());
+        }
+
+        @Override
+        public void close() {
+            key.cancel();
+            closeQuietly(channel);
+        }
+    }
+
+    private final class UdpListener implements EventLoop.Handler, Closeable {
+        final DatagramChannel channel;
+        final int guestIp;
+        final int guestPort;
+        final Map<SocketAddress, UdpSession> byClient = new HashMap<>();
+        SelectionKey key;
+
+        UdpListener(DatagramChannel channel, int guestIp, int guestPort) {
+            this.channel = channel;
+            this.guestIp = guestIp;
+            this.guestPort = guestPort;
+        }
+
+        @Override
+        public void onReady(SelectionKey k) throws IOException {
+            for (int i = 0; i < 64; i++) {
+                scratch.clear();
+                SocketAddress client = channel.receive(scratch);
+                if (client == null) {
+                    return;
+                }
+                Gateway.Neighbor guest = gw.neighbor(guestIp);
+                if (guest == null) {
+                    continue;
+                }
+                UdpSession s = byClient.get(client);
+                if (s == null) {
+                    s = open(client);
+                }
+                s.lastActive = gw.loop.now();
+                gw.sendUdp(guest.link(), guest.mac(), gw.gatewayIp, s.gatewayPort, guestIp, guestPort,
+                        scratch, 0, scratch.position());
+            }
+        }
+
+        private UdpSession open(SocketAddress client) {
+            if (udpSessions.size() >= MAX_UDP_SESSIONS) {
+                UdpSession oldest = null;
+                for (UdpSession s : udpSessions.values()) {
+                    if (oldest == null || s.lastActive - oldest.lastActive < 0) {
+                        oldest = s;
+                    }
+                }
+                udpSessions.remove(oldest.gatewayPort);
+                oldest.forget();
+            }
+            int port;
+            do {
+                port = TcpNat.EPHEMERAL_FIRST + nextUdpPort;
+                nextUdpPort = (nextUdpPort + 1) % TcpNat.EPHEMERAL_COUNT;
+            } while (udpSessions.containsKey(port) || port == DnsServer.PORT);
+            UdpSession s = new UdpSession(this, client, port);
+            udpSessions.put(port, s);
+            byClient.put(client, s);
+            return s;
+        }
+
+        @Override
+        public void onFailure(Exception e) {
+            LOG.warn("UDP forward listener failed: {}", e.toString());
+        }
+
+        @Override
+        public void close() {
+            key.cancel();
+            closeQuietly(channel);
+            udpSessions.values().removeIf(s -> s.owner == this);
+        }
+    }
+
+    /** One host client of a UDP forward, and the gateway port its datagrams come from in the guest. */
+    private static final class UdpSession {
+        final UdpListener owner;
+        final SocketAddress client;
+        final int gatewayPort;
+        long lastActive;
+
+        UdpSession(UdpListener owner, SocketAddress client, int gatewayPort) {
+            this.owner = owner;
+            this.client = client;
+            this.gatewayPort = gatewayPort;
+        }
+
+        /** Drops the session from its listener's table; true, so that it serves in a removal predicate. */
+        boolean forget() {
+            owner.byClient.remove(client, this);
+            return true;
+        }
+    }
+}
