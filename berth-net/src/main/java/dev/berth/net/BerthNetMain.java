@@ -1,5 +1,9 @@
 package dev.berth.net;
 
+import dev.berth.net.api.ApiRoutes;
+import dev.berth.net.api.ApiServer;
+import dev.berth.net.forward.ForwardException;
+import java.io.Closeable;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,15 +12,19 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs berth-net on its own, taking gvproxy's flags where they overlap:
- * {@code -listen-qemu unix:///PATH|tcp://HOST:PORT}, {@code -listen-stream-le unix:///PATH} (2-byte
- * little-endian framing), {@code -mtu N}, {@code -pid-file FILE}, {@code -log-file FILE}, {@code -debug},
- * and {@code -dns-upstream HOST:PORT}. Runs until killed.
+ * {@code -listen unix:///PATH} (the HTTP API with {@code /connect}), {@code -services unix:///PATH} (the
+ * API without it), {@code -listen-qemu unix:///PATH|tcp://HOST:PORT}, {@code -listen-stream-le unix:///PATH}
+ * (2-byte little-endian framing), {@code -ssh-port N} (host 127.0.0.1:N to the guest's port 22; 2222 by
+ * default, -1 for none), {@code -mtu N}, {@code -pid-file FILE}, {@code -log-file FILE}, {@code -debug},
+ * and {@code -dns-upstream HOST:PORT}. The forwarder is also served to guests at the gateway's port 80.
+ * Runs until killed.
  */
 public final class BerthNetMain {
 
@@ -26,6 +34,9 @@ public final class BerthNetMain {
     public static void main(String[] args) throws Exception {
         List<String> qemu = new ArrayList<>();
         List<String> lengthLe = new ArrayList<>();
+        List<String> apiHost = new ArrayList<>();
+        List<String> apiServices = new ArrayList<>();
+        int sshPort = 2222;
         NetworkConfig config = NetworkConfig.gvproxyDefaults();
         Path pidFile = null;
         for (int i = 0; i < args.length; i++) {
@@ -33,6 +44,14 @@ public final class BerthNetMain {
             switch (flag) {
                 case "-listen-qemu" -> qemu.add(value(args, ++i, flag));
                 case "-listen-stream-le" -> lengthLe.add(value(args, ++i, flag));
+                case "-listen" -> apiHost.add(value(args, ++i, flag));
+                case "-services" -> apiServices.add(value(args, ++i, flag));
+                case "-ssh-port" -> {
+                    sshPort = Integer.parseInt(value(args, ++i, flag));
+                    if (sshPort != -1 && (sshPort < 1024 || sshPort > 65535)) {
+                        usage("-ssh-port must be -1 or between 1024 and 65535: " + sshPort);
+                    }
+                }
                 case "-mtu" -> {
                     int mtu = Integer.parseInt(value(args, ++i, flag));
                     config = config.withMtu(mtu == 0 ? 1500 : mtu);
@@ -64,13 +83,43 @@ public final class BerthNetMain {
         for (String uri : lengthLe) {
             listen(net, uri, Framing.LENGTH16_LE);
         }
+        List<Closeable> apis = new ArrayList<>();
+        for (String uri : apiHost) {
+            apis.add(ApiServer.start(net, ApiRoutes.Scope.HOST, unixPath(uri)));
+        }
+        for (String uri : apiServices) {
+            apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, unixPath(uri)));
+        }
+        Path privateDir = Files.createTempDirectory("berth-net",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock")));
+        if (sshPort != -1) {
+            try {
+                net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
+            } catch (ForwardException e) {
+                System.err.println("berth-net: SSH port " + sshPort + ": " + e.getMessage() + " (choose another with -ssh-port)");
+                System.exit(1);
+            }
+        }
         if (pidFile != null) {
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
         }
         Path pid = pidFile;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Closeable api : apis) {
+                try {
+                    api.close();
+                } catch (IOException e) {
+                    System.err.println("closing the API: " + e);
+                }
+            }
             net.close();
+            try {
+                Files.deleteIfExists(privateDir);
+            } catch (IOException e) {
+                System.err.println("cannot remove " + privateDir + ": " + e);
+            }
             if (pid != null) {
                 try {
                     Files.deleteIfExists(pid);
@@ -92,6 +141,14 @@ public final class BerthNetMain {
         }
     }
 
+    private static Path unixPath(String uri) {
+        URI u = URI.create(uri);
+        if (!"unix".equals(u.getScheme())) {
+            usage("the API listens on unix sockets only: unix:///PATH, not " + uri);
+        }
+        return Path.of(u.getPath());
+    }
+
     private static String value(String[] args, int i, String flag) {
         if (i >= args.length) {
             usage(flag + " needs a value");
@@ -102,6 +159,7 @@ public final class BerthNetMain {
     private static void usage(String problem) {
         System.err.println("berth-net: " + problem);
         System.err.println("usage: berth-net -listen-qemu unix:///PATH|tcp://HOST:PORT [-listen-stream-le unix:///PATH]"
+                + " [-listen unix:///PATH] [-services unix:///PATH] [-ssh-port N|-1]"
                 + " [-mtu N] [-dns-upstream HOST:PORT] [-pid-file FILE] [-log-file FILE] [-debug]");
         System.exit(2);
     }
