@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.agent.MachineAgent;
+import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,9 @@ final class AgentCommand extends BaseCommand {
   @Option(names = "--accelerator", required = true)
   String accelerator; // initialized by picocli
 
+  @Option(names = "--network", required = true, converter = NetworkModeConverter.class)
+  NetworkMode network; // initialized by picocli
+
   @Override
   public Integer call() {
     if (!LogLevel.debug()) {
@@ -40,7 +44,8 @@ final class AgentCommand extends BaseCommand {
             new MachineAgent.Options(
                 Duration.ofSeconds(timeoutSeconds),
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
-                context().aarch64Firmware()),
+                context().aarch64Firmware(),
+                network),
             Clock.systemUTC());
     return agent.run();
   }

@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
       SshCommand.class,
       ListCommand.class,
       InspectCommand.class,
+      PortsCommand.class,
       RmCommand.class,
       SetCommand.class,
       InfoCommand.class,

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.agent.NetworkMode;
 import dev.berth.cli.render.ProgressRenderer;
 import dev.berth.machine.InitOptions;
 import dev.berth.machine.MachineConfig;
@@ -94,7 +95,7 @@ final class InitCommand extends BaseCommand {
     progress.finish();
     out().println("Machine init complete");
     if (now) {
-      return StartCommand.start(config.name(), null, quiet, quiet, this);
+      return StartCommand.start(config.name(), null, NetworkMode.BERTH, quiet, quiet, this);
     }
     out().println("To start your machine run:");
     out().println();

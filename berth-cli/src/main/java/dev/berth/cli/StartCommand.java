@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.agent.NetworkMode;
 import dev.berth.agent.StartFailedException;
 import dev.berth.cli.render.ProgressRenderer;
 import dev.berth.machine.MachineName;
@@ -29,12 +30,21 @@ final class StartCommand extends BaseCommand {
           + " virtualization, else 180).")
   Long timeoutSeconds; // initialized by picocli
 
+  @Option(
+      names = "--network",
+      paramLabel = "berth|slirp",
+      converter = NetworkModeConverter.class,
+      description = "berth (default): Berth's user-mode network, ports published in the machine reach"
+          + " the host; slirp: QEMU's own, SSH only.")
+  NetworkMode network = NetworkMode.BERTH; // initialized by picocli
+
   @Override
   public Integer call() {
-    return start(name, timeoutSeconds, quiet, noInfo || quiet, this);
+    return start(name, timeoutSeconds, network, quiet, noInfo || quiet, this);
   }
 
-  static int start(String name, Long timeoutSeconds, boolean quiet, boolean noInfo, BaseCommand command) {
+  static int start(
+      String name, Long timeoutSeconds, NetworkMode network, boolean quiet, boolean noInfo, BaseCommand command) {
     ProgressRenderer progress = ProgressRenderer.of(command.err(), command.context().interactive(), quiet);
     Duration timeout =
         timeoutSeconds == null
@@ -42,7 +52,7 @@ final class StartCommand extends BaseCommand {
             : Duration.ofSeconds(timeoutSeconds);
     Path api;
     try {
-      api = command.context().lifecycle().start(name, timeout, progress);
+      api = command.context().lifecycle().start(name, timeout, network, progress);
     } catch (StartFailedException e) {
       if (!e.consoleTail().isEmpty()) {
         command.err().println("Last " + e.consoleTail().size() + " lines of the console:");

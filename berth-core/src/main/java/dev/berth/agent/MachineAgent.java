@@ -51,7 +51,8 @@ public final class MachineAgent {
   private static final int CONSOLE_TAIL_LINES = 30;
 
   /** How the agent runs the machine. */
-  public record Options(Duration readyTimeout, Accelerator accelerator, Path aarch64Firmware) {}
+  public record Options(
+      Duration readyTimeout, Accelerator accelerator, Path aarch64Firmware, NetworkMode network) {}
 
   private final Machines machines;
   private final String name;
@@ -72,6 +73,7 @@ public final class MachineAgent {
   private QmpClient qmp;
   private GuestSsh ssh;
   private ApiForwarder api;
+  private MachineNetwork network;
 
   public MachineAgent(Machines machines, String name, Options options, Clock clock) {
     this.machines = machines;
@@ -125,6 +127,7 @@ public final class MachineAgent {
               + " 10-50x slower"));
     }
     openReadySocket();
+    network = MachineNetwork.start(options.network(), files, config.ssh().port());
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);
     progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
@@ -180,7 +183,7 @@ public final class MachineAgent {
             firstBoot,
             config.ignitionPath(),
             shares,
-            new QemuCommand.Slirp(config.ssh().port())),
+            network.qemuNetwork()),
         new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
   }
 
@@ -343,6 +346,7 @@ public final class MachineAgent {
       ssh.close();
     }
     closeQuietly(qmp);
+    closeQuietly(network);
     closeQuietly(readyServer);
     if (wasReady) {
       try {

@@ -7,6 +7,8 @@ import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.api.ApiClient;
+import dev.berth.net.forward.Forward;
 import dev.berth.qemu.Accelerator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +52,7 @@ public final class MachineLifecycle {
   }
 
   /** Starts a machine and returns its host API socket once the machine is ready. */
-  public Path start(String name, Duration readyTimeout, ProgressListener progress) {
+  public Path start(String name, Duration readyTimeout, NetworkMode network, ProgressListener progress) {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       machines.status(name);
       RuntimeFiles files = machines.runtime(name);
@@ -67,7 +69,10 @@ public final class MachineLifecycle {
       ProcessHandle process =
           launcher.launch(
               name,
-              List.of("--timeout", Long.toString(readyTimeout.toSeconds()), "--accelerator", accelerator.qemuName()),
+              List.of(
+                  "--timeout", Long.toString(readyTimeout.toSeconds()),
+                  "--accelerator", accelerator.qemuName(),
+                  "--network", network.flagValue()),
               files.agentLog());
       waitForAgent(name, files, process);
       AgentEvent[] end = new AgentEvent[1];
@@ -146,6 +151,31 @@ public final class MachineLifecycle {
     ProcessHandle.of(agent.get().pid()).ifPresent(p -> waitForExit(p, Duration.ofSeconds(30)));
     cleanUpAfterCrash(name, files, progress);
     return true;
+  }
+
+  /**
+   * The forwards of a running machine's network: its SSH port and every port published in the
+   * guest, from the network's API.
+   */
+  public List<Forward> ports(String name) {
+    machines.status(name);
+    if (machines.state(name) != MachineState.RUNNING) {
+      throw new BerthException(
+          "machine \"" + name + "\" is not running", "start it with: berth start " + name);
+    }
+    Path socket = machines.runtime(name).networkApi();
+    if (!Files.exists(socket)) {
+      throw new BerthException(
+          "machine \"" + name + "\" runs on QEMU's network (--network=slirp), which publishes no ports",
+          "restart it on Berth's network: berth stop " + name + " && berth start " + name);
+    }
+    try {
+      return new ApiClient(socket).forwards();
+    } catch (IOException e) {
+      throw new BerthException(
+          "cannot read the forwards of machine \"" + name + "\" from " + socket + ": " + e.getMessage(),
+          "see the agent's log: " + machines.runtime(name).agentLog());
+    }
   }
 
   /** Runs the system {@code ssh} into the machine, returning its exit status. */

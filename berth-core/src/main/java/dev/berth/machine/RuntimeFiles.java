@@ -29,8 +29,19 @@ public record RuntimeFiles(Path dir) {
     return dir.resolve("podman.sock");
   }
 
+  /** Where QEMU attaches to the machine's user-mode network. */
   public Path network() {
     return dir.resolve("net.sock");
+  }
+
+  /** The machine network's gvproxy-compatible HTTP API: forwards, leases, DNS zones, stats. */
+  public Path networkApi() {
+    return dir.resolve("net-api.sock");
+  }
+
+  /** The forwarder the guest calls at its gateway's port 80; only the network connects here. */
+  public Path gatewayApi() {
+    return dir.resolve("gateway-api.sock");
   }
 
   public Path qemuPid() {
@@ -54,7 +65,7 @@ public record RuntimeFiles(Path dir) {
    * has stopped, or once a crash has been cleaned up.
    */
   public List<Path> leftovers() {
-    return List.of(ready(), qmp(), api(), network(), qemuPid());
+    return List.of(ready(), qmp(), api(), network(), networkApi(), gatewayApi(), qemuPid());
   }
 
   /** The last {@code count} lines of a log here, for an error message. */

@@ -29,6 +29,16 @@ final class DhcpServer {
         leases.put(gw.guestMac, gw.guestIp);
     }
 
+    /** The MAC address that holds a lease of {@code ip}, or null. */
+    Long macLeased(int ip) {
+        for (Map.Entry<Long, Integer> e : leases.entrySet()) {
+            if (e.getValue() == ip) {
+                return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** The current leases, MAC to address. */
     Map<Long, Integer> leases() {
         return Map.copyOf(leases);

@@ -83,8 +83,12 @@ public final class Gateway implements EventLoop.Participant {
     record Neighbor(StreamLink link, long mac) {
     }
 
+    /** The guest with address {@code ip}: as last seen in its traffic or ARP, else as leased by DHCP. */
     Neighbor neighbor(int ip) {
         Long mac = macByIp.get(ip);
+        if (mac == null) {
+            mac = dhcp.macLeased(ip);
+        }
         StreamLink link = mac == null ? null : cam.get(mac);
         return link == null || link.isClosed() ? null : new Neighbor(link, mac);
     }
@@ -302,6 +306,9 @@ public final class Gateway implements EventLoop.Participant {
         int op = b.getShort(a + 6);
         long senderMac = Packets.getMac(b, a + 8);
         int senderIp = b.getInt(a + 14);
+        if (inSubnet(senderIp) && senderMac == srcMac) {
+            learnAddress(senderIp, senderMac);
+        }
         int targetIp = b.getInt(a + 24);
         if (op != 1 || (targetIp != gatewayIp && targetIp != hostAliasIp)) {
             return;

@@ -1,0 +1,103 @@
+package dev.berth.agent;
+
+import dev.berth.BerthException;
+import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.Framing;
+import dev.berth.net.NetworkConfig;
+import dev.berth.net.VirtualNetwork;
+import dev.berth.net.api.ApiRoutes;
+import dev.berth.net.api.ApiServer;
+import dev.berth.net.forward.ForwardException;
+import dev.berth.qemu.QemuCommand;
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * The network of one running machine, owned by its agent. With berth-net each machine has a network
+ * of its own (the same gvproxy addresses in each, no clash): QEMU attaches to its stream socket, the
+ * guest's SSH is forwarded from the machine's loopback port, the guest's podman publishes ports
+ * through the forwarder at the gateway, and {@link RuntimeFiles#networkApi()} serves gvproxy's API.
+ */
+abstract class MachineNetwork implements AutoCloseable {
+
+  abstract QemuCommand.Network qemuNetwork();
+
+  @Override
+  public abstract void close();
+
+  static MachineNetwork start(NetworkMode mode, RuntimeFiles files, int sshPort) {
+    return mode == NetworkMode.SLIRP ? new Slirp(sshPort) : Berth.start(files, sshPort);
+  }
+
+  private static final class Slirp extends MachineNetwork {
+    private final int sshPort;
+
+    Slirp(int sshPort) {
+      this.sshPort = sshPort;
+    }
+
+    @Override
+    QemuCommand.Network qemuNetwork() {
+      return new QemuCommand.Slirp(sshPort);
+    }
+
+    @Override
+    public void close() {
+      // QEMU owns this network: it ends with QEMU.
+    }
+  }
+
+  private static final class Berth extends MachineNetwork {
+    private final RuntimeFiles files;
+    private final VirtualNetwork net;
+    private ApiServer hostApi;
+    private ApiServer gatewayApi;
+
+    private Berth(RuntimeFiles files, VirtualNetwork net) {
+      this.files = files;
+      this.net = net;
+    }
+
+    static Berth start(RuntimeFiles files, int sshPort) {
+      NetworkConfig config = NetworkConfig.gvproxyDefaults();
+      Berth network;
+      try {
+        network = new Berth(files, VirtualNetwork.start(config));
+      } catch (IOException e) {
+        throw new BerthException("cannot start the machine's network: " + e.getMessage());
+      }
+      try {
+        Files.deleteIfExists(files.network());
+        network.net.listenUnix(files.network(), Framing.QEMU);
+        network.hostApi = ApiServer.start(network.net, ApiRoutes.Scope.SERVICES, files.networkApi());
+        network.gatewayApi = ApiServer.serveGuests(network.net, files.gatewayApi());
+        network.net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
+        return network;
+      } catch (ForwardException e) {
+        network.close();
+        throw new BerthException(
+            "cannot forward the machine's SSH port " + sshPort + ": " + e.getMessage(),
+            "another program holds port " + sshPort + "; stop it, or recreate the machine to get another port");
+      } catch (IOException e) {
+        network.close();
+        throw new BerthException("cannot start the machine's network in " + files.dir() + ": " + e.getMessage());
+      }
+    }
+
+    @Override
+    QemuCommand.Network qemuNetwork() {
+      return new QemuCommand.Stream(files.network(), net.config().mtu());
+    }
+
+    @Override
+    public void close() {
+      if (hostApi != null) {
+        hostApi.close();
+      }
+      if (gatewayApi != null) {
+        gatewayApi.close();
+      }
+      net.close();
+    }
+  }
+}
