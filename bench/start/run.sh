@@ -7,10 +7,12 @@
 #   SSH + API    Ready to SSH up and the API socket listening
 #   CLI returns  agent ready to `berth start` exiting
 #   _ping        GET /_ping on the API socket right after start returned
-# Host-side overhead: all but the guest boot.        Usage: bench/start/run.sh [N]
+# Host-side overhead: all but the guest boot.        Usage: bench/start/run.sh [N] [NETWORK]
+# NETWORK: berth (default) or slirp, as `berth start --network`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 runs=${1:-3}
+network=${2:-berth}
 export BERTH_HOME; BERTH_HOME=$(mktemp -d /tmp/berth-bench-start.XXXXXX)
 export XDG_CONFIG_HOME=$BERTH_HOME/xdg
 berth=$root/bin/berth
@@ -20,14 +22,14 @@ trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$BERTH_HOME"' EXIT
 now_ms() { date +%s%3N; }
 log_ms() { date -d "$(grep -m1 "$1" "$log" | cut -d' ' -f1)" +%s%3N; }
 $berth init -q --image "$root/guest/out/stream.json" --disk-size 10 $name >/dev/null
-$berth start -q $name >/dev/null
+$berth start -q --network "$network" $name >/dev/null
 $berth stop $name >/dev/null 2>&1
 
 log=$BERTH_HOME/run/$name/agent.log
 rows=()
 for _ in $(seq "$runs"); do
   t0=$(now_ms)
-  $berth start -q $name >/dev/null
+  $berth start -q --network "$network" $name >/dev/null
   t1=$(now_ms)
   curl -sf --unix-socket "$BERTH_HOME/run/$name/podman.sock" http://d/_ping >/dev/null
   t2=$(now_ms)

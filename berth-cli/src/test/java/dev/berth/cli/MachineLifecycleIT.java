@@ -115,7 +115,7 @@ class MachineLifecycleIT {
     assertThat(ping.out()).isEqualTo("OK");
     Exec load = podman("load", "-i", GuestImage.busyboxHttpd().toString());
     assertThat(load.code()).as(load.out()).isZero();
-    // No -p: publishing needs the network's forwarder API, which --network=slirp does not have.
+    // Published ports are PublishedPortsIT's: this machine also runs on --network=slirp later.
     Exec run = podman("run", "-d", "--name", "web", "localhost/busybox-httpd");
     assertThat(run.code()).as(run.out()).isZero();
     assertThat(podman("ps", "--format", "{{.Names}}").out()).contains("web");
@@ -171,15 +171,22 @@ class MachineLifecycleIT {
 
   @Test
   @Order(6)
-  void qemuKilled_listTellsTheTruth_andStartWorks() throws Exception {
+  void qemuKilled_listTellsTheTruth_andStartWorks_onQemusNetworkToo() throws Exception {
     ProcessHandle qemu = qemuOf(NAME).orElseThrow();
     qemu.destroyForcibly();
     qemu.onExit().get();
     waitFor(() -> state().equals("stopped"));
     assertNothingRunning(NAME);
-    Exec start = berth("start", NAME);
+    Exec start = berth("start", "--network=slirp", NAME);
     assertThat(start.code()).as(start.out()).isZero();
     assertThat(state()).isEqualTo("running");
+    assertThat(berth("ssh", NAME, "true").code()).as("SSH over QEMU's network").isZero();
+    Exec ports = berth("ports", NAME);
+    assertThat(ports.code()).isEqualTo(125);
+    assertThat(ports.out()).contains("runs on QEMU's network (--network=slirp), which publishes no ports");
+    Exec wrong = berth("start", "--network=vde", NAME);
+    assertThat(wrong.code()).isEqualTo(125);
+    assertThat(wrong.out()).contains("unknown network \"vde\": use berth");
   }
 
   @Test

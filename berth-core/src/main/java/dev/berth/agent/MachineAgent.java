@@ -127,7 +127,12 @@ public final class MachineAgent {
               + " 10-50x slower"));
     }
     openReadySocket();
-    network = MachineNetwork.start(options.network(), files, config.ssh().port());
+    network =
+        MachineNetwork.start(
+            options.network(),
+            files,
+            config.ssh().port(),
+            machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE));
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);
     progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));

@@ -11,6 +11,8 @@ import dev.berth.net.forward.ForwardException;
 import dev.berth.qemu.QemuCommand;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The network of one running machine, owned by its agent. With berth-net each machine has a network
@@ -25,20 +27,49 @@ abstract class MachineNetwork implements AutoCloseable {
   @Override
   public abstract void close();
 
-  static MachineNetwork start(NetworkMode mode, RuntimeFiles files, int sshPort) {
-    return mode == NetworkMode.SLIRP ? new Slirp(sshPort) : Berth.start(files, sshPort);
+  /**
+   * Ports QEMU's network forwards as well, comma-separated: QEMU's network has no API for the
+   * guest to publish through, so benchmarks that compare it with berth-net name them here.
+   */
+  static final String SLIRP_PORTS_VARIABLE = "BERTH_SLIRP_PORTS";
+
+  static MachineNetwork start(NetworkMode mode, RuntimeFiles files, int sshPort, String slirpPorts) {
+    return mode == NetworkMode.SLIRP ? new Slirp(sshPort, slirpPorts(slirpPorts)) : Berth.start(files, sshPort);
+  }
+
+  static List<Integer> slirpPorts(String value) {
+    List<Integer> ports = new ArrayList<>();
+    if (value == null || value.isBlank()) {
+      return ports;
+    }
+    for (String port : value.split(",")) {
+      try {
+        int p = Integer.parseInt(port.strip());
+        if (p < 1 || p > 65535) {
+          throw new NumberFormatException();
+        }
+        ports.add(p);
+      } catch (NumberFormatException e) {
+        throw new BerthException(
+            SLIRP_PORTS_VARIABLE + " holds \"" + port + "\", not a port",
+            "give TCP ports from 1 to 65535 separated by commas, e.g. 8080,8443");
+      }
+    }
+    return ports;
   }
 
   private static final class Slirp extends MachineNetwork {
     private final int sshPort;
+    private final List<Integer> ports;
 
-    Slirp(int sshPort) {
+    Slirp(int sshPort, List<Integer> ports) {
       this.sshPort = sshPort;
+      this.ports = ports;
     }
 
     @Override
     QemuCommand.Network qemuNetwork() {
-      return new QemuCommand.Slirp(sshPort);
+      return new QemuCommand.Slirp(sshPort, ports);
     }
 
     @Override

@@ -23,8 +23,19 @@ public final class QemuCommand {
   /** How the guest's NIC reaches the outside. */
   public sealed interface Network permits Slirp, Stream {}
 
-  /** QEMU's own user-mode network, forwarding a loopback port to the guest's SSH. */
-  public record Slirp(int sshPort) implements Network {}
+  /**
+   * QEMU's own user-mode network, forwarding a loopback port to the guest's SSH, and each of
+   * {@code tcpPorts} from loopback to the same port in the guest.
+   */
+  public record Slirp(int sshPort, List<Integer> tcpPorts) implements Network {
+    public Slirp {
+      tcpPorts = List.copyOf(tcpPorts);
+    }
+
+    public Slirp(int sshPort) {
+      this(sshPort, List.of());
+    }
+  }
 
   /** A unix stream socket that a user-mode network (berth-net) listens on. */
   public record Stream(Path socket, int mtu) implements Network {}
@@ -125,9 +136,11 @@ public final class QemuCommand {
   private static List<String> network(Network network) {
     String device = "virtio-net-pci,netdev=net0,mac=" + GUEST_MAC;
     if (network instanceof Slirp slirp) {
-      return List.of(
-          "-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + slirp.sshPort() + "-:22",
-          "-device", device);
+      StringBuilder netdev = new StringBuilder("user,id=net0,hostfwd=tcp:127.0.0.1:" + slirp.sshPort() + "-:22");
+      for (int port : slirp.tcpPorts()) {
+        netdev.append(",hostfwd=tcp:127.0.0.1:").append(port).append("-:").append(port);
+      }
+      return List.of("-netdev", netdev.toString(), "-device", device);
     }
     Stream stream = (Stream) network;
     return List.of(

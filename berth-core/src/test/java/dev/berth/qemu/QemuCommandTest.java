@@ -53,6 +53,18 @@ class QemuCommandTest {
   }
 
   @Test
+  void slirpForwardsExtraPortsToTheSamePortInTheGuest() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+            guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222, List.of(8080, 8443))),
+            PATHS);
+    assertThat(line(argv))
+        .contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:8080,"
+            + "hostfwd=tcp:127.0.0.1:8443-:8443 -device");
+  }
+
+  @Test
   void laterBoot_hasNoFirstBootArgument() {
     List<String> argv =
         QemuCommand.build(

@@ -120,8 +120,8 @@ final class TcpNat {
         }
         SocketChannel ch = null;
         try {
-            ch = SocketChannel.open(target instanceof UnixDomainSocketAddress
-                    ? StandardProtocolFamily.UNIX : StandardProtocolFamily.INET);
+            ch = target instanceof UnixDomainSocketAddress
+                    ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
             ch.configureBlocking(false);
             if (target instanceof InetSocketAddress) {
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);

@@ -1,0 +1,24 @@
+package dev.berth.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.berth.BerthException;
+import org.junit.jupiter.api.Test;
+
+class MachineNetworkTest {
+  @Test
+  void slirpPortsAreCommaSeparated() {
+    assertThat(MachineNetwork.slirpPorts(null)).isEmpty();
+    assertThat(MachineNetwork.slirpPorts(" ")).isEmpty();
+    assertThat(MachineNetwork.slirpPorts("8080, 8443")).containsExactly(8080, 8443);
+  }
+
+  @Test
+  void aSlirpPortThatIsNoPortIsRefusedWithTheVariableNamed() {
+    assertThatThrownBy(() -> MachineNetwork.slirpPorts("8080,http"))
+        .isInstanceOf(BerthException.class)
+        .hasMessage("BERTH_SLIRP_PORTS holds \"http\", not a port");
+    assertThatThrownBy(() -> MachineNetwork.slirpPorts("70000")).isInstanceOf(BerthException.class);
+  }
+}
