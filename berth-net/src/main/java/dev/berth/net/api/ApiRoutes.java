@@ -42,7 +42,13 @@ public final class ApiRoutes {
         GUEST
     }
 
+    /** The body of expose and unexpose; a missing protocol is tcp, as in gvproxy. */
     record ExposeRequest(String local, String remote, String protocol) {
+        ExposeRequest {
+            local = local == null ? "" : local;
+            remote = remote == null ? "" : remote;
+            protocol = protocol == null || protocol.isEmpty() ? "tcp" : protocol;
+        }
     }
 
     private final VirtualNetwork net;
@@ -122,32 +128,47 @@ public final class ApiRoutes {
         return HttpResponse.error(404, "404 page not found");
     }
 
-    private HttpResponse expose(HttpRequest r) {
+    /** A request answered with an error before it reached a service. */
+    private static final class Rejected extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient HttpResponse response;
+
+        Rejected(HttpResponse response) {
+            super(null, null, false, false);
+            this.response = response;
+        }
+    }
+
+    /** The JSON body of a POST, as gvproxy decodes it: 400 for another method or bad JSON. */
+    private static <T> T postBody(HttpRequest r, Class<T> type) throws Rejected {
         if (!r.method().equals("POST")) {
-            return HttpResponse.error(400, "post only");
+            throw new Rejected(HttpResponse.error(400, "post only"));
         }
-        ExposeRequest req;
         try {
-            req = decode(r.body(), ExposeRequest.class);
+            return decode(r.body(), type);
         } catch (IOException e) {
-            return HttpResponse.error(400, e.getMessage());
+            throw new Rejected(HttpResponse.error(400, e.getMessage()));
         }
-        String protocol = req.protocol() == null || req.protocol().isEmpty() ? "tcp" : req.protocol();
-        String local = req.local() == null ? "" : req.local();
-        String remote = req.remote() == null ? "" : req.remote();
-        if (!protocol.equals("unix") && !protocol.equals("npipe")) {
-            try {
-                remote = withCallerIp(remote, r.caller());
-            } catch (ForwardException e) {
-                return HttpResponse.error(400, e.getMessage());
-            }
-        }
+    }
+
+    private HttpResponse expose(HttpRequest r) {
         try {
-            net.forwards().expose(protocol, local, remote);
+            ExposeRequest req = postBody(r, ExposeRequest.class);
+            String remote = req.remote();
+            if (!req.protocol().equals("unix") && !req.protocol().equals("npipe")) {
+                try {
+                    remote = withCallerIp(remote, r.caller());
+                } catch (ForwardException e) {
+                    return HttpResponse.error(400, e.getMessage());
+                }
+            }
+            net.forwards().expose(req.protocol(), req.local(), remote);
+            return HttpResponse.ok();
+        } catch (Rejected e) {
+            return e.response;
         } catch (ForwardException e) {
             return HttpResponse.error(500, e.getMessage());
         }
-        return HttpResponse.ok();
     }
 
     /** gvproxy's {@code remote()}: a remote without an IP takes the caller's. */
@@ -160,36 +181,24 @@ public final class ApiRoutes {
     }
 
     private HttpResponse unexpose(HttpRequest r) {
-        if (!r.method().equals("POST")) {
-            return HttpResponse.error(400, "post only");
-        }
-        ExposeRequest req;
         try {
-            req = decode(r.body(), ExposeRequest.class);
-        } catch (IOException e) {
-            return HttpResponse.error(400, e.getMessage());
-        }
-        String protocol = req.protocol() == null || req.protocol().isEmpty() ? "tcp" : req.protocol();
-        try {
-            net.forwards().unexpose(protocol, req.local() == null ? "" : req.local());
+            ExposeRequest req = postBody(r, ExposeRequest.class);
+            net.forwards().unexpose(req.protocol(), req.local());
+            return HttpResponse.ok();
+        } catch (Rejected e) {
+            return e.response;
         } catch (ForwardException e) {
             return HttpResponse.error(500, e.getMessage());
         }
-        return HttpResponse.ok();
     }
 
     private HttpResponse addDnsZone(HttpRequest r) throws IOException {
-        if (!r.method().equals("POST")) {
-            return HttpResponse.error(400, "post only");
-        }
-        DnsZone zone;
         try {
-            zone = decode(r.body(), DnsZone.class);
-        } catch (IOException e) {
-            return HttpResponse.error(400, e.getMessage());
+            net.addDnsZone(postBody(r, DnsZone.class));
+            return HttpResponse.ok();
+        } catch (Rejected e) {
+            return e.response;
         }
-        net.addDnsZone(zone);
-        return HttpResponse.ok();
     }
 
     private HttpResponse leases() throws IOException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -76,16 +77,34 @@ final class InboundForwards {
         }
     }
 
-    private final class TcpListener implements EventLoop.Handler, Closeable {
-        final ServerSocketChannel channel;
+    /** A host socket whose traffic goes to {@code guestIp:guestPort}. */
+    private abstract static class Listener<C extends NetworkChannel> implements EventLoop.Handler, Closeable {
+        final C channel;
         final int guestIp;
         final int guestPort;
         SelectionKey key;
 
-        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort) {
+        Listener(C channel, int guestIp, int guestPort) {
             this.channel = channel;
             this.guestIp = guestIp;
             this.guestPort = guestPort;
+        }
+
+        @Override
+        public void onFailure(Exception e) {
+            LOG.warn("forward listener {} failed: {}", channel, e.toString());
+        }
+
+        @Override
+        public void close() {
+            key.cancel();
+            closeQuietly(channel);
+        }
+    }
+
+    private final class TcpListener extends Listener<ServerSocketChannel> {
+        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort) {
+            super(channel, guestIp, guestPort);
         }
 
         @Override
@@ -101,29 +120,13 @@ final class InboundForwards {
             }
         }
 
-        @Override
-        public void onFailure(Exception e) {
-            LOG.warn("forward listener {} failed: {}", channel, e.toString());
-        }
-
-        @Override
-        public void close() {
-            key.cancel();
-            closeQuietly(channel);
-        }
     }
 
-    private final class UdpListener implements EventLoop.Handler, Closeable {
-        final DatagramChannel channel;
-        final int guestIp;
-        final int guestPort;
+    private final class UdpListener extends Listener<DatagramChannel> {
         final Map<SocketAddress, UdpSession> byClient = new HashMap<>();
-        SelectionKey key;
 
         UdpListener(DatagramChannel channel, int guestIp, int guestPort) {
-            this.channel = channel;
-            this.guestIp = guestIp;
-            this.guestPort = guestPort;
+            super(channel, guestIp, guestPort);
         }
 
         @Override
@@ -171,14 +174,8 @@ final class InboundForwards {
         }
 
         @Override
-        public void onFailure(Exception e) {
-            LOG.warn("UDP forward listener failed: {}", e.toString());
-        }
-
-        @Override
         public void close() {
-            key.cancel();
-            closeQuietly(channel);
+            super.close();
             udpSessions.values().removeIf(s -> s.owner == this);
         }
     }
