@@ -27,19 +27,27 @@ podman_() { podman --url "unix://$api" "$@"; }
 
 # Median MB/s of $rounds fetches of the file from the host's port $1.
 fetch() {
-  curl -sS --fail --retry 20 --retry-delay 1 --retry-connrefused -o /dev/null "http://127.0.0.1:$1/big"
+  # Both networks accept on the host before the guest answers: a server still starting shows as
+  # a reset connection, which curl does not retry.
+  for _ in $(seq 180); do
+    curl -sf -o /dev/null "http://127.0.0.1:$1/big" && break
+    sleep 1
+  done
   for _ in $(seq "$rounds"); do
     curl -sS --fail -o /dev/null -w '%{speed_download}\n' "http://127.0.0.1:$1/big"
   done | python3 -c 'import sys, statistics; v=[float(x)/1e6 for x in sys.stdin]; print("%.1f %s" % (statistics.median(v), " ".join("%.1f" % x for x in v)))'
 }
+
+# Written aside and renamed, so that a fetch never sees half of it.
+make_big="dd if=/dev/zero of=/www/big.part bs=1M count=$mib 2>/dev/null && mv /www/big.part /www/big"
 
 serve() {
   podman_ rm -f web hostweb >/dev/null 2>&1 || true
   # The file lives in a volume-free directory of the container's own layer, made once per start.
   podman_ run -d --name web -p "$p_port:80" localhost/busybox-httpd >/dev/null 2>&1 || true
   podman_ run -d --name hostweb --network host localhost/busybox-httpd \
-    /bin/busybox sh -c "dd if=/dev/zero of=/www/big bs=1M count=$mib 2>/dev/null; exec /bin/busybox httpd -f -p $q_port -h /www" >/dev/null
-  podman_ exec web /bin/busybox sh -c "dd if=/dev/zero of=/www/big bs=1M count=$mib 2>/dev/null" 2>/dev/null || true
+    /bin/busybox sh -c "$make_big; exec /bin/busybox httpd -f -p $q_port -h /www" >/dev/null
+  podman_ exec web /bin/busybox sh -c "$make_big" 2>/dev/null || true
 }
 
 $berth init -q --image "$root/guest/out/stream.json" --disk-size 10 $name >/dev/null

@@ -7,12 +7,13 @@
 #   SSH + API    Ready to SSH up and the API socket listening
 #   CLI returns  agent ready to `berth start` exiting
 #   _ping        GET /_ping on the API socket right after start returned
-# Host-side overhead: all but the guest boot.        Usage: bench/start/run.sh [N] [NETWORK]
-# NETWORK: berth (default) or slirp, as `berth start --network`.
+# Host-side overhead: all but the guest boot.        Usage: bench/start/run.sh [N] [NETWORKS]
+# NETWORKS: comma-separated values of `berth start --network` (default berth,slirp); the runs
+# alternate between them so that each sees the same load, and each gets its own table.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 runs=${1:-3}
-network=${2:-berth}
+IFS=, read -r -a networks <<< "${2:-berth,slirp}"
 export BERTH_HOME; BERTH_HOME=$(mktemp -d /tmp/berth-bench-start.XXXXXX)
 export XDG_CONFIG_HOME=$BERTH_HOME/xdg
 berth=$root/bin/berth
@@ -22,22 +23,26 @@ trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$BERTH_HOME"' EXIT
 now_ms() { date +%s%3N; }
 log_ms() { date -d "$(grep -m1 "$1" "$log" | cut -d' ' -f1)" +%s%3N; }
 $berth init -q --image "$root/guest/out/stream.json" --disk-size 10 $name >/dev/null
-$berth start -q --network "$network" $name >/dev/null
+$berth start -q --network "${networks[0]}" $name >/dev/null
 $berth stop $name >/dev/null 2>&1
 
 log=$BERTH_HOME/run/$name/agent.log
-rows=()
+declare -A rows
 for _ in $(seq "$runs"); do
-  t0=$(now_ms)
-  $berth start -q --network "$network" $name >/dev/null
-  t1=$(now_ms)
-  curl -sf --unix-socket "$BERTH_HOME/run/$name/podman.sock" http://d/_ping >/dev/null
-  t2=$(now_ms)
-  rows+=("$t0 $(log_ms 'agent of machine') $(log_ms 'Starting QEMU') $(log_ms 'Guest is up') $(log_ms 'is ready') $t1 $t2")
-  $berth stop $name >/dev/null 2>&1
+  for network in "${networks[@]}"; do
+    t0=$(now_ms)
+    $berth start -q --network "$network" $name >/dev/null
+    t1=$(now_ms)
+    curl -sf --unix-socket "$BERTH_HOME/run/$name/podman.sock" http://d/_ping >/dev/null
+    t2=$(now_ms)
+    rows[$network]+="$t0 $(log_ms 'agent of machine') $(log_ms 'Starting QEMU') $(log_ms 'Guest is up') $(log_ms 'is ready') $t1 $t2"$'\n'
+    $berth stop $name >/dev/null 2>&1
+  done
 done
 
-printf '%s\n' "${rows[@]}" | tee "${BENCH_RAW:-/dev/null}" | python3 -c '
+for network in "${networks[@]}"; do
+echo "--network $network"
+printf '%s' "${rows[$network]}" | tee -a "${BENCH_RAW:-/dev/null}" | python3 -c '
 import sys, statistics
 steps = [("agent up", 0, 1), ("QEMU spawned", 1, 2), ("guest boot (QEMU to Ready)", 2, 3),
          ("SSH up, API listening", 3, 4), ("CLI returns", 4, 5), ("berth start, wall", 0, 5),
@@ -51,3 +56,4 @@ for label, a, b in steps:
 host = [(r[5] - r[0]) - (r[3] - r[2]) for r in rows]
 print("| host-side overhead (wall - guest boot) | %.0f | %s |" % (statistics.median(host), " ".join(map(str, host))))
 '
+done

@@ -151,6 +151,9 @@ public final class MachineAgent {
           "cannot run " + argv.get(0) + ": " + e.getMessage(),
           "install QEMU (Debian: apt-get install qemu-system-x86; macOS: brew install qemu)");
     }
+    Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
     Instant deadline = clock.instant().plus(options.readyTimeout());
     connectQmp(deadline);
     progress("Waiting for the guest to boot");
@@ -267,7 +270,7 @@ public final class MachineAgent {
       } catch (IOException | RuntimeException e) {
         last = e;
       }
-      pause(Duration.ofMillis(500));
+      pause(Duration.ofMillis(200));
     }
     failStart("SSH to the guest never answered" + (last == null ? "" : ": " + last.getMessage()));
   }

@@ -76,6 +76,19 @@ public final class GuestSsh implements Closeable {
     }
   }
 
+  /**
+   * Loads what a first connection needs (the SSH and crypto classes, the security provider, the
+   * key) so that it costs the connection nothing: the agent calls it while the guest boots.
+   */
+  public static void warmUp(Path privateKey) {
+    try {
+      SshClient.setUpDefaultClient();
+      loadKey(privateKey);
+    } catch (IOException | RuntimeException e) {
+      // The real connection reports what is wrong; warming up is only an optimisation.
+    }
+  }
+
   private static KeyPair loadKey(Path privateKey) throws IOException {
     try (InputStream in = Files.newInputStream(privateKey)) {
       for (KeyPair pair :
