@@ -40,13 +40,14 @@ wait_for() { # wait_for TRIES COMMAND...: polls every 0.1 s
 }
 
 # harness_start_berth_net MTU [BerthNetMain flags...]: a namespace attached to a fresh berth-net with
-# its host API on $WORK/api.sock; sets PEER_PID (the JVM), RELAY_PID and HOST_ADDR.
+# its host API on $WORK/api.sock (JVM options from BERTH_NET_JAVA_OPTS); sets PEER_PID (the JVM),
+# RELAY_PID, HOST_ADDR and GUEST_ADDR.
 harness_start_berth_net() {
   local mtu=$1; shift
   ip netns add "$NS"
   ns ip link set lo up
   rm -f "$WORK/net.sock" "$WORK/api.sock"
-  java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.berth.net.BerthNetMain \
+  java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${BERTH_NET_JAVA_OPTS:-} -cp "$CP" dev.berth.net.BerthNetMain \
     -listen-qemu "unix://$WORK/net.sock" -listen "unix://$WORK/api.sock" -ssh-port -1 -mtu "$mtu" "$@" \
     & PEER_PID=$!
   wait_for 100 test -S "$WORK/net.sock"
@@ -93,4 +94,16 @@ harness_stop_peer() {
   wait $PEER_PID $RELAY_PID 2>/dev/null || true
   PEER_PID= RELAY_PID=
   ip netns del "$NS"
+}
+
+# iperf3_retry ARGS...: iperf3 -c, tried again (up to 3 times, 1 s apart) when it fails: iperf3's server
+# sometimes resets the next client's control connection while it still winds down the last test.
+iperf3_retry() {
+  local out
+  for try in 1 2 3; do
+    if out=$(iperf3 -c "$@" 2>&1); then printf '%s\n' "$out"; return 0; fi
+    echo "iperf3 -c $* (try $try): $(printf '%s' "$out" | tail -1)" >&2
+    sleep 1
+  done
+  return 1
 }

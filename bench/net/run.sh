@@ -63,7 +63,7 @@ gbits() { awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 iperf_gbits() { ns iperf3 -c "$HOST_ADDR" -p $IPERF_PORT -t "$SECONDS_PER_RUN" -f m "$@" | gbits; }
 
 # Through the forward: the client on the host, the server in the namespace.
-forward_gbits() { iperf3 -c 127.0.0.1 -p $FWD_PORT -t "$SECONDS_PER_RUN" -f m "$@" | gbits; }
+forward_gbits() { iperf3_retry 127.0.0.1 -p $FWD_PORT -t "$SECONDS_PER_RUN" -f m "$@" | gbits; }
 
 latency_us() {
   ns java -cp "$TEST_CLASSES" dev.berth.net.testing.GuestTool latency "$HOST_ADDR" $ECHO_PORT 300 \

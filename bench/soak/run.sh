@@ -38,7 +38,8 @@ trap 'echo "bench/soak: failed at line $LINENO" >&2' ERR
 
 harness_require iperf3 busybox curl gcc java jcmd mvn
 harness_build
-harness_start_berth_net 1500
+# berth-net's log: only flows that end abnormally (reset, failed, refused) are logged, at debug.
+BERTH_NET_JAVA_OPTS="-Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.TcpFlow=debug" harness_start_berth_net 1500
 ip netns exec "$NS" java -cp "$TEST_CLASSES" dev.berth.net.testing.GuestTool echo-server 0.0.0.0 $GUEST_ECHO \
   >/dev/null 2>&1 & PIDS+=($!)
 ip netns exec "$NS" iperf3 -s -p $GUEST_IPERF >/dev/null 2>&1 & PIDS+=($!)
@@ -53,8 +54,8 @@ gbits() { awk '/receiver/ {for (i = 1; i < NF; i++) if ($(i+1) == "Mbits/sec") p
 throughput() { # host→guest and guest→host through the forward, "IN OUT" Gbit/s
   local in="" out=""
   for _ in 1 2 3; do
-    in+="$(iperf3 -c 127.0.0.1 -p $FWD_IPERF -t 5 -f m | gbits) "
-    out+="$(iperf3 -c 127.0.0.1 -p $FWD_IPERF -t 5 -f m -R | gbits) "
+    in+="$(iperf3_retry 127.0.0.1 -p $FWD_IPERF -t 5 -f m | gbits) "
+    out+="$(iperf3_retry 127.0.0.1 -p $FWD_IPERF -t 5 -f m -R | gbits) "
   done
   echo "runs host→guest: $in guest→host: $out" >&2
   echo "$(printf '%s\n' $in | median) $(printf '%s\n' $out | median)"
@@ -69,8 +70,8 @@ resources() {
 }
 
 # Warm-up, not measured: the JIT compiles the forwarding path.
-iperf3 -c 127.0.0.1 -p $FWD_IPERF -t 5 >/dev/null
-iperf3 -c 127.0.0.1 -p $FWD_IPERF -t 5 -R >/dev/null
+iperf3_retry 127.0.0.1 -p $FWD_IPERF -t 5 >/dev/null
+iperf3_retry 127.0.0.1 -p $FWD_IPERF -t 5 -R >/dev/null
 read -r IN0 OUT0 < <(throughput)
 while [ "$(date +%s)" -lt $API_IDLE_AT ]; do sleep 1; done
 read -r THREADS0 FDS0 HEAP0 < <(resources)

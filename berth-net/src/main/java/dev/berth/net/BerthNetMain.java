@@ -94,7 +94,12 @@ public final class BerthNetMain {
         if (qemu.isEmpty() && lengthLe.isEmpty()) {
             usage("nothing to listen on: give -listen-qemu or -listen-stream-le");
         }
-        List<SshSocketForward.Spec> sshForwards = sshForwards(forwardSock, forwardDest, forwardUser, forwardIdentity);
+        List<SshSocketForward.Spec> sshForwards = List.of();
+        try {
+            sshForwards = sshForwards(forwardSock, forwardDest, forwardUser, forwardIdentity);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+        }
         VirtualNetwork net = VirtualNetwork.start(config);
         for (String uri : qemu) {
             listen(net, uri, Framing.QEMU);
@@ -154,19 +159,20 @@ public final class BerthNetMain {
         stopped.await();
     }
 
-    /** gvproxy's rules: the four lists the same length, every identity file there. */
+    /** gvproxy's rules: the four lists the same length, every identity file there; else IllegalArgumentException. */
     static List<SshSocketForward.Spec> sshForwards(List<String> socks, List<String> dests, List<String> users,
             List<String> identities) {
         int n = socks.size();
         if (dests.size() != n || users.size() != n || identities.size() != n) {
-            usage("-forward-sock, -forward-dest, -forward-user, and -forward-identity must all be specified together,"
-                    + " the same number of times, or not at all");
+            throw new IllegalArgumentException("-forward-sock, -forward-dest, -forward-user, and -forward-identity must all"
+                    + " be specified together, the same number of times, or not at all");
         }
         List<SshSocketForward.Spec> specs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Path identity = Path.of(identities.get(i));
             if (!Files.isReadable(identity)) {
-                usage("-forward-identity " + identity + ": the identity file does not exist or cannot be read");
+                throw new IllegalArgumentException(
+                        "-forward-identity " + identity + ": the identity file does not exist or cannot be read");
             }
             String sock = socks.get(i).startsWith("unix://") ? unixPath(socks.get(i)).toString() : socks.get(i);
             specs.add(new SshSocketForward.Spec(Path.of(sock), dests.get(i), users.get(i), identity));

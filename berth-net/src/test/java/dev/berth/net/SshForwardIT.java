@@ -107,29 +107,10 @@ class SshForwardIT {
 
     @AfterAll
     void stop() throws Exception {
-        if (forward != null) {
-            forward.close();
-        }
         if (sshd != null) {
             killSshd();
         }
-        for (Process p : servers) {
-            p.destroyForcibly().waitFor();
-        }
-        if (guest != null) {
-            guest.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
-        }
+        NetnsGuest.tearDown(servers, dir, forward, guest, net);
     }
 
     /** Sends {@code data} through the host socket, closes its sending side, and returns all that came back. */

@@ -266,6 +266,7 @@ final class TcpFlow implements EventLoop.Handler {
         if ((flags & TCP_RST) != 0) {
             int offset = seq - rcvNxt;
             if (offset >= 0 && offset <= Math.max(toHostFree(), 1)) {
+                LOG.debug("{}: guest reset the connection", key);
                 abort(false);
             }
             return;
