@@ -268,6 +268,25 @@ class TcpNatTest {
         awaitFlows(0);
     }
 
+    @Test
+    void aGuestRstAfterBothFinsStillDeliversWhatTheGuestSent() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            s.shutdownOutput();
+            Frames.Parsed fin = c.guestExpect(FIN);
+            c.ack = fin.seq() + 1;
+            // The guest's last bytes and FIN acknowledge ours; then its socket is gone, and the next
+            // segment it gets (a late window update, say) draws a reset. Both arrive before the host reads.
+            byte[] last = "the last words".getBytes(StandardCharsets.US_ASCII);
+            c.segment(FIN | ACK, 65535, last);
+            c.segment(RST, 0, new byte[0]);
+            s.setSoTimeout(5000);
+            assertThat(in.readAllBytes()).isEqualTo(last);
+        }
+        awaitFlows(0);
+    }
+
     private static String readOutcome(InputStream in) {
         try {
             return in.read() < 0 ? "eof" : "data";

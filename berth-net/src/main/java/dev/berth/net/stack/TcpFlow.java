@@ -266,6 +266,13 @@ final class TcpFlow implements EventLoop.Handler {
         if ((flags & TCP_RST) != 0) {
             int offset = seq - rcvNxt;
             if (offset >= 0 && offset <= Math.max(toHostFree(), 1)) {
+                if (guestFin && finAcked) {
+                    // Both sides sent all they had, each acknowledged, and the guest's socket is gone (a
+                    // segment reached it after its close). What the guest sent is ours to deliver: the flow
+                    // ends as it would have, once the host has it.
+                    LOG.debug("{}: guest reset after both FINs; the host still gets everything", key);
+                    return;
+                }
                 LOG.debug("{}: guest reset the connection", key);
                 abort(false);
             }
@@ -411,7 +418,9 @@ final class TcpFlow implements EventLoop.Handler {
         // still send is small, otherwise once the opening is worth an extra segment.
         int newEdge = rcvNxt + (toHostFree() >> ourShift << ourShift);
         int stillOpen = advertisedEdge - rcvNxt;
-        if (newEdge - advertisedEdge >= Math.min(nat.pool.bufferBytes() / 2, Math.max(mss, stillOpen))) {
+        // After the guest's FIN there is nothing left for it to send: no window updates (a guest that has
+        // closed answers them with a reset).
+        if (!guestFin && newEdge - advertisedEdge >= Math.min(nat.pool.bufferBytes() / 2, Math.max(mss, stillOpen))) {
             scheduleAck();
         }
         maybeFinish();
