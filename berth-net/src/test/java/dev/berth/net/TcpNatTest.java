@@ -201,6 +201,38 @@ class TcpNatTest {
     }
 
     @Test
+    void aClosedWindowIsProbedAgainAndAgainUntilItOpens() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(4096, -1);
+        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+            out.write(new byte[64 * 1024]);
+            int base = c.ack;
+            int highest = 0;
+            Frames.Parsed p;
+            while ((p = c.poll(Duration.ofMillis(300))) != null) {
+                highest = Math.max(highest, p.seq() - base + p.payload().length);
+            }
+            c.ack = base + highest;
+            c.segment(ACK, 0, new byte[0]);
+            // The guest keeps its window closed and answers each probe, as Linux does, without telling
+            // when it opens: berth-net must keep asking.
+            int probes = 0;
+            long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
+            while (System.nanoTime() < end) {
+                p = c.poll(Duration.ofMillis(200));
+                if (p != null && p.payload().length == 1 && p.seq() - base == highest) {
+                    probes++;
+                    c.segment(ACK, 0, new byte[0]);
+                }
+            }
+            assertThat(probes).isGreaterThanOrEqualTo(3);
+            c.segment(ACK, 4096, new byte[0]);
+            Frames.Parsed more = c.guestExpectData();
+            assertThat(more.seq() - base).isGreaterThanOrEqualTo(highest);
+        }
+    }
+
+    @Test
     void aSlowHostReaderClosesTheWindowOfferedToTheGuest() throws Exception {
         Conn c = new Conn(server.getLocalPort());
         c.connect(65535, 7);

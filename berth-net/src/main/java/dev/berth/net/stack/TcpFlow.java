@@ -620,18 +620,21 @@ final class TcpFlow implements EventLoop.Handler {
             sendSynAck();
         } else if (state == State.SYN_SENT) {
             sendSyn();
+        } else if (sndWnd == 0 && ring != null && ring.size() > 0) {
+            // Zero-window probe: one byte past the window, so the guest answers with its current window.
+            // Every timeout sends one, also after an earlier probe (then sentMax > 0, and going back
+            // would send nothing into the closed window): a guest need not announce that its window
+            // opened, and a connection without probes would stall until the retries run out.
+            if (sendData(0, 1, ring.size())) {
+                sentOffset = 1;
+                sentMax = Math.max(sentMax, 1);
+            }
         } else if (sentMax > 0 || (finEverSent && !finAcked)) {
             // Go back: resend from the oldest unacknowledged byte.
             sentOffset = 0;
             finSent = false;
             dupAcks = 0;
             nat.schedule(this);
-        } else if (sndWnd == 0 && ring != null && ring.size() > 0) {
-            // Zero-window probe: one byte past the window, so the guest answers with its current window.
-            if (sendData(0, 1, ring.size())) {
-                sentOffset = 1;
-                sentMax = Math.max(sentMax, 1);
-            }
         } else {
             rtoDeadline = 0;
         }
