@@ -6,7 +6,7 @@
 #  2. berth-net's threads, open file descriptors and heap used after a full GC (jcmd GC.run);
 #  3. SOAK_SECONDS (default 600) of mixed load through the echo forward (SoakLoad: bulk transfers, many
 #     short connections, idle connections held open and checked), every byte checked;
-#  4. after 10 s of quiet, 2. and then 1. again.
+#  4. after 35 s of quiet, 2. and then 1. again.
 # Passes when no byte was lost, throughput at the end is within 10 % of the start, and threads, file
 # descriptors and heap did not grow (heap: at most 10 % above). Needs root, iperf3, busybox, curl, gcc,
 # Java 17 (jcmd) and Maven. Cleans up its namespace and processes on exit, however it ends.
@@ -38,8 +38,10 @@ trap 'echo "bench/soak: failed at line $LINENO" >&2' ERR
 
 harness_require iperf3 busybox curl gcc java jcmd mvn
 harness_build
-# berth-net's log: only flows that end abnormally (reset, failed, refused) are logged, at debug.
-BERTH_NET_JAVA_OPTS="-Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.TcpFlow=debug" harness_start_berth_net 1500
+# berth-net's log: only flows that end abnormally (reset, failed, refused) are logged, at debug; and
+# forwarded connections that cannot reach the guest, at info.
+BERTH_NET_JAVA_OPTS="-Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.TcpFlow=debug
+  -Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.InboundForwards=info" harness_start_berth_net 1500
 ip netns exec "$NS" java -cp "$TEST_CLASSES" dev.berth.net.testing.GuestTool echo-server 0.0.0.0 $GUEST_ECHO \
   >/dev/null 2>&1 & PIDS+=($!)
 ip netns exec "$NS" iperf3 -s -p $GUEST_IPERF >/dev/null 2>&1 & PIDS+=($!)
@@ -87,13 +89,14 @@ while kill -0 $LOAD_PID 2>/dev/null; do
   TICK=$(( TICK + 1 ))
   [ $(( TICK % 12 )) = 0 ] && kill -0 $LOAD_PID 2>/dev/null || continue
   echo "  +$(( $(date +%s) - START )) s: threads $(awk '/^Threads:/ {print $2}' /proc/$PEER_PID/status)," \
-    "fds $(ls /proc/$PEER_PID/fd | wc -l), CPU $(ps -o times= -p $PEER_PID | tr -d ' ') s"
+    "fds $(ls /proc/$PEER_PID/fd | wc -l), CPU $(ps -o times= -p $PEER_PID | tr -d ' ') s," \
+    "$(curl -sS --unix-socket "$WORK/api.sock" http://berth/stats | grep -o '"TcpFlows":[0-9]*')"
 done
 LOAD_OK=0
 wait $LOAD_PID || LOAD_OK=$?
 echo "load ran $(( $(date +%s) - START )) s, SoakLoad exit $LOAD_OK"
 
-sleep 10 # TIME_WAIT in berth-net is 5 s
+sleep 35 # TIME_WAIT in berth-net is 5 s; the API's worker thread (for /stats above) ends after 30 s idle
 read -r THREADS1 FDS1 HEAP1 < <(resources)
 read -r IN1 OUT1 < <(throughput)
 echo "after:  threads $THREADS1, fds $FDS1, heap ${HEAP1} KiB; throughput host→guest $IN1, guest→host $OUT1 Gbit/s"
