@@ -3,6 +3,7 @@ package dev.berth.net;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;
+import dev.berth.net.ssh.SshSocketForward;
 import java.io.Closeable;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -24,7 +25,16 @@ import java.util.concurrent.CountDownLatch;
  * (2-byte little-endian framing), {@code -ssh-port N} (host 127.0.0.1:N to the guest's port 22; 2222 by
  * default, -1 for none), {@code -mtu N}, {@code -pid-file FILE}, {@code -log-file FILE}, {@code -debug},
  * and {@code -dns-upstream HOST:PORT}. The forwarder is also served to guests at the gateway's port 80.
- * Runs until killed.
+ *
+ * <p>SSH socket forwarding, as gvproxy's: {@code -forward-sock PATH -forward-dest GUEST_SOCKET
+ * -forward-user USER -forward-identity KEYFILE}, each repeatable and all four given the same number of
+ * times (the n-th of each make one forward). Each listens on the host's unix socket PATH (mode 0600, a
+ * stale file replaced) and carries every connection over SSH, as USER with the private key KEYFILE, to
+ * the guest's 192.168.127.2:22 through the virtual network and on to its unix socket GUEST_SOCKET (a
+ * {@code direct-streamlocal} channel). The guest's host key is not checked. The SSH session is made
+ * while the guest boots (up to 60 attempts) and made again when it drops: see {@link SshSocketForward}.
+ *
+ * <p>Runs until killed.
  */
 public final class BerthNetMain {
 
@@ -39,6 +49,10 @@ public final class BerthNetMain {
         int sshPort = 2222;
         NetworkConfig config = NetworkConfig.gvproxyDefaults();
         Path pidFile = null;
+        List<String> forwardSock = new ArrayList<>();
+        List<String> forwardDest = new ArrayList<>();
+        List<String> forwardUser = new ArrayList<>();
+        List<String> forwardIdentity = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String flag = args[i].startsWith("--") ? args[i].substring(1) : args[i];
             switch (flag) {
@@ -62,6 +76,10 @@ public final class BerthNetMain {
                     config = config.withDnsUpstream(
                             new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1))));
                 }
+                case "-forward-sock" -> forwardSock.add(value(args, ++i, flag));
+                case "-forward-dest" -> forwardDest.add(value(args, ++i, flag));
+                case "-forward-user" -> forwardUser.add(value(args, ++i, flag));
+                case "-forward-identity" -> forwardIdentity.add(value(args, ++i, flag));
                 case "-pid-file" -> pidFile = Path.of(value(args, ++i, flag));
                 case "-log-file" -> {
                     PrintStream log = new PrintStream(new FileOutputStream(value(args, ++i, flag), true), true,
@@ -75,6 +93,12 @@ public final class BerthNetMain {
         }
         if (qemu.isEmpty() && lengthLe.isEmpty()) {
             usage("nothing to listen on: give -listen-qemu or -listen-stream-le");
+        }
+        List<SshSocketForward.Spec> sshForwards = List.of();
+        try {
+            sshForwards = sshForwards(forwardSock, forwardDest, forwardUser, forwardIdentity);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
         }
         VirtualNetwork net = VirtualNetwork.start(config);
         for (String uri : qemu) {
@@ -100,6 +124,9 @@ public final class BerthNetMain {
                 System.err.println("berth-net: SSH port " + sshPort + ": " + e.getMessage() + " (choose another with -ssh-port)");
                 System.exit(1);
             }
+        }
+        for (SshSocketForward.Spec spec : sshForwards) {
+            apis.add(SshSocketForward.start(net, new InetSocketAddress(config.guestIp(), 22), spec));
         }
         if (pidFile != null) {
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
@@ -132,6 +159,27 @@ public final class BerthNetMain {
         stopped.await();
     }
 
+    /** gvproxy's rules: the four lists the same length, every identity file there; else IllegalArgumentException. */
+    static List<SshSocketForward.Spec> sshForwards(List<String> socks, List<String> dests, List<String> users,
+            List<String> identities) {
+        int n = socks.size();
+        if (dests.size() != n || users.size() != n || identities.size() != n) {
+            throw new IllegalArgumentException("-forward-sock, -forward-dest, -forward-user, and -forward-identity must all"
+                    + " be specified together, the same number of times, or not at all");
+        }
+        List<SshSocketForward.Spec> specs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path identity = Path.of(identities.get(i));
+            if (!Files.isReadable(identity)) {
+                throw new IllegalArgumentException(
+                        "-forward-identity " + identity + ": the identity file does not exist or cannot be read");
+            }
+            String sock = socks.get(i).startsWith("unix://") ? unixPath(socks.get(i)).toString() : socks.get(i);
+            specs.add(new SshSocketForward.Spec(Path.of(sock), dests.get(i), users.get(i), identity));
+        }
+        return specs;
+    }
+
     private static void listen(VirtualNetwork net, String uri, Framing framing) throws IOException {
         URI u = URI.create(uri);
         switch (u.getScheme() == null ? "" : u.getScheme()) {
@@ -160,7 +208,8 @@ public final class BerthNetMain {
         System.err.println("berth-net: " + problem);
         System.err.println("usage: berth-net -listen-qemu unix:///PATH|tcp://HOST:PORT [-listen-stream-le unix:///PATH]"
                 + " [-listen unix:///PATH] [-services unix:///PATH] [-ssh-port N|-1]"
-                + " [-mtu N] [-dns-upstream HOST:PORT] [-pid-file FILE] [-log-file FILE] [-debug]");
+                + " [-mtu N] [-dns-upstream HOST:PORT] [-pid-file FILE] [-log-file FILE] [-debug]"
+                + " [-forward-sock PATH -forward-dest GUEST_SOCKET -forward-user USER -forward-identity KEYFILE]...");
         System.exit(2);
     }
 }

@@ -83,29 +83,7 @@ class ForwardingIT {
 
     @AfterAll
     void stop() throws Exception {
-        for (Process p : servers) {
-            p.destroyForcibly().waitFor();
-        }
-        if (guest != null) {
-            guest.close();
-        }
-        if (hostApi != null) {
-            hostApi.close();
-        }
-        if (guestApi != null) {
-            guestApi.close();
-        }
-        if (net != null) {
-            net.close();
-        }
-        if (dir != null) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
-        }
+        NetnsGuest.tearDown(servers, dir, guest, hostApi, guestApi, net);
     }
 
     private static int freePort() throws Exception {

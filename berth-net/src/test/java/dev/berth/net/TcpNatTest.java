@@ -201,6 +201,38 @@ class TcpNatTest {
     }
 
     @Test
+    void aClosedWindowIsProbedAgainAndAgainUntilItOpens() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(4096, -1);
+        try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
+            out.write(new byte[64 * 1024]);
+            int base = c.ack;
+            int highest = 0;
+            Frames.Parsed p;
+            while ((p = c.poll(Duration.ofMillis(300))) != null) {
+                highest = Math.max(highest, p.seq() - base + p.payload().length);
+            }
+            c.ack = base + highest;
+            c.segment(ACK, 0, new byte[0]);
+            // The guest keeps its window closed and answers each probe, as Linux does, without telling
+            // when it opens: berth-net must keep asking.
+            int probes = 0;
+            long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
+            while (System.nanoTime() < end) {
+                p = c.poll(Duration.ofMillis(200));
+                if (p != null && p.payload().length == 1 && p.seq() - base == highest) {
+                    probes++;
+                    c.segment(ACK, 0, new byte[0]);
+                }
+            }
+            assertThat(probes).isGreaterThanOrEqualTo(3);
+            c.segment(ACK, 4096, new byte[0]);
+            Frames.Parsed more = c.guestExpectData();
+            assertThat(more.seq() - base).isGreaterThanOrEqualTo(highest);
+        }
+    }
+
+    @Test
     void aSlowHostReaderClosesTheWindowOfferedToTheGuest() throws Exception {
         Conn c = new Conn(server.getLocalPort());
         c.connect(65535, 7);
@@ -264,6 +296,25 @@ class TcpNatTest {
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
             c.segment(RST | ACK, 0, new byte[0]);
             assertThat(readOutcome(in)).isEqualTo("reset");
+        }
+        awaitFlows(0);
+    }
+
+    @Test
+    void aGuestRstAfterBothFinsStillDeliversWhatTheGuestSent() throws Exception {
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            s.shutdownOutput();
+            Frames.Parsed fin = c.guestExpect(FIN);
+            c.ack = fin.seq() + 1;
+            // The guest's last bytes and FIN acknowledge ours; then its socket is gone, and the next
+            // segment it gets (a late window update, say) draws a reset. Both arrive before the host reads.
+            byte[] last = "the last words".getBytes(StandardCharsets.US_ASCII);
+            c.segment(FIN | ACK, 65535, last);
+            c.segment(RST, 0, new byte[0]);
+            s.setSoTimeout(5000);
+            assertThat(in.readAllBytes()).isEqualTo(last);
         }
         awaitFlows(0);
     }

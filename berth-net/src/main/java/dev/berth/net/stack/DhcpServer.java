@@ -93,6 +93,8 @@ final class DhcpServer {
         boolean broadcast = (flags & 0x8000) != 0 || replyType == NAK;
         gw.sendUdp(link, chaddr, gw.gatewayIp, SERVER_PORT, broadcast ? -1 : ip, CLIENT_PORT, reply, 0, n);
         if (replyType == ACK) {
+            // The guest has the address from now on: forwards to it work before it sends anything else.
+            gw.learnAddress(ip, chaddr);
             LOG.info("DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
         }
     }

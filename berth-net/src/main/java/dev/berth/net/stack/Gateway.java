@@ -261,7 +261,7 @@ public final class Gateway implements EventLoop.Participant {
         lastLearnedLink = link;
     }
 
-    private void learnAddress(int ip, long mac) {
+    void learnAddress(int ip, long mac) {
         Long previous = macByIp.put(ip, mac);
         if (previous == null || previous != mac) {
             LOG.info("guest {} has address {}", new MacAddress(mac), Packets.ipToString(ip));

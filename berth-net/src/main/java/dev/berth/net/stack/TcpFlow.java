@@ -266,6 +266,14 @@ final class TcpFlow implements EventLoop.Handler {
         if ((flags & TCP_RST) != 0) {
             int offset = seq - rcvNxt;
             if (offset >= 0 && offset <= Math.max(toHostFree(), 1)) {
+                if (guestFin && finAcked) {
+                    // Both sides sent all they had, each acknowledged, and the guest's socket is gone (a
+                    // segment reached it after its close). What the guest sent is ours to deliver: the flow
+                    // ends as it would have, once the host has it.
+                    LOG.debug("{}: guest reset after both FINs; the host still gets everything", key);
+                    return;
+                }
+                LOG.debug("{}: guest reset the connection", key);
                 abort(false);
             }
             return;
@@ -410,7 +418,9 @@ final class TcpFlow implements EventLoop.Handler {
         // still send is small, otherwise once the opening is worth an extra segment.
         int newEdge = rcvNxt + (toHostFree() >> ourShift << ourShift);
         int stillOpen = advertisedEdge - rcvNxt;
-        if (newEdge - advertisedEdge >= Math.min(nat.pool.bufferBytes() / 2, Math.max(mss, stillOpen))) {
+        // After the guest's FIN there is nothing left for it to send: no window updates (a guest that has
+        // closed answers them with a reset).
+        if (!guestFin && newEdge - advertisedEdge >= Math.min(nat.pool.bufferBytes() / 2, Math.max(mss, stillOpen))) {
             scheduleAck();
         }
         maybeFinish();
@@ -610,18 +620,21 @@ final class TcpFlow implements EventLoop.Handler {
             sendSynAck();
         } else if (state == State.SYN_SENT) {
             sendSyn();
+        } else if (sndWnd == 0 && ring != null && ring.size() > 0) {
+            // Zero-window probe: one byte past the window, so the guest answers with its current window.
+            // Every timeout sends one, also after an earlier probe (then sentMax > 0, and going back
+            // would send nothing into the closed window): a guest need not announce that its window
+            // opened, and a connection without probes would stall until the retries run out.
+            if (sendData(0, 1, ring.size())) {
+                sentOffset = 1;
+                sentMax = Math.max(sentMax, 1);
+            }
         } else if (sentMax > 0 || (finEverSent && !finAcked)) {
             // Go back: resend from the oldest unacknowledged byte.
             sentOffset = 0;
             finSent = false;
             dupAcks = 0;
             nat.schedule(this);
-        } else if (sndWnd == 0 && ring != null && ring.size() > 0) {
-            // Zero-window probe: one byte past the window, so the guest answers with its current window.
-            if (sendData(0, 1, ring.size())) {
-                sentOffset = 1;
-                sentMax = Math.max(sentMax, 1);
-            }
         } else {
             rtoDeadline = 0;
         }

@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
  * refused HOST PORT                    exits 0 when the connection is refused
  * latency HOST PORT ROUNDS             connect, send 64 bytes, read them back, close; prints the median in µs
  * echo-server HOST PORT                a TCP echo server, until killed
+ * unix-echo-server PATH                a unix socket echo server (half-close passed on), until killed
  * </pre>
  */
 public final class GuestTool {
@@ -36,6 +37,10 @@ public final class GuestTool {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("unix-echo-server")) {
+            unixEchoServer(java.nio.file.Path.of(args[1]));
+            return;
+        }
         String host = args[1];
         int port = Integer.parseInt(args[2]);
         switch (args[0]) {
@@ -144,6 +149,34 @@ public final class GuestTool {
                         while ((n = in.read(buf)) > 0) {
                             out.write(buf, 0, n);
                         }
+                    } catch (IOException e) {
+                        // the client went away
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+    }
+
+    private static void unixEchoServer(java.nio.file.Path path) throws IOException {
+        java.nio.file.Files.deleteIfExists(path);
+        try (java.nio.channels.ServerSocketChannel server =
+                java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(path));
+            while (true) {
+                java.nio.channels.SocketChannel c = server.accept();
+                Thread t = new Thread(() -> {
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(65536);
+                    try (c) {
+                        while (c.read(buf) >= 0) {
+                            buf.flip();
+                            while (buf.hasRemaining()) {
+                                c.write(buf);
+                            }
+                            buf.clear();
+                        }
+                        c.shutdownOutput();
                     } catch (IOException e) {
                         // the client went away
                     }

@@ -182,11 +182,34 @@ public final class NetnsGuest implements AutoCloseable {
             relay.destroyForcibly().waitFor();
         }
         host("ip", "netns", "del", name);
-        try (var files = Files.list(scratch)) {
+        deleteDirectory(scratch);
+    }
+
+    /** Removes a directory of plain files. */
+    public static void deleteDirectory(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
             for (Path f : files.toList()) {
                 Files.delete(f);
             }
         }
-        Files.delete(scratch);
+        Files.delete(dir);
+    }
+
+    /**
+     * A test class's teardown: destroys {@code processes}, closes {@code resources} in order (a null one,
+     * never made, is skipped), then removes {@code dir} (when not null) and its files.
+     */
+    public static void tearDown(List<Process> processes, Path dir, AutoCloseable... resources) throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly().waitFor();
+        }
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                r.close();
+            }
+        }
+        if (dir != null) {
+            deleteDirectory(dir);
+        }
     }
 }
