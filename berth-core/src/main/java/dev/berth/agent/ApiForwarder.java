@@ -1,6 +1,7 @@
 package dev.berth.agent;
 
-import dev.berth.ssh.ChannelDirectStreamLocal;
+import dev.berth.net.ssh.DirectStreamLocalChannel;
+import dev.berth.os.ChannelStreams;
 import dev.berth.ssh.GuestSsh;
 import java.io.Closeable;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import dev.berth.os.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -81,7 +81,7 @@ final class ApiForwarder implements Closeable {
 
   private void serve(SocketChannel client) {
     try (client;
-        ChannelDirectStreamLocal channel = ssh.get().openUnixSocket(guestSocket, OPEN_TIMEOUT)) {
+        DirectStreamLocalChannel channel = ssh.get().openUnixSocket(guestSocket, OPEN_TIMEOUT)) {
       InputStream fromGuest = channel.getInvertedOut();
       OutputStream toGuest = channel.getInvertedIn();
       InputStream fromClient = ChannelStreams.input(client);

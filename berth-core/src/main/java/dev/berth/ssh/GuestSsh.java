@@ -1,6 +1,7 @@
 package dev.berth.ssh;
 
 import dev.berth.BerthException;
+import dev.berth.net.ssh.DirectStreamLocalChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -126,8 +127,8 @@ public final class GuestSsh implements Closeable {
   }
 
   /** Opens a stream to a unix socket in the guest. */
-  public ChannelDirectStreamLocal openUnixSocket(String path, Duration timeout) throws IOException {
-    ChannelDirectStreamLocal channel = new ChannelDirectStreamLocal(path);
+  public DirectStreamLocalChannel openUnixSocket(String path, Duration timeout) throws IOException {
+    DirectStreamLocalChannel channel = new DirectStreamLocalChannel(path);
     session.getService(ConnectionService.class).registerChannel(channel);
     channel.open().verify(timeout);
     return channel;
