@@ -177,6 +177,9 @@ class CliIT {
     assertError(berth("start", "ghost"), "machine \"ghost\" does not exist");
     assertError(berth("stop", "ghost"), "machine \"ghost\" does not exist");
     assertError(berth("start", "--timeout", "soon", "m"), "Invalid value");
+    assertError(berth("start", "--network", "tap", "m"), "unknown network \"tap\": use berth");
+    assertError(berth("ports", "m"), "machine \"m\" is not running");
+    assertError(berth("ports", "ghost"), "machine \"ghost\" does not exist");
   }
 
   @Test
