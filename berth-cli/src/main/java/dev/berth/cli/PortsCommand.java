@@ -9,6 +9,7 @@ import dev.berth.net.forward.Forward;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -35,7 +36,7 @@ final class PortsCommand extends BaseCommand {
       return 0;
     }
     if (format != null) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new ParameterException(
           spec.commandLine(), "unknown --format \"" + format + "\": leave it out for a table, or use json");
     }
     Table table = new Table().row(List.of("HOST", "GUEST", "PROTOCOL"));
