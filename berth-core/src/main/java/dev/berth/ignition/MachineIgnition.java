@@ -22,8 +22,17 @@ public final class MachineIgnition {
   /** The virtio-serial port the guest writes {@code Ready} to; the host agent listens on it. */
   public static final String READY_PORT = "org.fedoraproject.port.0";
 
-  /** 9p options until the volumes work measures better ones. */
-  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=131072";
+  /**
+   * 9p mount options, chosen by bench/volumes (figures in bench/RESULTS.md). msize=512000 is the
+   * largest message a Linux 6.1 guest's virtio transport takes (125 pages; a larger value is cut
+   * down to it): bulk reads and writes need a third to half the round trips of podman's 131072.
+   * cache=mmap keeps every read, write and stat going to the host, so a change made on either
+   * side is seen by the other at once, and still lets programs map files shared and writable
+   * (cache=none refuses that). cache=loose would make stat walks several times faster but serves
+   * stale data and attributes after a host edit, keeps guest writes from the host until
+   * writeback, and writes back one page per request (an order of magnitude slower in bulk).
+   */
+  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000,cache=mmap";
 
   private static final int SUBID_START = 100000;
   private static final int SUBID_COUNT = 1000000;
