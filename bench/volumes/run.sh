@@ -20,6 +20,7 @@ export BERTH_HOME=$work/berth XDG_CONFIG_HOME=$work/xdg
 berth=$root/bin/berth
 name=benchvol
 trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 mkdir -p "$work/share"
 cp "$root/bench/volumes/workload.sh" "$work/share/"
 # Run as root, Berth gives the guest user uid 1000 and QEMU (root) keeps the share's owners as they
