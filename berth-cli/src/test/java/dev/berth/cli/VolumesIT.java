@@ -212,6 +212,7 @@ class VolumesIT {
   void changesOnEitherSide_areSeenAtOnce() throws Exception {
     Path live = rw.resolve("live.txt");
     Files.writeString(live, "v1\n");
+    assertThat(Exec.run(Map.of(), List.of("chown", USER + ":", live.toString())).code()).isZero();
     assertThat(ssh("cat /mnt/rw/live.txt; test -e /mnt/rw/later; echo later=$?").out()).contains("v1", "later=1");
     Files.writeString(live, "v2, longer\n");
     Files.writeString(rw.resolve("later"), "new\n");
