@@ -177,7 +177,8 @@ class VolumesIT {
     assertThat(init.code()).as(init.out()).isZero();
     Exec start = berth("start", NAME);
     assertThat(start.code()).as(start.out()).isZero();
-    assertThat(start.out()).doesNotContain("Mounting volume");
+    Exec units = ssh("systemctl is-active mnt-rw.mount mnt-ro.mount");
+    assertThat(units.out().replace("\r", "").strip()).as("mounted at boot by the Ignition mount units").isEqualTo("active\nactive");
     Exec mounts = ssh("findmnt -rn -t 9p -o TARGET,SOURCE,OPTIONS");
     assertThat(mounts.out())
         .containsPattern("/mnt/rw vol0 rw,.*msize=512000")
