@@ -8,7 +8,7 @@
 #   create    10,000 files of 1 KiB (bash builtins: no process per file)
 #   stat      stat of each, read: cat of each, walk: find DIR | xargs stat
 # Usage: bench/volumes/run.sh            env: ROUNDS=2 BIG_MIB=1024 FILES=10000 VARIANTS="berth podman"
-#   (VARIANTS may add "loose": Berth's options with cache=loose, for reference.)
+#   (VARIANTS may add "loose" or "mmap": Berth's options with that cache mode, one round, for reference.)
 # Raw lines go to $BENCH_RAW if set. Whole run bounded by 40 minutes; the machine is removed on exit.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -43,10 +43,11 @@ for round in $(seq "$rounds"); do
     case $v in
       berth) opts=$berth_opts ;;
       podman) opts=$podman_opts ;;
-      loose) opts=${berth_opts/cache=mmap/cache=loose} ;;
+      loose) opts=$berth_opts,cache=loose ;;
+      mmap) opts=$berth_opts,cache=mmap ;;
       *) echo "unknown variant $v" >&2; exit 2 ;;
     esac
-    [ "$v" = loose ] && [ "$round" -gt 1 ] && continue
+    [ "$v" = loose ] || [ "$v" = mmap ] && [ "$round" -gt 1 ] && continue
     ssh_ "sudo umount /mnt/bench && sudo mount -t 9p -o $opts vol0 /mnt/bench"
     ssh_ /tmp/workload.sh /mnt/bench "$big_mib" "$files" | tr -d '\r' | sed "s/^/$v $round /" | tee -a "$raw" >&2
   done
@@ -60,7 +61,7 @@ for line in open(raw):
     v, _, name, ms = line.split()
     ms = int(ms)
     best[name][v] = min(ms, best[name].get(v, ms))
-variants = [v for v in ("berth", "podman", "loose") if any(v in d for d in best.values())]
+variants = [v for v in ("berth", "podman", "mmap", "loose") if any(v in d for d in best.values())]
 print("Berth: `%s`; podman: `%s`. Best of the rounds, ms (bulk: MiB/s)." % (bopts, popts))
 print()
 print("| workload | " + " | ".join(variants) + " | podman / berth |")

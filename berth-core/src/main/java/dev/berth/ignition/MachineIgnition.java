@@ -25,14 +25,14 @@ public final class MachineIgnition {
   /**
    * 9p mount options, chosen by bench/volumes (figures in bench/RESULTS.md). msize=512000 is the
    * largest message a Linux 6.1 guest's virtio transport takes (125 pages; a larger value is cut
-   * down to it): bulk reads and writes need a third to half the round trips of podman's 131072.
-   * cache=mmap keeps every read, write and stat going to the host, so a change made on either
-   * side is seen by the other at once, and still lets programs map files shared and writable
-   * (cache=none refuses that). cache=loose would make stat walks several times faster but serves
-   * stale data and attributes after a host edit, keeps guest writes from the host until
-   * writeback, and writes back one page per request (an order of magnitude slower in bulk).
+   * down to it): bulk reads and writes need fewer round trips than with podman's 131072. No cache:
+   * every read, write and stat goes to the host, so a change made on either side is seen by the
+   * other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
+   * writeback fid per file written and made creating 10,000 files 3x slower; cache=loose answers
+   * stat from the guest's cache but serves stale data and attributes after a host edit, keeps
+   * guest writes from the host until writeback, and writes back one page per request.
    */
-  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000,cache=mmap";
+  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000";
 
   private static final int SUBID_START = 100000;
   private static final int SUBID_COUNT = 1000000;
