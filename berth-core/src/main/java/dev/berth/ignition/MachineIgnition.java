@@ -22,8 +22,17 @@ public final class MachineIgnition {
   /** The virtio-serial port the guest writes {@code Ready} to; the host agent listens on it. */
   public static final String READY_PORT = "org.fedoraproject.port.0";
 
-  /** 9p options until the volumes work measures better ones. */
-  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=131072";
+  /**
+   * 9p mount options, chosen by bench/volumes (figures in bench/RESULTS.md). msize=512000 is the
+   * largest message a Linux 6.1 guest's virtio transport takes (125 pages; a larger value is cut
+   * down to it): bulk reads and writes need fewer round trips than with podman's 131072. No cache:
+   * every read, write and stat goes to the host, so a change made on either side is seen by the
+   * other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
+   * writeback fid per file written and made creating 10,000 files 3x slower; cache=loose answers
+   * stat from the guest's cache but serves stale data and attributes after a host edit, keeps
+   * guest writes from the host until writeback, and writes back one page per request.
+   */
+  static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000";
 
   private static final int SUBID_START = 100000;
   private static final int SUBID_COUNT = 1000000;

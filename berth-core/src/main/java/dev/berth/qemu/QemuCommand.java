@@ -123,14 +123,24 @@ public final class QemuCommand {
             "-serial", "chardev:console"));
     argv.addAll(List.of("-device", "virtio-rng-pci"));
     for (Share share : guest.shares()) {
-      argv.addAll(
-          List.of(
-              "-virtfs",
-              "local,path=" + share.source() + ",mount_tag=" + share.tag()
-                  + ",security_model=none" + (share.readOnly() ? ",readonly=on" : "")));
+      argv.addAll(List.of("-virtfs", virtfs(share)));
     }
     argv.addAll(List.of("-pidfile", paths.pidFile().toString()));
     return argv;
+  }
+
+  /**
+   * security_model=none: QEMU creates files with its own credentials (the host user's) and
+   * ignores a failed chown, so whatever the guest's root, its user or a rootless container's
+   * subordinate uid creates is the host user's on the host, and the guest sees the host's real
+   * owners and modes. passthrough fails those chowns with EPERM when QEMU is not root;
+   * mapped-xattr keeps owners and modes in extended attributes and turns symlinks into regular
+   * files on the host. readonly=on makes QEMU refuse writes even if the guest remounts rw.
+   */
+  static String virtfs(Share share) {
+    return "local,path=" + share.source().toString().replace(",", ",,")
+        + ",mount_tag=" + share.tag()
+        + ",security_model=none" + (share.readOnly() ? ",readonly=on" : "");
   }
 
   private static List<String> network(Network network) {

@@ -79,7 +79,7 @@ class MachineIgnitionTest {
         .extracting(IgnitionConfig.Unit::name)
         .contains("home-me-src.mount", "data.mount");
     String data = config.systemd().units().stream().filter(u -> u.name().equals("data.mount")).findFirst().orElseThrow().contents();
-    assertThat(data).contains("What=vol1", "Where=/data", "Type=9p", "Options=trans=virtio,version=9p2000.L,msize=131072,ro");
+    assertThat(data).contains("What=vol1", "Where=/data", "Type=9p", "Options=trans=virtio,version=9p2000.L,msize=512000,ro");
   }
 
   @Test

@@ -65,6 +65,12 @@ class QemuCommandTest {
   }
 
   @Test
+  void virtfsPath_escapesCommas_keepsSpaces() {
+    assertThat(QemuCommand.virtfs(new QemuCommand.Share(Path.of("/home/u/a,b c"), "vol3", false)))
+        .isEqualTo("local,path=/home/u/a,,b c,mount_tag=vol3,security_model=none");
+  }
+
+  @Test
   void laterBoot_hasNoFirstBootArgument() {
     List<String> argv =
         QemuCommand.build(

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# 9p volume speed: Berth's mount options (as its Ignition mount unit writes them) against podman
+# machine's (msize=131072, no cache), in one machine, one after the other, ROUNDS times each
+# (default 2, interleaved; the best round counts, since the host's 2 cores are shared). Workloads
+# (bench/volumes/workload.sh, in the guest as the machine's user, guest caches dropped before each):
+#   write_1g  dd 1 GiB in 1 MiB blocks to the volume, conv=fsync
+#   read_1g   dd it back (the host's page cache holds it: this is the 9p path, not the disk)
+#   create    10,000 files of 1 KiB (bash builtins: no process per file)
+#   stat      stat of each, read: cat of each, walk: find DIR | xargs stat
+# Usage: bench/volumes/run.sh            env: ROUNDS=2 BIG_MIB=1024 FILES=10000 VARIANTS="berth podman"
+#   (VARIANTS may add "loose" or "mmap": Berth's options with that cache mode, one round, for reference.)
+# Raw lines go to $BENCH_RAW if set. Whole run bounded by 40 minutes; the machine is removed on exit.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds=${ROUNDS:-2} big_mib=${BIG_MIB:-1024} files=${FILES:-10000}
+variants=${VARIANTS:-berth podman}
+[ -z "${BENCH_BOUNDED:-}" ] && BENCH_BOUNDED=1 exec timeout -k 10 2400 "$0" "$@"
+work=$(mktemp -d "${BENCH_DIR:-/work/out}/bench-volumes.XXXXXX")
+export BERTH_HOME=$work/berth XDG_CONFIG_HOME=$work/xdg
+berth=$root/bin/berth
+name=benchvol
+trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$work/share"
+cp "$root/bench/volumes/workload.sh" "$work/share/"
+# Run as root, Berth gives the guest user uid 1000 and QEMU (root) keeps the share's owners as they
+# are: hand the share to that uid so the guest user may write to it.
+[ "$(id -u)" = 0 ] && chown -R 1000:1000 "$work/share"
+$berth init -q --image "$root/guest/out/stream.json" --disk-size 10 --cpus 2 \
+    -v "$work/share:/mnt/bench" $name >/dev/null
+$berth start -q $name >/dev/null
+ssh_() { timeout 1200 "$berth" ssh $name "$@"; }
+berth_opts=$(ssh_ 'sed -n "s/^Options=//p" /etc/systemd/system/mnt-bench.mount' | tr -d '\r')
+berth_opts=${berth_opts%,rw}
+podman_opts=trans=virtio,version=9p2000.L,msize=131072
+echo "berth:  $berth_opts" >&2
+echo "podman: $podman_opts" >&2
+ssh_ cp /mnt/bench/workload.sh /tmp/workload.sh
+ssh_ /tmp/workload.sh /mnt/bench 16 100 >/dev/null # warm-up, unmeasured: the first pass after boot pays for loading programs
+raw=$(mktemp "$work/raw.XXXXXX")
+for round in $(seq "$rounds"); do
+  for v in $variants; do
+    case $v in
+      berth) opts=$berth_opts ;;
+      podman) opts=$podman_opts ;;
+      loose) opts=$berth_opts,cache=loose ;;
+      mmap) opts=$berth_opts,cache=mmap ;;
+      *) echo "unknown variant $v" >&2; exit 2 ;;
+    esac
+    [ "$v" = loose ] || [ "$v" = mmap ] && [ "$round" -gt 1 ] && continue
+    ssh_ "sudo umount /mnt/bench && sudo mount -t 9p -o $opts vol0 /mnt/bench"
+    ssh_ /tmp/workload.sh /mnt/bench "$big_mib" "$files" | tr -d '\r' | sed "s/^/$v $round /" | tee -a "$raw" >&2
+  done
+done
+[ -n "${BENCH_RAW:-}" ] && cp "$raw" "$BENCH_RAW"
+python3 - "$raw" "$big_mib" "$files" "$berth_opts" "$podman_opts" <<'PY'
+import sys, collections
+raw, big, files, bopts, popts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+best = collections.defaultdict(dict)
+for line in open(raw):
+    v, _, name, ms = line.split()
+    ms = int(ms)
+    best[name][v] = min(ms, best[name].get(v, ms))
+variants = [v for v in ("berth", "podman", "mmap", "loose") if any(v in d for d in best.values())]
+print("Berth: `%s`; podman: `%s`. Best of the rounds, ms (bulk: MiB/s)." % (bopts, popts))
+print()
+print("| workload | " + " | ".join(variants) + " | podman / berth |")
+print("|---|" + "---|" * len(variants) + "---|")
+labels = {"write_1g": "write %d MiB" % big, "read_1g": "read %d MiB" % big,
+          "create": "create %d x 1 KiB" % files, "stat": "stat each", "read": "cat each",
+          "walk": "find \\| xargs stat"}
+for name in ("write_1g", "read_1g", "create", "stat", "read", "walk"):
+    d = best[name]
+    cell = lambda v: ("%d (%.0f MiB/s)" % (d[v], big * 1000 / d[v]) if name.endswith("_1g") else str(d[v])) if v in d else "-"
+    print("| %s | %s | %.2fx |" % (labels[name], " | ".join(cell(v) for v in variants), d["podman"] / d["berth"]))
+PY
