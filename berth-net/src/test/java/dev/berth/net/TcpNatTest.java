@@ -316,7 +316,8 @@ class TcpNatTest {
             s.setSoTimeout(5000);
             assertThat(in.readAllBytes()).isEqualTo(last);
         }
-        awaitFlows(0);
+        // The host closed first, so the flow ends after TIME-WAIT (5 s), which the wait must outlast.
+        awaitFlows(0, WAIT.plusSeconds(5));
     }
 
     private static String readOutcome(InputStream in) {
@@ -338,7 +339,11 @@ class TcpNatTest {
     }
 
     private void awaitFlows(int n) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        awaitFlows(n, WAIT);
+    }
+
+    private void awaitFlows(int n, Duration wait) throws Exception {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (net.stats().tcpFlows() != n && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
