@@ -1,5 +1,6 @@
 package dev.berth.agent;
 
+import dev.berth.net.UnixSockets;
 import dev.berth.net.ssh.DirectStreamLocalChannel;
 import dev.berth.os.ChannelStreams;
 import dev.berth.ssh.GuestSsh;
@@ -7,13 +8,10 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,10 +54,7 @@ final class ApiForwarder implements Closeable {
    */
   static ApiForwarder start(Path socket, Supplier<GuestSsh> ssh, String guestSocket)
       throws IOException {
-    Files.deleteIfExists(socket);
-    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket));
-    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    ServerSocketChannel server = UnixSockets.listenPrivate(socket, 0);
     ApiForwarder forwarder = new ApiForwarder(socket, server, ssh, guestSocket);
     forwarder.pumps.execute(forwarder::acceptLoop);
     return forwarder;

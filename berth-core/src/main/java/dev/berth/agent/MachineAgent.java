@@ -7,6 +7,8 @@ import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.UnixSockets;
+import dev.berth.os.ChannelStreams;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import dev.berth.qemu.QmpClient;
@@ -18,7 +20,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import dev.berth.os.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -416,10 +417,7 @@ public final class MachineAgent {
   private void openControlSocket() {
     try {
       Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Files.deleteIfExists(files.control());
-      control = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      control.bind(UnixDomainSocketAddress.of(files.control()));
-      Files.setPosixFilePermissions(files.control(), PosixFilePermissions.fromString("rw-------"));
+      control = UnixSockets.listenPrivate(files.control(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage());
     }

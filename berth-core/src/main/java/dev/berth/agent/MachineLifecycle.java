@@ -158,8 +158,7 @@ public final class MachineLifecycle {
    * guest, from the network's API.
    */
   public List<Forward> ports(String name) {
-    machines.status(name);
-    if (machines.state(name) != MachineState.RUNNING) {
+    if (machines.status(name).state() != MachineState.RUNNING) {
       throw new BerthException(
           "machine \"" + name + "\" is not running", "start it with: berth start " + name);
     }

@@ -2,6 +2,7 @@ package dev.berth.ssh;
 
 import dev.berth.BerthException;
 import dev.berth.net.ssh.DirectStreamLocalChannel;
+import dev.berth.net.ssh.SshClients;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,20 +10,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.EnumSet;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.util.io.resource.PathResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
-import org.apache.sshd.core.CoreModuleProperties;
 
 /**
  * An SSH connection to a machine's guest, in-process with MINA SSHD: public-key login with the
@@ -43,16 +41,8 @@ public final class GuestSsh implements Closeable {
   public static GuestSsh connect(
       String host, int port, String user, Path privateKey, HostKeyPin pin, Duration timeout)
       throws IOException {
-    SshClient client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(pin);
-    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
-    client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
-    // The agent holds one session for the machine's whole life: no idle cut-off, and keepalives
-    // so that a guest that went away is noticed.
-    CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
-    CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));
-    CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 4);
-    client.start();
+    // The agent holds one session for the machine's whole life.
+    SshClient client = SshClients.longLived(pin);
     try {
       ClientSession session = client.connect(user, host, port).verify(timeout).getSession();
       try {

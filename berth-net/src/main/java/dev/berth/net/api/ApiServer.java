@@ -1,15 +1,13 @@
 package dev.berth.net.api;
 
+import dev.berth.net.UnixSockets;
 import dev.berth.net.VirtualNetwork;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -54,16 +52,7 @@ public final class ApiServer implements Closeable {
 
     /** Serves {@code scope}'s routes of {@code net} on a new unix socket at {@code socket}; a stale file there is replaced. */
     public static ApiServer start(VirtualNetwork net, ApiRoutes.Scope scope, Path socket) throws IOException {
-        Files.deleteIfExists(socket);
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            server.close();
-            Files.deleteIfExists(socket);
-            throw e;
-        }
+        ServerSocketChannel server = UnixSockets.listenPrivate(socket, 0);
         ApiServer api = new ApiServer(server, socket, new ApiRoutes(net, scope));
         api.acceptor.start();
         LOG.info("API ({}) on {}", scope, socket);

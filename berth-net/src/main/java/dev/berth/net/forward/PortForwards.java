@@ -1,6 +1,7 @@
 package dev.berth.net.forward;
 
 import dev.berth.net.NetworkConfig;
+import dev.berth.net.UnixSockets;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
 import java.io.Closeable;
@@ -13,14 +14,12 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -141,10 +140,7 @@ public final class PortForwards implements AutoCloseable {
         Path path = Path.of(local);
         ServerSocketChannel server = null;
         try {
-            Files.deleteIfExists(path);
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path), BACKLOG);
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            server = UnixSockets.listenPrivate(path, BACKLOG);
             ServerSocketChannel s = server;
             Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
             return new Active(new Forward(local, remote, "unix"), handle, path);

@@ -1,5 +1,6 @@
 package dev.berth.net.ssh;
 
+import dev.berth.net.UnixSockets;
 import dev.berth.net.VirtualNetwork;
 import java.io.Closeable;
 import java.io.IOException;
@@ -7,15 +8,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.time.Duration;
@@ -23,16 +21,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.sshd.client.SshClient;
-import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshConstants;
-import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
 import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.util.buffer.Buffer;
 import org.apache.sshd.common.util.io.resource.PathResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
-import org.apache.sshd.core.CoreModuleProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,19 +99,9 @@ public final class SshSocketForward implements Closeable {
         SshClient client = null;
         try {
             relay.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            Files.deleteIfExists(spec.socket());
-            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(spec.socket()));
-            Files.setPosixFilePermissions(spec.socket(), PosixFilePermissions.fromString("rw-------"));
-            client = SshClient.setUpDefaultClient();
-            // Host keys are not checked (see the class comment), nothing is read from ~/.ssh.
-            client.setServerKeyVerifier(AcceptAllServerKeyVerifier.INSTANCE);
-            client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
-            client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
-            CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
-            CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));
-            CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 4);
-            client.start();
+            server = UnixSockets.listenPrivate(spec.socket(), 0);
+            // Host keys are not checked (see the class comment).
+            client = SshClients.longLived(AcceptAllServerKeyVerifier.INSTANCE);
         } catch (IOException | RuntimeException e) {
             closeQuietly(relay);
             closeQuietly(server);

@@ -54,10 +54,10 @@ final class InboundForwards {
             return false;
         }
         s.lastActive = gw.loop.now();
-        ByteBuffer view = b.duplicate();
-        view.limit(payload + len).position(payload);
+        // As the UDP NAT does: the link resets the limit after each frame.
+        b.limit(payload + len).position(payload);
         try {
-            s.owner.channel.send(view, s.client);
+            s.owner.channel.send(b, s.client);
         } catch (IOException e) {
             LOG.debug("UDP reply to {} failed: {}", s.client, e.toString());
         }
