@@ -34,6 +34,9 @@ final class AgentCommand extends BaseCommand {
   public Integer call() {
     if (!LogLevel.debug()) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+      // MINA warns of every login attempt that meets a guest still booting; the agent reports
+      // the outcome itself.
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.sshd", "error");
     }
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,12 +17,17 @@ class LauncherIT {
   private record Run(int code, String out) {}
 
   private Run launcher(String... args) throws Exception {
+    return launcher(Map.of(), args);
+  }
+
+  private Run launcher(Map<String, String> env, String... args) throws Exception {
     Path script = Path.of("..", "bin", "berth").toAbsolutePath().normalize();
     List<String> argv = new java.util.ArrayList<>(List.of(script.toString()));
     argv.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
     pb.environment().put("BERTH_HOME", dir.toString());
     pb.environment().put("XDG_CONFIG_HOME", dir.resolve("xdg").toString());
+    pb.environment().putAll(env);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -51,5 +57,16 @@ class LauncherIT {
     Run run = launcher("frobnicate");
     assertThat(run.code()).isEqualTo(125);
     assertThat(run.out()).startsWith("Error: ");
+  }
+
+  @Test
+  void classDataArchive_isBuiltBesideTheJar_andMapped() throws Exception {
+    assertThat(Path.of("target", "berth.jsa")).isRegularFile();
+    // -Xshare:on turns an archive the JVM cannot use into an error instead of a silent fallback
+    Run run = launcher(Map.of("BERTH_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info"), "list");
+    assertThat(run.code()).isZero();
+    assertThat(run.out())
+        .contains("dev.berth.cli.Main source: shared objects file (top)")
+        .contains("picocli.CommandLine source: shared objects file (top)");
   }
 }

@@ -36,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,17 +157,21 @@ public final class MachineAgent {
     warmUp.setDaemon(true);
     warmUp.start();
     Instant deadline = clock.instant().plus(options.readyTimeout());
-    connectQmp(deadline);
-    progress("Waiting for the guest to boot");
-    awaitOrQemuExit(readyLine, deadline, "the guest did not report Ready");
-    progress("Guest is up; connecting over SSH");
-    connectSsh(config, deadline);
-    String guestSocket =
-        config.rootful()
-            ? "/run/podman/podman.sock"
-            : "/run/user/" + config.uid() + "/podman/podman.sock";
+    CompletableFuture<GuestSsh> sshUp = connectSshOnceReachable(config, deadline);
     try {
-      api = ApiForwarder.start(files.api(), () -> liveSsh(config), guestSocket);
+      connectQmp(deadline);
+      progress("Waiting for the guest to boot");
+      awaitOrQemuExit(readyLine, deadline, "the guest did not report Ready");
+      progress(sshUp.isDone() ? "Guest is up" : "Guest is up; connecting over SSH");
+      ssh = awaitOrQemuExit(sshUp, deadline, "SSH to the guest never answered");
+    } finally {
+      sshUp.cancel(false);
+      if (ssh == null && !sshUp.isCompletedExceptionally()) {
+        sshUp.join().close();
+      }
+    }
+    try {
+      api = ApiForwarder.start(files.api(), () -> liveSsh(config), guestApiSocket(config));
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.api() + ": " + e.getMessage());
     }
@@ -237,7 +242,7 @@ public final class MachineAgent {
         pause(Duration.ofMillis(100));
       }
     }
-    failStart("QEMU's monitor (QMP) did not answer" + (last == null ? "" : ": " + last.getMessage()));
+    throw startFailed("QEMU's monitor (QMP) did not answer" + (last == null ? "" : ": " + last.getMessage()));
   }
 
   private void onQmpEvent(JsonNode event) {
@@ -247,33 +252,67 @@ public final class MachineAgent {
     }
   }
 
-  private void connectSsh(MachineConfig config, Instant deadline) {
+  private static String guestApiSocket(MachineConfig config) {
+    return config.rootful()
+        ? "/run/podman/podman.sock"
+        : "/run/user/" + config.uid() + "/podman/podman.sock";
+  }
+
+  /**
+   * Logs in over SSH as soon as the guest can be reached: on berth-net when the guest holds its
+   * address, in parallel with the rest of its boot; on QEMU's network, which says nothing of the
+   * guest, once the guest is Ready. Then wakes podman's API service while the boot goes on.
+   * Cancelling the result ends the attempts.
+   */
+  private CompletableFuture<GuestSsh> connectSshOnceReachable(MachineConfig config, Instant deadline) {
+    CompletableFuture<GuestSsh> sshUp = new CompletableFuture<>();
+    CompletableFuture.anyOf(network.guestReachable(), readyLine)
+        .whenCompleteAsync(
+            (reachable, error) -> {
+              try {
+                GuestSsh session = connectSsh(config, deadline, sshUp::isDone);
+                if (!sshUp.complete(session)) {
+                  session.close();
+                  return;
+                }
+                ApiForwarder.warmUp(session, guestApiSocket(config), Duration.ofSeconds(60));
+              } catch (RuntimeException e) {
+                sshUp.completeExceptionally(e);
+              }
+            },
+            command -> {
+              Thread thread = new Thread(command, "ssh-connect");
+              thread.setDaemon(true);
+              thread.start();
+            });
+    return sshUp;
+  }
+
+  /** Retries until a login succeeds, {@code deadline} passes, QEMU exits or {@code abandoned}. */
+  private GuestSsh connectSsh(MachineConfig config, Instant deadline, BooleanSupplier abandoned) {
     String user = config.rootful() ? "root" : config.ssh().remoteUsername();
     HostKeyPin pin = hostKeyPin(machines, name);
     Exception last = null;
-    while (clock.instant().isBefore(deadline)) {
+    while (clock.instant().isBefore(deadline) && !abandoned.getAsBoolean()) {
       if (!qemu.isAlive()) {
-        failStart("QEMU exited with status " + qemu.exitValue() + " before SSH answered");
+        throw startFailed("QEMU exited with status " + qemu.exitValue() + " before SSH answered");
       }
       try {
-        ssh =
+        GuestSsh session =
             GuestSsh.connect(
                 "127.0.0.1", config.ssh().port(), user, config.ssh().identityPath(), pin,
                 Duration.ofSeconds(10));
-        GuestSsh.ExecResult probe = ssh.exec("true", Duration.ofSeconds(30));
-        if (probe.exitCode() == 0) {
-          return;
-        }
-        last = new IOException("the probe command exited " + probe.exitCode() + ": " + probe.stderr());
-        ssh.close();
+        LOG.info("SSH login as {} succeeded", user);
+        return session;
       } catch (BerthException e) {
         throw e;
       } catch (IOException | RuntimeException e) {
+        LOG.debug("SSH login attempt failed: {}", e.toString());
         last = e;
       }
       pause(Duration.ofMillis(200));
     }
-    failStart("SSH to the guest never answered" + (last == null ? "" : ": " + last.getMessage()));
+    throw startFailed("SSH to the guest never answered" + (last == null ? "" : ": " + last.getMessage()));
   }
 
   /** The agent's SSH session, reconnected if it dropped (a guest that was busy, a network blip). */
@@ -283,7 +322,7 @@ public final class MachineAgent {
       if (ssh != null) {
         ssh.close();
       }
-      connectSsh(config, clock.instant().plus(Duration.ofSeconds(60)));
+      ssh = connectSsh(config, clock.instant().plus(Duration.ofSeconds(60)), () -> false);
     }
     return ssh;
   }
@@ -299,24 +338,27 @@ public final class MachineAgent {
     try {
       CompletableFuture.anyOf(future, qemu.onExit(), stopRequested).get(millis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      failStart(what + " within " + options.readyTimeout().toSeconds() + " s");
+      throw startFailed(what + " within " + options.readyTimeout().toSeconds() + " s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      failStart("interrupted while waiting: " + what);
+      throw startFailed("interrupted while waiting: " + what);
     } catch (ExecutionException e) {
-      failStart(what + ": " + e.getCause().getMessage());
+      if (e.getCause() instanceof BerthException failure) {
+        throw failure;
+      }
+      throw startFailed(what + ": " + e.getCause().getMessage());
     }
     if (stopRequested.isDone()) {
       throw new BerthException("the start of machine \"" + name + "\" was cancelled by a stop");
     }
     if (!future.isDone()) {
-      failStart("QEMU exited with status " + qemu.exitValue() + "; " + what);
+      throw startFailed("QEMU exited with status " + qemu.exitValue() + "; " + what);
     }
     return future.join();
   }
 
-  private void failStart(String reason) {
-    throw new BerthException(
+  private BerthException startFailed(String reason) {
+    return new BerthException(
         "machine \"" + name + "\" did not start: " + reason,
         "the full console log is " + files.console() + ", QEMU's own output " + files.qemuLog()
             + ", the agent's log " + files.agentLog());

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The network of one running machine, owned by its agent. With berth-net each machine has a network
@@ -23,6 +24,9 @@ import java.util.List;
 abstract class MachineNetwork implements AutoCloseable {
 
   abstract QemuCommand.Network qemuNetwork();
+
+  /** Completes once the guest can be reached, if this network can tell; else never. */
+  abstract CompletableFuture<Void> guestReachable();
 
   @Override
   public abstract void close();
@@ -73,6 +77,11 @@ abstract class MachineNetwork implements AutoCloseable {
     }
 
     @Override
+    CompletableFuture<Void> guestReachable() {
+      return new CompletableFuture<>();
+    }
+
+    @Override
     public void close() {
       // QEMU owns this network: it ends with QEMU.
     }
@@ -118,6 +127,15 @@ abstract class MachineNetwork implements AutoCloseable {
     @Override
     QemuCommand.Network qemuNetwork() {
       return new QemuCommand.Stream(files.network(), net.config().mtu());
+    }
+
+    @Override
+    CompletableFuture<Void> guestReachable() {
+      try {
+        return net.guestWithAddress(net.config().guestIp());
+      } catch (IOException e) {
+        return CompletableFuture.failedFuture(e);
+      }
     }
 
     @Override

@@ -86,6 +86,16 @@ public final class MachineIgnition {
             "/etc/systemd/system/user@.service.d/delegate.conf",
             0644,
             "[Service]\nDelegate=memory pids cpu io\n"));
+    // The machine exists to serve podman's API: once started, its service stays up. Podman's
+    // default ends it after 5 s idle, and each restart then costs the next request seconds
+    // under emulation.
+    for (String manager : List.of("system", "user")) {
+      files.add(
+          rootFile(
+              "/etc/systemd/" + manager + "/podman.service.d/berth.conf",
+              0644,
+              "[Service]\nExecStart=\nExecStart=/usr/bin/podman $LOGGING system service --time=0\n"));
+    }
     String dockerSocket =
         p.rootful() ? "/run/podman/podman.sock" : "/run/user/" + p.uid() + "/podman/podman.sock";
     files.add(
@@ -114,7 +124,7 @@ public final class MachineIgnition {
     links.add(new Link("/usr/local/bin/docker", "/usr/bin/podman", null, null, null, true));
 
     List<Unit> units = new ArrayList<>();
-    units.add(new Unit("ready.service", true, null, readyUnit()));
+    units.add(new Unit("ready.service", true, null, readyUnit(p.rootful() ? null : p.uid())));
     units.add(new Unit("podman.socket", true, null, null));
     for (Volume volume : p.volumes()) {
       units.add(
@@ -135,14 +145,19 @@ public final class MachineIgnition {
     return uid >= SUBID_START && uid < SUBID_START + SUBID_COUNT ? uid + 1 : SUBID_START;
   }
 
-  static String readyUnit() {
+  /**
+   * Ready once the guest can be logged in to and podman's socket listens: for a rootless machine
+   * that socket is the user's, so ready waits for the user's systemd (started at boot: linger).
+   */
+  static String readyUnit(Integer rootlessUid) {
     String device = "dev-virtio\\x2dports-" + READY_PORT.replace("-", "\\x2d") + ".device";
+    String userManager = rootlessUid == null ? "" : " user@" + rootlessUid + ".service";
     return String.join(
         "\n",
         "[Unit]",
         "Description=Tell the host that the machine is ready",
         "Requires=" + device,
-        "After=" + device + " sshd.service systemd-user-sessions.service podman.socket",
+        "After=" + device + " sshd.service systemd-user-sessions.service podman.socket" + userManager,
         "",
         "[Service]",
         "Type=oneshot",

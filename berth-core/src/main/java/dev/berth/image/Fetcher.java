@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** Opens http(s) and file URIs, turning every failure into a {@link BerthException}. */
@@ -28,10 +29,22 @@ final class Fetcher {
   private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> newClient;
+  private HttpClient http;
 
-  Fetcher(HttpClient http) {
-    this.http = http;
+  /**
+   * @param newClient makes the HTTP client on the first http(s) fetch: building one sets up TLS,
+   *     a third of a second that commands which fetch nothing should not pay
+   */
+  Fetcher(Supplier<HttpClient> newClient) {
+    this.newClient = newClient;
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = newClient.get();
+    }
+    return http;
   }
 
   /**
@@ -141,7 +154,7 @@ final class Fetcher {
 
   private HttpResponse<InputStream> send(URI uri, HttpRequest request) {
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(request, HttpResponse.BodyHandlers.ofInputStream());
     } catch (ConnectException e) {
       throw new BerthException(
           "cannot connect to "

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +97,13 @@ public final class ImageCache {
 
   /** A cache for this host's architecture, fetching with a default HTTP client. */
   public ImageCache(Path root) {
-    this(root, defaultHttpClient(), Clock.systemUTC(), Architecture.host());
+    this(
+        root,
+        ImageCache::defaultHttpClient,
+        Clock.systemUTC(),
+        Architecture.host(),
+        STALL_LIMIT,
+        XzProcess.find().orElse(null));
   }
 
   /**
@@ -108,16 +115,17 @@ public final class ImageCache {
    * @param arch which architecture's image to pick from stream metadata
    */
   public ImageCache(Path root, HttpClient http, Clock clock, Architecture arch) {
-    this(root, http, clock, arch, STALL_LIMIT, XzProcess.find().orElse(null));
+    this(root, () -> http, clock, arch, STALL_LIMIT, XzProcess.find().orElse(null));
   }
 
   /**
+   * @param http makes the client for stream metadata and images, on the first http(s) fetch
    * @param stallLimit how long an image body may deliver nothing before the download is cut off
    * @param xzTool the {@code xz} executable, or null to decompress xz with XZ for Java
    */
   ImageCache(
       Path root,
-      HttpClient http,
+      Supplier<HttpClient> http,
       Clock clock,
       Architecture arch,
       Duration stallLimit,

@@ -21,6 +21,13 @@ class MachineIgnitionTest {
         file.contents().source().substring("data:,".length()), StandardCharsets.UTF_8);
   }
 
+  private static IgnitionConfig.Unit readyUnit(IgnitionConfig config) {
+    return config.systemd().units().stream()
+        .filter(u -> u.name().equals("ready.service"))
+        .findFirst()
+        .orElseThrow();
+  }
+
   @Test
   void build_usersGetTheKey_userHasTheHostUid() {
     IgnitionConfig config = build(false, List.of());
@@ -51,6 +58,16 @@ class MachineIgnitionTest {
   }
 
   @Test
+  void build_keepsPodmansServiceUp_forRootfulAndRootless() {
+    IgnitionConfig config = build(false, List.of());
+    for (String manager : List.of("system", "user")) {
+      assertThat(content(config, "/etc/systemd/" + manager + "/podman.service.d/berth.conf"))
+          .isEqualTo(
+              "[Service]\nExecStart=\nExecStart=/usr/bin/podman $LOGGING system service --time=0\n");
+    }
+  }
+
+  @Test
   void build_rootful_pointsDockerSocketAtRootPodman() {
     assertThat(content(build(true, List.of()), "/etc/tmpfiles.d/podman-docker.conf"))
         .contains("/run/podman/podman.sock");
@@ -58,16 +75,18 @@ class MachineIgnitionTest {
 
   @Test
   void build_readyUnit_waitsForTheVirtioPortAndWritesReady() {
-    IgnitionConfig.Unit ready =
-        build(false, List.of()).systemd().units().stream()
-            .filter(u -> u.name().equals("ready.service"))
-            .findFirst()
-            .orElseThrow();
+    IgnitionConfig.Unit ready = readyUnit(build(false, List.of()));
     assertThat(ready.enabled()).isTrue();
     assertThat(ready.contents())
         .contains("Requires=dev-virtio\\x2dports-org.fedoraproject.port.0.device")
         .contains("echo Ready >/dev/virtio-ports/org.fedoraproject.port.0")
-        .contains("WantedBy=default.target");
+        .contains("WantedBy=default.target")
+        .containsPattern("After=.*sshd.service.* user@501.service");
+  }
+
+  @Test
+  void build_readyUnit_rootful_doesNotWaitForTheUsersSystemd() {
+    assertThat(readyUnit(build(true, List.of())).contents()).contains("podman.socket").doesNotContain("user@");
   }
 
   @Test

@@ -66,7 +66,7 @@ class ImageCacheIT {
       assumeThat(tool).as("the xz tool is installed").isNotNull();
     }
     return new ImageCache(
-        root, ImageCache.defaultHttpClient(), clock, Architecture.X86_64, stallLimit, tool);
+        root, ImageCache::defaultHttpClient, clock, Architecture.X86_64, stallLimit, tool);
   }
 
   private ImageSource testing() {

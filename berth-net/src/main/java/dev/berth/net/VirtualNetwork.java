@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +134,14 @@ public final class VirtualNetwork implements AutoCloseable {
             gateway.attach(channel, framing, first);
             return null;
         });
+    }
+
+    /**
+     * Completes once a guest holds {@code ip} (DHCP acknowledged it, or traffic came from it), so that
+     * connections to it can be tried. Completes on the network's thread: continue elsewhere.
+     */
+    public CompletableFuture<Void> guestWithAddress(Inet4Address ip) throws IOException {
+        return loop.call(() -> gateway.guestWithAddress(ip));
     }
 
     /** The DHCP leases, MAC address to IP address. */

@@ -8,10 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.net.testing.Frames;
 import dev.berth.net.testing.GuestSim;
 import dev.berth.net.testing.LoopbackServers;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +102,21 @@ class GatewayTest {
         guest.send(Frames.dhcp(3, 0xabcdef03, Frames.ip("192.168.127.9")));
         Frames.Parsed nak = guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
         assertThat(dhcpOption(ByteBuffer.wrap(nak.payload()), 53)).containsExactly(6);
+    }
+
+    @Test
+    void guestWithAddressCompletesWhenDhcpAcknowledgesTheLease() throws Exception {
+        Inet4Address guestIp = NetworkConfig.gvproxyDefaults().guestIp();
+        CompletableFuture<Void> reachable = net.guestWithAddress(guestIp);
+        guest.send(Frames.dhcp(1, 0xabcdef11, 0));
+        guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
+        assertThat(reachable).as("an offer is not yet an address").isNotDone();
+
+        guest.send(Frames.dhcp(3, 0xabcdef12, GUEST_IP));
+        guest.expect(WAIT, p -> p.protocol() == 17 && p.dstPort() == 68);
+        reachable.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(net.guestWithAddress(guestIp)).as("known from now on").isDone();
+        assertThat(net.guestWithAddress((Inet4Address) InetAddress.getByName("192.168.127.9"))).isNotDone();
     }
 
     private static byte[] dhcpOption(ByteBuffer d, int code) {

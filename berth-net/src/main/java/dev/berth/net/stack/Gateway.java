@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,8 @@ public final class Gateway implements EventLoop.Participant {
     final Map<Integer, SocketAddress> services = new HashMap<>();
     /** The MAC address each guest address was last seen with. */
     private final Map<Integer, Long> macByIp = new HashMap<>();
+    /** Who waits for a guest to show up with an address, by address. */
+    private final Map<Integer, List<CompletableFuture<Void>>> addressWaiters = new HashMap<>();
 
     private final List<StreamLink> links = new ArrayList<>();
     private final Map<Long, StreamLink> cam = new HashMap<>();
@@ -265,7 +268,22 @@ public final class Gateway implements EventLoop.Participant {
         Long previous = macByIp.put(ip, mac);
         if (previous == null || previous != mac) {
             LOG.info("guest {} has address {}", new MacAddress(mac), Packets.ipToString(ip));
+            List<CompletableFuture<Void>> waiters = addressWaiters.remove(ip);
+            if (waiters != null) {
+                waiters.forEach(w -> w.complete(null));
+            }
         }
+    }
+
+    /** Completes once a guest holds address {@code ip}; at once if one does. */
+    public CompletableFuture<Void> guestWithAddress(Inet4Address ip) {
+        int address = NetworkConfig.toInt(ip);
+        if (macByIp.containsKey(address)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> seen = new CompletableFuture<>();
+        addressWaiters.computeIfAbsent(address, a -> new ArrayList<>()).add(seen);
+        return seen;
     }
 
     private void forwardToOthers(StreamLink from, ByteBuffer b, int off, int len) {
