@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +27,6 @@ import org.slf4j.LoggerFactory;
 final class ApiForwarder implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiForwarder.class);
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
-  private static final byte[] PING =
-      "GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private final Path socket;
   private final ServerSocketChannel server;
@@ -97,41 +94,6 @@ final class ApiForwarder implements Closeable {
     } catch (Exception e) {
       LOG.warn("API connection failed: {}", e.toString());
     }
-  }
-
-  /**
-   * Sends one {@code GET /_ping} to the guest's API socket, retrying while the socket is not there
-   * yet, for at most {@code patience}: it starts podman's socket-activated service during the
-   * boot, so that the first request a user makes does not wait for it. Returns whether podman
-   * answered.
-   */
-  static boolean warmUp(GuestSsh ssh, String guestSocket, Duration patience) {
-    long start = System.nanoTime();
-    long deadline = start + patience.toNanos();
-    String last = "";
-    while (ssh.isOpen() && System.nanoTime() < deadline) {
-      try (DirectStreamLocalChannel channel = ssh.openUnixSocket(guestSocket, OPEN_TIMEOUT)) {
-        OutputStream toGuest = channel.getInvertedIn();
-        toGuest.write(PING);
-        toGuest.flush();
-        String status = new String(channel.getInvertedOut().readNBytes(12), StandardCharsets.US_ASCII);
-        if (status.startsWith("HTTP/1.1 200")) {
-          LOG.info("podman's API answered in {} ms", (System.nanoTime() - start) / 1_000_000);
-          return true;
-        }
-        last = status.isEmpty() ? "no answer" : status;
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    LOG.info("podman's API did not answer {} within {} s: {}", guestSocket, patience.toSeconds(), last);
-    return false;
   }
 
   private static void copy(InputStream in, OutputStream out) throws IOException {

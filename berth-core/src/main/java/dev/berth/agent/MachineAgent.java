@@ -261,8 +261,7 @@ public final class MachineAgent {
   /**
    * Logs in over SSH as soon as the guest can be reached: on berth-net when the guest holds its
    * address, in parallel with the rest of its boot; on QEMU's network, which says nothing of the
-   * guest, once the guest is Ready. Then wakes podman's API service while the boot goes on.
-   * Cancelling the result ends the attempts.
+   * guest, once the guest is Ready. Cancelling the result ends the attempts.
    */
   private CompletableFuture<GuestSsh> connectSshOnceReachable(MachineConfig config, Instant deadline) {
     CompletableFuture<GuestSsh> sshUp = new CompletableFuture<>();
@@ -273,9 +272,7 @@ public final class MachineAgent {
                 GuestSsh session = connectSsh(config, deadline, sshUp::isDone);
                 if (!sshUp.complete(session)) {
                   session.close();
-                  return;
                 }
-                ApiForwarder.warmUp(session, guestApiSocket(config), Duration.ofSeconds(60));
               } catch (RuntimeException e) {
                 sshUp.completeExceptionally(e);
               }

@@ -122,10 +122,24 @@ public final class MachineIgnition {
             null,
             true));
     links.add(new Link("/usr/local/bin/docker", "/usr/bin/podman", null, null, null, true));
+    if (!p.rootful()) {
+      // Podman's API service starts with the boot instead of on the first request.
+      links.add(
+          new Link(
+              "/etc/systemd/user/default.target.wants/podman.service",
+              "/usr/lib/systemd/user/podman.service",
+              null,
+              null,
+              null,
+              true));
+    }
 
     List<Unit> units = new ArrayList<>();
     units.add(new Unit("ready.service", true, null, readyUnit(p.rootful() ? null : p.uid())));
     units.add(new Unit("podman.socket", true, null, null));
+    if (p.rootful()) {
+      units.add(new Unit("podman.service", true, null, null));
+    }
     for (Volume volume : p.volumes()) {
       units.add(
           new Unit(SystemdEscape.path(volume.target()) + ".mount", true, null, mountUnit(volume)));
@@ -147,26 +161,34 @@ public final class MachineIgnition {
 
   /**
    * Ready once the guest can be logged in to and podman's socket listens: for a rootless machine
-   * that socket is the user's, so ready waits for the user's systemd (started at boot: linger).
+   * that socket is the user's, so ready pulls in the user's systemd and waits for it (linger would
+   * start it too, but later and outside the boot's ordering).
    */
   static String readyUnit(Integer rootlessUid) {
     String device = "dev-virtio\\x2dports-" + READY_PORT.replace("-", "\\x2d") + ".device";
-    String userManager = rootlessUid == null ? "" : " user@" + rootlessUid + ".service";
-    return String.join(
-        "\n",
-        "[Unit]",
-        "Description=Tell the host that the machine is ready",
-        "Requires=" + device,
-        "After=" + device + " sshd.service systemd-user-sessions.service podman.socket" + userManager,
-        "",
-        "[Service]",
-        "Type=oneshot",
-        "RemainAfterExit=yes",
-        "ExecStart=/bin/sh -c 'echo Ready >/dev/virtio-ports/" + READY_PORT + "'",
-        "",
-        "[Install]",
-        "WantedBy=default.target",
-        "");
+    String after = device + " sshd.service systemd-user-sessions.service podman.socket";
+    List<String> lines = new ArrayList<>();
+    lines.add("[Unit]");
+    lines.add("Description=Tell the host that the machine is ready");
+    lines.add("Requires=" + device);
+    if (rootlessUid != null) {
+      String userManager = "user@" + rootlessUid + ".service";
+      lines.add("Wants=" + userManager);
+      after += " " + userManager;
+    }
+    lines.addAll(
+        List.of(
+            "After=" + after,
+            "",
+            "[Service]",
+            "Type=oneshot",
+            "RemainAfterExit=yes",
+            "ExecStart=/bin/sh -c 'echo Ready >/dev/virtio-ports/" + READY_PORT + "'",
+            "",
+            "[Install]",
+            "WantedBy=default.target",
+            ""));
+    return String.join("\n", lines);
   }
 
   static String mountUnit(Volume volume) {

@@ -81,12 +81,31 @@ class MachineIgnitionTest {
         .contains("Requires=dev-virtio\\x2dports-org.fedoraproject.port.0.device")
         .contains("echo Ready >/dev/virtio-ports/org.fedoraproject.port.0")
         .contains("WantedBy=default.target")
+        .contains("Wants=user@501.service")
         .containsPattern("After=.*sshd.service.* user@501.service");
   }
 
   @Test
   void build_readyUnit_rootful_doesNotWaitForTheUsersSystemd() {
     assertThat(readyUnit(build(true, List.of())).contents()).contains("podman.socket").doesNotContain("user@");
+  }
+
+  @Test
+  void build_startsPodmansServiceWithTheBoot_rootlessInTheUsersSystemd() {
+    IgnitionConfig rootless = build(false, List.of());
+    assertThat(rootless.storage().links())
+        .anySatisfy(l -> {
+          assertThat(l.path()).isEqualTo("/etc/systemd/user/default.target.wants/podman.service");
+          assertThat(l.target()).isEqualTo("/usr/lib/systemd/user/podman.service");
+        });
+    assertThat(rootless.systemd().units()).noneMatch(u -> u.name().equals("podman.service"));
+    IgnitionConfig rootful = build(true, List.of());
+    assertThat(rootful.systemd().units())
+        .anySatisfy(u -> {
+          assertThat(u.name()).isEqualTo("podman.service");
+          assertThat(u.enabled()).isTrue();
+        });
+    assertThat(rootful.storage().links()).noneMatch(l -> l.path().contains("podman.service"));
   }
 
   @Test
