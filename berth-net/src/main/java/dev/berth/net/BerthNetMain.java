@@ -16,7 +16,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -120,14 +119,6 @@ public final class BerthNetMain {
         for (String uri : lengthLe) {
             listen(net, uri, Framing.LENGTH16_LE);
         }
-        if (frameOutput != null) {
-            net.attachStreams(new FileInputStream(FileDescriptor.in), frameOutput, Framing.LENGTH16_LE)
-                    .whenComplete((done, failure) -> {
-                        System.err.println("berth-net: " + (failure == null ? "standard input ended"
-                                : "cannot write to standard output: " + failure.getMessage()) + "; stopping");
-                        System.exit(failure == null ? 0 : 1);
-                    });
-        }
         List<Closeable> apis = new ArrayList<>();
         for (String uri : apiHost) {
             apis.add(ApiServer.start(net, ApiRoutes.Scope.HOST, unixPath(uri)));
@@ -135,8 +126,7 @@ public final class BerthNetMain {
         for (String uri : apiServices) {
             apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, unixPath(uri)));
         }
-        Path privateDir = Files.createTempDirectory("berth-net",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path privateDir = UnixSockets.privateDirectory("berth-net");
         apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock")));
         if (sshPort != -1) {
             try {
@@ -177,6 +167,15 @@ public final class BerthNetMain {
             }
             stopped.countDown();
         }));
+        if (frameOutput != null) {
+            // Last, once the shutdown hook cleans up: the end of the input may come at once.
+            net.attachStreams(new FileInputStream(FileDescriptor.in), frameOutput, Framing.LENGTH16_LE)
+                    .whenComplete((done, failure) -> {
+                        System.err.println("berth-net: " + (failure == null ? "standard input ended"
+                                : "cannot write to standard output: " + failure.getMessage()) + "; stopping");
+                        System.exit(failure == null ? 0 : 1);
+                    });
+        }
         stopped.await();
     }
 

@@ -33,13 +33,18 @@ public final class UnixSockets {
         }
     }
 
+    /** A new temporary directory only its owner may enter, for sockets of this process. */
+    public static Path privateDirectory(String prefix) throws IOException {
+        return Files.createTempDirectory(prefix,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
     /**
      * Two connected unix sockets in blocking mode (Java has no socketpair): made through a listener in a
      * new private directory, which is gone when this returns.
      */
     public static SocketChannel[] pair() throws IOException {
-        Path dir = Files.createTempDirectory("berth-pair",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path dir = privateDirectory("berth-pair");
         Path path = dir.resolve("pair.sock");
         try (ServerSocketChannel server = listenPrivate(path, 1)) {
             SocketChannel first = SocketChannel.open(UnixDomainSocketAddress.of(path));

@@ -10,7 +10,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +42,7 @@ final class DnsTcpService implements EventLoop.Handler {
 
     DnsTcpService(Gateway gw) throws IOException {
         this.gw = gw;
-        this.dir = Files.createTempDirectory("berth-dns",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        this.dir = UnixSockets.privateDirectory("berth-dns");
         this.socket = dir.resolve("dns.sock");
         this.server = UnixSockets.listenPrivate(socket, 0);
         gw.loop.register(server, SelectionKey.OP_ACCEPT, this);
