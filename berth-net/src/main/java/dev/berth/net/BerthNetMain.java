@@ -5,15 +5,17 @@ import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.ssh.SshSocketForward;
 import java.io.Closeable;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +24,9 @@ import java.util.concurrent.CountDownLatch;
  * Runs berth-net on its own, taking gvproxy's flags where they overlap:
  * {@code -listen unix:///PATH} (the HTTP API with {@code /connect}), {@code -services unix:///PATH} (the
  * API without it), {@code -listen-qemu unix:///PATH|tcp://HOST:PORT}, {@code -listen-stream-le unix:///PATH}
- * (2-byte little-endian framing), {@code -ssh-port N} (host 127.0.0.1:N to the guest's port 22; 2222 by
+ * (2-byte little-endian framing), {@code -listen-stdio X} (any non-empty X: one guest's frames on standard
+ * input and output with 2-byte little-endian framing; log lines then go to standard error, and the end of
+ * standard input stops the program), {@code -ssh-port N} (host 127.0.0.1:N to the guest's port 22; 2222 by
  * default, -1 for none), {@code -mtu N}, {@code -pid-file FILE}, {@code -log-file FILE}, {@code -debug},
  * and {@code -dns-upstream HOST:PORT}. The forwarder is also served to guests at the gateway's port 80.
  *
@@ -34,7 +38,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code direct-streamlocal} channel). The guest's host key is not checked. The SSH session is made
  * while the guest boots (up to 60 attempts) and made again when it drops: see {@link SshSocketForward}.
  *
- * <p>Runs until killed.
+ * <p>Runs until killed, or until standard input ends with {@code -listen-stdio}.
  */
 public final class BerthNetMain {
 
@@ -44,6 +48,7 @@ public final class BerthNetMain {
     public static void main(String[] args) throws Exception {
         List<String> qemu = new ArrayList<>();
         List<String> lengthLe = new ArrayList<>();
+        boolean stdio = false;
         List<String> apiHost = new ArrayList<>();
         List<String> apiServices = new ArrayList<>();
         int sshPort = 2222;
@@ -58,6 +63,7 @@ public final class BerthNetMain {
             switch (flag) {
                 case "-listen-qemu" -> qemu.add(value(args, ++i, flag));
                 case "-listen-stream-le" -> lengthLe.add(value(args, ++i, flag));
+                case "-listen-stdio" -> stdio = !value(args, ++i, flag).isEmpty();
                 case "-listen" -> apiHost.add(value(args, ++i, flag));
                 case "-services" -> apiServices.add(value(args, ++i, flag));
                 case "-ssh-port" -> {
@@ -91,8 +97,14 @@ public final class BerthNetMain {
                 default -> usage("unknown flag " + args[i]);
             }
         }
-        if (qemu.isEmpty() && lengthLe.isEmpty()) {
-            usage("nothing to listen on: give -listen-qemu or -listen-stream-le");
+        if (qemu.isEmpty() && lengthLe.isEmpty() && !stdio) {
+            usage("nothing to listen on: give -listen-qemu, -listen-stream-le or -listen-stdio");
+        }
+        OutputStream frameOutput = null;
+        if (stdio) {
+            // Standard output carries frames: keep every print off it.
+            frameOutput = new FileOutputStream(FileDescriptor.out);
+            System.setOut(System.err);
         }
         List<SshSocketForward.Spec> sshForwards = List.of();
         try {
@@ -114,8 +126,7 @@ public final class BerthNetMain {
         for (String uri : apiServices) {
             apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, unixPath(uri)));
         }
-        Path privateDir = Files.createTempDirectory("berth-net",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path privateDir = UnixSockets.privateDirectory("berth-net");
         apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock")));
         if (sshPort != -1) {
             try {
@@ -156,6 +167,15 @@ public final class BerthNetMain {
             }
             stopped.countDown();
         }));
+        if (frameOutput != null) {
+            // Last, once the shutdown hook cleans up: the end of the input may come at once.
+            net.attachStreams(new FileInputStream(FileDescriptor.in), frameOutput, Framing.LENGTH16_LE)
+                    .whenComplete((done, failure) -> {
+                        System.err.println("berth-net: " + (failure == null ? "standard input ended"
+                                : "cannot write to standard output: " + failure.getMessage()) + "; stopping");
+                        System.exit(failure == null ? 0 : 1);
+                    });
+        }
         stopped.await();
     }
 
@@ -207,6 +227,7 @@ public final class BerthNetMain {
     private static void usage(String problem) {
         System.err.println("berth-net: " + problem);
         System.err.println("usage: berth-net -listen-qemu unix:///PATH|tcp://HOST:PORT [-listen-stream-le unix:///PATH]"
+                + " [-listen-stdio X]"
                 + " [-listen unix:///PATH] [-services unix:///PATH] [-ssh-port N|-1]"
                 + " [-mtu N] [-dns-upstream HOST:PORT] [-pid-file FILE] [-log-file FILE] [-debug]"
                 + " [-forward-sock PATH -forward-dest GUEST_SOCKET -forward-user USER -forward-identity KEYFILE]...");

@@ -6,6 +6,8 @@ import dev.berth.net.stack.Gateway;
 import dev.berth.net.stack.Stats;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -126,6 +128,67 @@ public final class VirtualNetwork implements AutoCloseable {
             gateway.connectToGuest(host, guestIp, guestPort, first);
             return null;
         });
+    }
+
+    /**
+     * Attaches a guest whose frames come from {@code in} and go to {@code out} (gvproxy's
+     * {@code -listen-stdio}: a parent process's pipes). Two threads carry the bytes between the streams
+     * and one end of a socket pair, whose other end is an ordinary link. The end of {@code in} ends the
+     * link; the future completes once everything the link sent was written to {@code out}, or it failed.
+     */
+    public CompletableFuture<Void> attachStreams(InputStream in, OutputStream out, Framing framing) throws IOException {
+        SocketChannel[] pair = UnixSockets.pair();
+        SocketChannel ours = pair[1];
+        try {
+            attach(pair[0], framing, null);
+        } catch (IOException | RuntimeException e) {
+            pair[0].close();
+            ours.close();
+            throw e;
+        }
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            byte[] buf = new byte[1 << 16];
+            try {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    ours.write(ByteBuffer.wrap(buf, 0, n));
+                }
+                LOG.info("guest streams: input ended");
+                ours.shutdownOutput();
+            } catch (IOException e) {
+                LOG.info("guest streams: reading failed: {}", e.toString());
+                closeQuietly(ours);
+            }
+        }, "berth-net-stream-in");
+        Thread writer = new Thread(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+            try {
+                while (ours.read(buf.clear()) >= 0) {
+                    out.write(buf.array(), 0, buf.position());
+                    out.flush();
+                }
+                ended.complete(null);
+            } catch (IOException e) {
+                LOG.info("guest streams: writing failed: {}", e.toString());
+                ended.completeExceptionally(e);
+            } finally {
+                closeQuietly(ours);
+            }
+        }, "berth-net-stream-out");
+        for (Thread t : List.of(reader, writer)) {
+            t.setDaemon(true);
+            t.start();
+        }
+        return ended;
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            LOG.debug("closing a guest stream socket", e);
+        }
     }
 
     /** Attaches a guest that connected some other way (an HTTP {@code /connect}); {@code first} holds frames already read. */

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.net.testing.Frames;
 import dev.berth.net.testing.GuestSim;
+import dev.berth.net.testing.GuestTcp;
 import dev.berth.net.testing.LoopbackServers;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -14,6 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The gateway's own protocols, driven by a fake guest over the unix socket transport. */
+/** The gateway's own protocols (DNS over TCP too), driven by a fake guest over the unix socket transport. */
 class GatewayTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
@@ -31,6 +36,7 @@ class GatewayTest {
     private LoopbackServers servers;
     private VirtualNetwork net;
     private GuestSim guest;
+    private int nextPort = 46000;
 
     @BeforeEach
     void start() throws Exception {
@@ -145,22 +151,14 @@ class GatewayTest {
         assertThat(servers.dnsQueries()).isEqualTo(1);
     }
 
-    /** The A answer as an int, 0 for an empty NOERROR answer, minus the rcode for an error. */
+    /** The A answer to a query over UDP, as {@link #address}. */
     private int resolve(String name, int type) throws Exception {
         int id = name.hashCode() & 0xffff;
         guest.send(Frames.udp(GUEST_IP, GATEWAY_IP, 40000, 53, Frames.dnsQuery(id, name, type)));
         Frames.Parsed r = guest.expect(WAIT, p -> p.protocol() == 17 && p.srcPort() == 53);
         assertThat(r.src()).isEqualTo(GATEWAY_IP);
-        ByteBuffer d = ByteBuffer.wrap(r.payload());
-        assertThat(d.getShort(0) & 0xffff).isEqualTo(id);
-        int rcode = d.get(3) & 0xf;
-        if (rcode != 0) {
-            return -rcode;
-        }
-        if (d.getShort(6) == 0) {
-            return 0;
-        }
-        return d.getInt(d.limit() - 4);
+        assertThat(ByteBuffer.wrap(r.payload()).getShort(0) & 0xffff).isEqualTo(id);
+        return address(r.payload());
     }
 
     @Test
@@ -200,5 +198,104 @@ class GatewayTest {
         Frames.Parsed rst = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == 43000);
         assertThat(rst.flags() & 0x04).isNotZero();
         assertThat(rst.ack()).isEqualTo(1001);
+    }
+
+    private GuestTcp connectToDns() throws Exception {
+        return new GuestTcp(guest, GUEST_IP, nextPort++, GATEWAY_IP, 53, WAIT);
+    }
+
+    private static byte[] framed(byte[]... messages) {
+        ByteBuffer b = ByteBuffer.allocate(Arrays.stream(messages).mapToInt(m -> 2 + m.length).sum());
+        for (byte[] m : messages) {
+            b.putShort((short) m.length).put(m);
+        }
+        return b.array();
+    }
+
+    private static byte[] readMessage(GuestTcp conn) throws Exception {
+        return conn.read(ByteBuffer.wrap(conn.read(2)).getShort() & 0xffff);
+    }
+
+    /** The last A record of an answer, 0 for an empty NOERROR answer, minus the rcode for an error. */
+    private static int address(byte[] reply) {
+        ByteBuffer d = ByteBuffer.wrap(reply);
+        int rcode = d.get(3) & 0xf;
+        if (rcode != 0) {
+            return -rcode;
+        }
+        return d.getShort(6) == 0 ? 0 : d.getInt(d.limit() - 4);
+    }
+
+    @Test
+    void pipelinedQueriesOnOneConnectionAreAllAnswered() throws Exception {
+        GuestTcp conn = connectToDns();
+        conn.send(framed(
+                Frames.dnsQuery(1, "host.containers.internal", 1),
+                Frames.dnsQuery(2, "db.berth.test", 1),
+                Frames.dnsQuery(3, "gateway.docker.internal", 1),
+                Frames.dnsQuery(4, "nothing.containers.internal", 1)));
+        Map<Integer, Integer> byId = new HashMap<>();
+        for (int i = 0; i < 4; i++) {
+            byte[] reply = readMessage(conn);
+            byId.put(ByteBuffer.wrap(reply).getShort(0) & 0xffff, address(reply));
+        }
+        assertThat(byId).containsExactlyInAnyOrderEntriesOf(Map.of(
+                1, HOST_ALIAS_IP, 2, LoopbackServers.DNS_ANSWER, 3, GATEWAY_IP, 4, -3));
+
+        conn.send(framed(Frames.dnsQuery(5, "host.docker.internal", 1)));
+        assertThat(address(readMessage(conn))).isEqualTo(HOST_ALIAS_IP);
+    }
+
+    @Test
+    void aQuerySplitAcrossSegmentsIsAnsweredWhole() throws Exception {
+        GuestTcp conn = connectToDns();
+        byte[] query = framed(Frames.dnsQuery(7, "gateway.containers.internal", 1));
+        for (int[] range : List.of(new int[] {0, 1}, new int[] {1, 9}, new int[] {9, query.length})) {
+            conn.send(Arrays.copyOfRange(query, range[0], range[1]));
+        }
+        byte[] reply = readMessage(conn);
+        assertThat(ByteBuffer.wrap(reply).getShort(0)).isEqualTo((short) 7);
+        assertThat(address(reply)).isEqualTo(GATEWAY_IP);
+    }
+
+    @Test
+    void aLocalNameGetsTheSameAnswerAsOverUdp() throws Exception {
+        byte[] query = Frames.dnsQuery(9, "host.containers.internal", 1);
+        guest.send(Frames.udp(GUEST_IP, GATEWAY_IP, 40000, 53, query));
+        byte[] overUdp = guest.expect(WAIT, p -> p.protocol() == 17 && p.srcPort() == 53).payload();
+
+        GuestTcp conn = connectToDns();
+        conn.send(framed(query));
+        assertThat(readMessage(conn)).isEqualTo(overUdp);
+        assertThat(servers.dnsQueries()).isZero();
+    }
+
+    @Test
+    void aZoneAddedThroughTheApiIsAnsweredOverTcp() throws Exception {
+        net.addDnsZone(new DnsZone("berth.test.", List.of(new DnsZone.Record("db", "10.5.5.5", null)), null));
+        GuestTcp conn = connectToDns();
+        conn.send(framed(Frames.dnsQuery(11, "db.berth.test", 1)));
+        assertThat(address(readMessage(conn))).isEqualTo(Frames.ip("10.5.5.5"));
+        assertThat(servers.dnsQueries()).isZero();
+    }
+
+    @Test
+    void anUpstreamAnswerLargerThan512BytesComesWhole() throws Exception {
+        GuestTcp conn = connectToDns();
+        conn.send(framed(Frames.dnsQuery(13, "big.example.com", 1)));
+        byte[] reply = readMessage(conn);
+        ByteBuffer d = ByteBuffer.wrap(reply);
+        assertThat(reply.length).isGreaterThan(512);
+        assertThat(d.get(2) & 0x02).as("TC bit").isZero();
+        assertThat(d.getShort(6)).isEqualTo((short) LoopbackServers.BIG_ANSWER_RECORDS);
+        assertThat(address(reply)).isEqualTo(LoopbackServers.DNS_ANSWER);
+    }
+
+    @Test
+    void answersPendingWhenTheGuestFinishesStillArrive() throws Exception {
+        GuestTcp conn = connectToDns();
+        conn.send(framed(Frames.dnsQuery(15, "db.example.com", 1)));
+        conn.finish();
+        assertThat(address(readMessage(conn))).isEqualTo(LoopbackServers.DNS_ANSWER);
     }
 }

@@ -140,6 +140,17 @@ class KernelGuestIT {
     }
 
     @Test
+    void namesResolveOverTcpPipelinedOnOneConnection() throws Exception {
+        String out = guestTool("dns-tcp", "192.168.127.1", "53",
+                "host.containers.internal", "gateway.docker.internal", "db.berth.test", "big.berth.test").stdout();
+        assertThat(out.lines()).contains("host.containers.internal " + HOST_ALIAS,
+                "gateway.docker.internal 192.168.127.1", "db.berth.test 10.1.2.3");
+        // More than 512 bytes of answer: TCP carries it whole.
+        assertThat(out.lines().filter(l -> l.startsWith("big.berth.test ")).findFirst().orElseThrow().split(" "))
+                .hasSize(1 + LoopbackServers.BIG_ANSWER_RECORDS);
+    }
+
+    @Test
     void aHundredMegabytesFromAHostHttpServerArriveIntact() throws Exception {
         String out = guest.exec("sh", "-c", "curl -sS --fail http://" + HOST_ALIAS + ":" + http.getAddress().getPort()
                 + "/blob | sha256sum").orFail().stdout();

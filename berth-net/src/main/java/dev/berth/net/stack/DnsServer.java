@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * DNS at the gateway. Names in the local zones ({@code containers.internal.} and {@code docker.internal.}
- * by default) are answered here; every other query travels through the UDP NAT to the host's resolver.
+ * by default) are answered here; every other query travels to the host's resolver, through the UDP NAT
+ * or, for queries over TCP, through {@link DnsTcpService}.
  */
 final class DnsServer {
 
@@ -25,12 +26,18 @@ final class DnsServer {
     static final int PORT = 53;
     private static final int TYPE_A = 1;
     private static final int RCODE_NXDOMAIN = 3;
+    /** Room a local answer needs: the longest question the parser accepts with one A record fits. */
+    static final int MAX_LOCAL_REPLY = 512;
+    /** {@link #answer}: the name is in no local zone, the upstream resolver answers it. */
+    static final int UPSTREAM = -1;
+    /** {@link #answer}: not a query the server understands. */
+    static final int INVALID = -2;
 
     private final Gateway gw;
     private final InetSocketAddress upstream;
     /** The local zones, searched in order. */
     private final List<DnsZone> zones = new ArrayList<>();
-    private final ByteBuffer reply = ByteBuffer.allocate(512);
+    private final ByteBuffer reply = ByteBuffer.allocate(MAX_LOCAL_REPLY);
 
     DnsServer(Gateway gw) {
         this.gw = gw;
@@ -80,17 +87,31 @@ final class DnsServer {
     }
 
     void onQuery(StreamLink link, long mac, int src, int srcPort, ByteBuffer b, int off, int len) {
-        if (len < 12 || (b.get(off + 2) & 0x80) != 0 || (b.getShort(off + 4) & 0xffff) != 1) {
+        int replyLen = answer(b, off, len, reply.clear());
+        if (replyLen == INVALID) {
             gw.stats.framesDroppedInvalid++;
-            return;
+        } else if (replyLen == UPSTREAM) {
+            gw.udp.onDatagram(link, mac, src, srcPort, gw.gatewayIp, PORT, b, off, len);
+        } else {
+            gw.sendUdp(link, mac, gw.gatewayIp, PORT, src, srcPort, reply, 0, replyLen);
+        }
+    }
+
+    /**
+     * Answers the query at {@code b[off, off + len)} from the local zones, writing the reply at
+     * {@code r}'s position (it needs {@link #MAX_LOCAL_REPLY} bytes there): the reply's length,
+     * {@link #UPSTREAM} when no local zone holds the name, or {@link #INVALID}. UDP and TCP share it.
+     */
+    int answer(ByteBuffer b, int off, int len, ByteBuffer r) {
+        if (len < 12 || (b.get(off + 2) & 0x80) != 0 || (b.getShort(off + 4) & 0xffff) != 1) {
+            return INVALID;
         }
         int end = off + len;
         StringBuilder name = new StringBuilder();
         int p = off + 12;
         while (true) {
             if (p >= end) {
-                gw.stats.framesDroppedInvalid++;
-                return;
+                return INVALID;
             }
             int labelLen = b.get(p) & 0xff;
             p++;
@@ -98,8 +119,7 @@ final class DnsServer {
                 break;
             }
             if (labelLen > 63 || p + labelLen > end || name.length() > 255) {
-                gw.stats.framesDroppedInvalid++;
-                return;
+                return INVALID;
             }
             for (int i = 0; i < labelLen; i++) {
                 name.append((char) (b.get(p + i) & 0xff));
@@ -108,8 +128,7 @@ final class DnsServer {
             p += labelLen;
         }
         if (p + 4 > end) {
-            gw.stats.framesDroppedInvalid++;
-            return;
+            return INVALID;
         }
         int questionEnd = p + 4;
         int qtype = b.getShort(p) & 0xffff;
@@ -126,16 +145,15 @@ final class DnsServer {
             }
         }
         if (!local) {
-            gw.udp.onDatagram(link, mac, src, srcPort, gw.gatewayIp, PORT, b, off, len);
-            return;
+            return UPSTREAM;
         }
         int rcode = answer == null ? RCODE_NXDOMAIN : 0;
         boolean withAnswer = answer != null && qtype == TYPE_A;
-        ByteBuffer r = reply.clear();
         int questionLen = questionEnd - (off + 12);
-        if (12 + questionLen + 16 > r.capacity()) {
-            return;
+        if (12 + questionLen + 16 > r.remaining()) {
+            return INVALID;
         }
+        int start = r.position();
         r.putShort(b.getShort(off));
         int rd = b.get(off + 2) & 0x01;
         r.put((byte) (0x84 | rd | (b.get(off + 2) & 0x78)));
@@ -147,6 +165,6 @@ final class DnsServer {
             r.putShort((short) 0xc00c).putShort((short) TYPE_A).putShort((short) 1).putInt(0);
             r.putShort((short) 4).putInt(answer);
         }
-        gw.sendUdp(link, mac, gw.gatewayIp, PORT, src, srcPort, r, 0, r.position());
+        return r.position() - start;
     }
 }

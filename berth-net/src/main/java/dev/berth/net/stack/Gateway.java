@@ -11,6 +11,7 @@ import dev.berth.net.NetworkConfig;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -50,6 +51,7 @@ public final class Gateway implements EventLoop.Participant {
     final UdpNat udp;
     final DhcpServer dhcp;
     final DnsServer dns;
+    final DnsTcpService dnsTcp;
     final InboundForwards inbound;
     /** Gateway ports served on the host by an in-process service listening on a unix socket. */
     final Map<Integer, SocketAddress> services = new HashMap<>();
@@ -64,7 +66,7 @@ public final class Gateway implements EventLoop.Participant {
     private long lastLearnedMac = -1;
     private StreamLink lastLearnedLink;
 
-    public Gateway(EventLoop loop, NetworkConfig config) {
+    public Gateway(EventLoop loop, NetworkConfig config) throws IOException {
         this.loop = loop;
         this.config = config;
         this.gatewayIp = NetworkConfig.toInt(config.gatewayIp());
@@ -79,6 +81,8 @@ public final class Gateway implements EventLoop.Participant {
         this.udp = new UdpNat(this);
         this.dhcp = new DhcpServer(this);
         this.dns = new DnsServer(this);
+        this.dnsTcp = new DnsTcpService(this);
+        services.put(DnsServer.PORT, dnsTcp.address());
         this.inbound = new InboundForwards(this);
     }
 
@@ -169,6 +173,7 @@ public final class Gateway implements EventLoop.Participant {
         }
         tcp.closeAll();
         udp.closeAll();
+        dnsTcp.close();
     }
 
     void onLinkClosed(StreamLink link) {
@@ -220,10 +225,16 @@ public final class Gateway implements EventLoop.Participant {
         tcp.onTick(now);
         udp.onTick(now);
         inbound.onTick(now);
+        dnsTcp.onTick(now);
     }
 
     boolean inSubnet(int ip) {
         return (ip & mask) == subnet;
+    }
+
+    /** {@code target} when the outbound policy lets the gateway connect there, else null. */
+    InetSocketAddress allowed(InetSocketAddress target) {
+        return target == null || target.isUnresolved() || !config.outboundAllowed().test(target) ? null : target;
     }
 
     /** The host address a guest-visible destination maps to. */

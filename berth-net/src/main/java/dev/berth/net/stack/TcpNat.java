@@ -141,22 +141,15 @@ final class TcpNat {
     }
 
     /**
-     * Where a guest connection to {@code dst:dstPort} goes on the host: the upstream resolver for the
-     * gateway's DNS port, a gateway service's socket, or the destination itself (the host alias mapped to
-     * loopback). Null when it may not go anywhere.
+     * Where a guest connection to {@code dst:dstPort} goes on the host: a gateway service's socket (DNS
+     * over TCP among them), or the destination itself (the host alias mapped to loopback). Null when it
+     * may not go anywhere.
      */
     private SocketAddress targetFor(int dst, int dstPort) {
         if (dst == gw.gatewayIp) {
-            if (dstPort == DnsServer.PORT) {
-                return allowed(gw.dns.upstream());
-            }
             return gw.services.get(dstPort);
         }
-        return allowed(new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
-    }
-
-    private InetSocketAddress allowed(InetSocketAddress target) {
-        return target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target) ? null : target;
+        return gw.allowed(new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
     }
 
     /**

@@ -56,10 +56,10 @@ final class UdpNat {
     }
 
     private Flow open(StreamLink link, long mac, int dst, int dstPort) {
-        InetSocketAddress target = dst == gw.gatewayIp
+        InetSocketAddress target = gw.allowed(dst == gw.gatewayIp
                 ? gw.dns.upstream()
-                : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort);
-        if (target == null || target.isUnresolved() || !gw.config.outboundAllowed().test(target)) {
+                : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
+        if (target == null) {
             gw.stats.framesDroppedInvalid++;
             return null;
         }

@@ -1,5 +1,8 @@
 package dev.berth.net.testing;
 
+import java.io.DataInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,6 +12,8 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +32,8 @@ import java.util.concurrent.Future;
  * udp HOST PORT DATAGRAMS              datagrams to a UDP echo server, every reply checked
  * refused HOST PORT                    exits 0 when the connection is refused
  * latency HOST PORT ROUNDS             connect, send 64 bytes, read them back, close; prints the median in µs
+ * dns-tcp HOST PORT NAME…              A queries for every NAME pipelined on one DNS-over-TCP connection;
+ *                                      prints {@code NAME ADDRESS…} (or {@code NAME rcode N}) per answer
  * echo-server HOST PORT                a TCP echo server, until killed
  * unix-echo-server PATH                a unix socket echo server (half-close passed on), until killed
  * </pre>
@@ -48,6 +55,7 @@ public final class GuestTool {
             case "udp" -> udp(host, port, Integer.parseInt(args[3]));
             case "refused" -> refused(host, port);
             case "latency" -> latency(host, port, Integer.parseInt(args[3]));
+            case "dns-tcp" -> dnsTcp(host, port, Arrays.copyOfRange(args, 3, args.length));
             case "echo-server" -> echoServer(host, port);
             case "udp-echo-server" -> udpEchoServer(host, port);
             default -> throw new IllegalArgumentException(args[0]);
@@ -123,6 +131,64 @@ public final class GuestTool {
             }
         }
         System.out.println("ok " + datagrams + " datagrams");
+    }
+
+    private static void dnsTcp(String host, int port, String[] names) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 20_000);
+            s.setSoTimeout(20_000);
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+            for (int id = 0; id < names.length; id++) {
+                ByteBuffer q = ByteBuffer.allocate(512);
+                q.putShort((short) id).putShort((short) 0x0100).putShort((short) 1).putShort((short) 0).putInt(0);
+                for (String label : names[id].split("\\.")) {
+                    q.put((byte) label.length()).put(label.getBytes(StandardCharsets.US_ASCII));
+                }
+                q.put((byte) 0).putShort((short) 1).putShort((short) 1);
+                out.writeShort(q.position());
+                out.write(q.array(), 0, q.position());
+            }
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            for (int i = 0; i < names.length; i++) {
+                byte[] reply = new byte[in.readUnsignedShort()];
+                in.readFully(reply);
+                System.out.println(names[reply[0] << 8 | reply[1] & 0xff] + " " + addresses(ByteBuffer.wrap(reply)));
+            }
+        }
+    }
+
+    /** The A records of a DNS reply, space-separated, or {@code rcode N}. */
+    private static String addresses(ByteBuffer r) {
+        if ((r.get(3) & 0xf) != 0) {
+            return "rcode " + (r.get(3) & 0xf);
+        }
+        int p = skipName(r, 12) + 4;
+        StringBuilder found = new StringBuilder();
+        for (int i = 0; i < (r.getShort(6) & 0xffff); i++) {
+            p = skipName(r, p);
+            int type = r.getShort(p);
+            int rdLength = r.getShort(p + 8) & 0xffff;
+            if (type == 1 && rdLength == 4) {
+                found.append(found.length() > 0 ? " " : "").append(r.get(p + 10) & 0xff).append('.')
+                        .append(r.get(p + 11) & 0xff).append('.').append(r.get(p + 12) & 0xff).append('.').append(r.get(p + 13) & 0xff);
+            }
+            p += 10 + rdLength;
+        }
+        return found.toString();
+    }
+
+    private static int skipName(ByteBuffer r, int p) {
+        while (true) {
+            int len = r.get(p) & 0xff;
+            if (len == 0) {
+                return p + 1;
+            }
+            if ((len & 0xc0) == 0xc0) {
+                return p + 2;
+            }
+            p += 1 + len;
+        }
     }
 
     private static void refused(String host, int port) throws IOException {

@@ -1,5 +1,7 @@
 package dev.berth.net.testing;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,22 +11,25 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Host-side servers on 127.0.0.1 for the tests: a DNS responder (the "host resolver"), a UDP echo and
- * a TCP echo server. Everything stays on loopback.
+ * Host-side servers on 127.0.0.1 for the tests: a DNS responder (the "host resolver", over UDP and TCP
+ * on the same port), a UDP echo and a TCP echo server. Everything stays on loopback.
  */
 public final class LoopbackServers implements AutoCloseable {
 
     /** The address the DNS responder gives for every A query: 10.1.2.3 (never contacted). */
     public static final int DNS_ANSWER = 0x0a01_0203;
+    /** How many A records the responder gives for a name whose first label is {@code big}: more than 512 bytes' worth. */
+    public static final int BIG_ANSWER_RECORDS = 40;
 
     private final DatagramSocket dns;
+    private final ServerSocket dnsTcp;
     private final DatagramSocket udpEcho;
     private final ServerSocket tcpEcho;
     private final AtomicInteger dnsQueries = new AtomicInteger();
@@ -34,9 +39,11 @@ public final class LoopbackServers implements AutoCloseable {
     public LoopbackServers() throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
         dns = new DatagramSocket(new InetSocketAddress(lo, 0));
+        dnsTcp = new ServerSocket(dns.getLocalPort(), 50, lo);
         udpEcho = new DatagramSocket(new InetSocketAddress(lo, 0));
         tcpEcho = new ServerSocket(0, 512, lo);
         spawn("dns", this::serveDns);
+        spawn("dns-tcp", this::serveDnsTcp);
         spawn("udp-echo", this::serveUdpEcho);
         spawn("tcp-echo", this::serveTcpEcho);
     }
@@ -70,22 +77,47 @@ public final class LoopbackServers implements AutoCloseable {
             while (true) {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 dns.receive(p);
-                dnsQueries.incrementAndGet();
-                ByteBuffer q = ByteBuffer.wrap(buf, 0, p.getLength());
-                int end = 12;
-                while (buf[end] != 0) {
-                    end += (buf[end] & 0xff) + 1;
-                }
-                end += 5;
-                ByteBuffer r = ByteBuffer.allocate(end + 16);
-                r.putShort(q.getShort(0)).putShort((short) 0x8180).putShort((short) 1).putShort((short) 1).putInt(0);
-                r.put(buf, 12, end - 12);
-                r.putShort((short) 0xc00c).putShort((short) 1).putShort((short) 1).putInt(0).putShort((short) 4).putInt(DNS_ANSWER);
-                dns.send(new DatagramPacket(r.array(), r.position(), p.getSocketAddress()));
+                byte[] r = dnsAnswer(buf);
+                dns.send(new DatagramPacket(r, r.length, p.getSocketAddress()));
             }
         } catch (IOException e) {
             // closed
         }
+    }
+
+    /** Answers the queries of each connection in turn, each message after its 2-byte length. */
+    private void serveDnsTcp() {
+        serve(dnsTcp, "dns-tcp-conn", s -> {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            while (true) {
+                byte[] q = new byte[in.readUnsignedShort()];
+                in.readFully(q);
+                byte[] r = dnsAnswer(q);
+                out.writeShort(r.length);
+                out.write(r);
+            }
+        });
+    }
+
+    /** The answer to the A query {@code q}: {@link #DNS_ANSWER}, as many times as the name asks. */
+    private byte[] dnsAnswer(byte[] q) {
+        dnsQueries.incrementAndGet();
+        int end = 12;
+        while (q[end] != 0) {
+            end += (q[end] & 0xff) + 1;
+        }
+        end += 5;
+        boolean big = new String(q, 13, q[12], StandardCharsets.US_ASCII).equals("big");
+        int records = big ? BIG_ANSWER_RECORDS : 1;
+        ByteBuffer r = ByteBuffer.allocate(end + 16 * records);
+        r.putShort(ByteBuffer.wrap(q).getShort(0)).putShort((short) 0x8180).putShort((short) 1)
+                .putShort((short) records).putInt(0);
+        r.put(q, 12, end - 12);
+        for (int i = 0; i < records; i++) {
+            r.putShort((short) 0xc00c).putShort((short) 1).putShort((short) 1).putInt(0).putShort((short) 4).putInt(DNS_ANSWER);
+        }
+        return r.array();
     }
 
     private void serveUdpEcho() {
@@ -102,13 +134,38 @@ public final class LoopbackServers implements AutoCloseable {
     }
 
     private void serveTcpEcho() {
+        serve(tcpEcho, "tcp-echo-conn", s -> {
+            byte[] buf = new byte[65536];
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+            s.shutdownOutput();
+        });
+    }
+
+    /** What a server does with one accepted connection, until it ends. */
+    private interface Session {
+        void run(Socket s) throws IOException;
+    }
+
+    /** Accepts connections on {@code server} until it closes, each served by its own thread. */
+    private void serve(ServerSocket server, String threadName, Session session) {
         try {
             while (true) {
-                Socket s = tcpEcho.accept();
+                Socket s = server.accept();
                 synchronized (accepted) {
                     accepted.add(s);
                 }
-                Thread t = new Thread(() -> echo(s), "tcp-echo-conn");
+                Thread t = new Thread(() -> {
+                    try (s) {
+                        session.run(s);
+                    } catch (IOException e) {
+                        // closed, reset or ended by the peer
+                    }
+                }, threadName);
                 t.setDaemon(true);
                 t.start();
             }
@@ -117,24 +174,10 @@ public final class LoopbackServers implements AutoCloseable {
         }
     }
 
-    private static void echo(Socket s) {
-        byte[] buf = new byte[65536];
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-            }
-            s.shutdownOutput();
-        } catch (SocketException e) {
-            // reset by the peer
-        } catch (IOException e) {
-            // closed
-        }
-    }
-
     @Override
     public void close() throws IOException {
         dns.close();
+        dnsTcp.close();
         udpEcho.close();
         tcpEcho.close();
         synchronized (accepted) {
