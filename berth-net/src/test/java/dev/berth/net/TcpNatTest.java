@@ -101,6 +101,18 @@ class TcpNatTest {
             return guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == port && p.window() > 0);
         }
 
+        /** An open window in a segment without data (not in a probe of the guest's window). */
+        Frames.Parsed guestExpectWindowUpdate() throws Exception {
+            return guest.expect(WAIT,
+                    p -> p.isTcp() && p.dstPort() == port && p.window() > 0 && p.payload().length == 0);
+        }
+
+        /** A zero-window probe as Linux sends it: no data, and the sequence number before the next one. */
+        void zeroWindowProbe(int window) throws Exception {
+            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq - 1, ack, ACK, window, new byte[0],
+                    new byte[0]));
+        }
+
         Frames.Parsed poll(Duration d) throws Exception {
             return guest.poll(d, p -> p.isTcp() && p.dstPort() == port);
         }
@@ -234,37 +246,114 @@ class TcpNatTest {
 
     @Test
     void aSlowHostReaderClosesTheWindowOfferedToTheGuest() throws Exception {
-        Conn c = new Conn(server.getLocalPort());
-        c.connect(65535, 7);
+        Conn c = connectToASmallHostBuffer();
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-            byte[] chunk = new byte[1400];
-            Arrays.fill(chunk, (byte) 7);
-            int window = Integer.MAX_VALUE;
-            for (int i = 0; i < 20_000 && window > 0; i++) {
-                c.segment(ACK, 65535, chunk);
-                if (i % 16 == 15) {
-                    Frames.Parsed a = latestAck(c);
-                    window = a.window();
-                    if (a.ack() != c.seq) {
-                        c.seq = a.ack();
-                    }
-                }
-            }
-            assertThat(window).isZero();
+            fillTheWindowOfferedToTheGuest(c, 65535);
             // The host reads what was accepted; the window opens again.
             guest.drain();
-            Thread reader = new Thread(() -> {
-                try {
-                    in.transferTo(OutputStream.nullOutputStream());
-                } catch (java.io.IOException e) {
-                    // closed at the end of the test
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
+            readInTheBackground(in);
             Frames.Parsed update = c.guestExpectWindow();
             assertThat(update.window()).isPositive();
         }
+    }
+
+    @Test
+    void aGuestProbingTheClosedWindowIsAnsweredWithTheWindowAsItIs() throws Exception {
+        Conn c = connectToASmallHostBuffer();
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            fillTheWindowOfferedToTheGuest(c, 65535);
+            readInTheBackground(in);
+            // The window update is lost on its way (a full queue dropped it): the guest still sees a closed
+            // window, and its persist timer probes it.
+            c.guestExpectWindow();
+            while (c.poll(Duration.ofMillis(300)) != null) {
+                // quiet before the probe
+            }
+            c.zeroWindowProbe(65535);
+            Frames.Parsed answer = c.next();
+            assertThat(answer.ack()).isEqualTo(c.seq);
+            assertThat(answer.window()).isPositive();
+        }
+    }
+
+    @Test
+    void aWindowUpdateAfterTheAcknowledgedHostFinFitsTheGuestsClosedWindow() throws Exception {
+        Conn c = connectToASmallHostBuffer();
+        try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+            s.shutdownOutput();
+            Frames.Parsed fin = c.guestExpect(FIN);
+            // The guest acknowledges the FIN with its receive window full (its reader is busy writing).
+            c.ack = fin.seq() + 1;
+            assertTheWindowUpdateFitsTheGuestsClosedWindow(c, in);
+        }
+    }
+
+    @Test
+    void aWindowUpdateWhileTheGuestsClosedWindowIsProbedFitsThatWindow() throws Exception {
+        Conn c = connectToASmallHostBuffer();
+        try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            c.segment(ACK, 0, new byte[0]);
+            out.write("for a closed window".getBytes(StandardCharsets.US_ASCII));
+            Frames.Parsed probe = c.guestExpectData();
+            assertThat(probe.payload()).hasSize(1);
+            // Past a closed window: the guest drops the byte and answers with its window still closed.
+            assertTheWindowUpdateFitsTheGuestsClosedWindow(c, in);
+        }
+    }
+
+    /**
+     * The guest, its own window closed, fills the window offered to it; then the host reads. With its
+     * window closed the guest accepts no segment past the sequence number it expects next (RFC 793, 3.3):
+     * a window update beyond it would be dropped, and the guest would wait for good.
+     */
+    private void assertTheWindowUpdateFitsTheGuestsClosedWindow(Conn c, InputStream host) throws Exception {
+        c.segment(ACK, 0, new byte[0]);
+        fillTheWindowOfferedToTheGuest(c, 0);
+        guest.drain();
+        readInTheBackground(host);
+        Frames.Parsed update = c.guestExpectWindowUpdate();
+        assertThat(update.seq()).isEqualTo(c.ack);
+    }
+
+    /**
+     * A connection to a host socket with a small receive buffer: when the host does not read, the window
+     * offered to the guest closes after some hundred KiB rather than megabytes.
+     */
+    private Conn connectToASmallHostBuffer() throws Exception {
+        server.setReceiveBufferSize(4096);
+        Conn c = new Conn(server.getLocalPort());
+        c.connect(65535, 7);
+        return c;
+    }
+
+    /** Sends from the guest until berth-net offers it a zero window; the host reads nothing meanwhile. */
+    private void fillTheWindowOfferedToTheGuest(Conn c, int guestWindow) throws Exception {
+        byte[] chunk = new byte[1400];
+        Arrays.fill(chunk, (byte) 7);
+        int window = Integer.MAX_VALUE;
+        for (int i = 0; i < 20_000 && window > 0; i++) {
+            c.segment(ACK, guestWindow, chunk);
+            if (i % 16 == 15) {
+                Frames.Parsed a = latestAck(c);
+                window = a.window();
+                if (a.ack() != c.seq) {
+                    c.seq = a.ack();
+                }
+            }
+        }
+        assertThat(window).isZero();
+    }
+
+    private static void readInTheBackground(InputStream in) {
+        Thread reader = new Thread(() -> {
+            try {
+                in.transferTo(OutputStream.nullOutputStream());
+            } catch (java.io.IOException e) {
+                // closed at the end of the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
     }
 
     private Frames.Parsed latestAck(Conn c) throws Exception {

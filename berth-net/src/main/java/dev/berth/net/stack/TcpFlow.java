@@ -310,6 +310,10 @@ final class TcpFlow implements EventLoop.Handler {
         }
         if (dataLen > 0 || (flags & TCP_FIN) != 0) {
             processData(b, t + dataOffset, dataLen, seq, (flags & TCP_FIN) != 0);
+        } else if (seq - rcvNxt < 0) {
+            // An old sequence number without data: a zero-window probe or a keepalive, which asks for our
+            // window as it is now (RFC 793, 3.9). The window update it replaces may have been lost.
+            scheduleAck();
         }
         maybeFinish();
     }
@@ -572,9 +576,20 @@ final class TcpFlow implements EventLoop.Handler {
                 rtoDeadline = now() + rto;
             }
         }
-        if (needAck && !sendFlags(sndUna + sentOffset + (finSent ? 1 : 0), TCP_ACK)) {
+        if (needAck && !sendFlags(seqWithoutData(), TCP_ACK)) {
             blocked();
         }
+    }
+
+    /**
+     * The sequence number of a segment without data: the next one to send, counting a FIN only until it
+     * is acknowledged, but not past the guest's window (as Linux's tcp_acceptable_seq). A guest with a
+     * closed window drops a segment beyond it, window update included (RFC 793, 3.3), and a probe byte
+     * or an acknowledged FIN would put the number there.
+     */
+    private int seqWithoutData() {
+        int next = sentOffset + (finSent && !finAcked ? 1 : 0);
+        return sndUna + (int) Math.min(next, sndWnd);
     }
 
     private void blocked() {
@@ -661,7 +676,7 @@ final class TcpFlow implements EventLoop.Handler {
         leaveHalfOpen();
         if (resetGuest && state != State.CONNECTING && state != State.SYN_SENT && state != State.TIME_WAIT) {
             nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
-                    sndUna + sentOffset + (finSent ? 1 : 0), rcvNxt, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+                    seqWithoutData(), rcvNxt, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
         }
         if (!resetGuest && host.isOpen()) {
             try {
