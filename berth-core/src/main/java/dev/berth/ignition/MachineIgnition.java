@@ -122,24 +122,10 @@ public final class MachineIgnition {
             null,
             true));
     links.add(new Link("/usr/local/bin/docker", "/usr/bin/podman", null, null, null, true));
-    if (!p.rootful()) {
-      // Podman's API service starts with the boot instead of on the first request.
-      links.add(
-          new Link(
-              "/etc/systemd/user/default.target.wants/podman.service",
-              "/usr/lib/systemd/user/podman.service",
-              null,
-              null,
-              null,
-              true));
-    }
 
     List<Unit> units = new ArrayList<>();
     units.add(new Unit("ready.service", true, null, readyUnit(p.rootful() ? null : p.uid())));
     units.add(new Unit("podman.socket", true, null, null));
-    if (p.rootful()) {
-      units.add(new Unit("podman.service", true, null, null));
-    }
     for (Volume volume : p.volumes()) {
       units.add(
           new Unit(SystemdEscape.path(volume.target()) + ".mount", true, null, mountUnit(volume)));

@@ -91,24 +91,6 @@ class MachineIgnitionTest {
   }
 
   @Test
-  void build_startsPodmansServiceWithTheBoot_rootlessInTheUsersSystemd() {
-    IgnitionConfig rootless = build(false, List.of());
-    assertThat(rootless.storage().links())
-        .anySatisfy(l -> {
-          assertThat(l.path()).isEqualTo("/etc/systemd/user/default.target.wants/podman.service");
-          assertThat(l.target()).isEqualTo("/usr/lib/systemd/user/podman.service");
-        });
-    assertThat(rootless.systemd().units()).noneMatch(u -> u.name().equals("podman.service"));
-    IgnitionConfig rootful = build(true, List.of());
-    assertThat(rootful.systemd().units())
-        .anySatisfy(u -> {
-          assertThat(u.name()).isEqualTo("podman.service");
-          assertThat(u.enabled()).isTrue();
-        });
-    assertThat(rootful.storage().links()).noneMatch(l -> l.path().contains("podman.service"));
-  }
-
-  @Test
   void build_oneMountUnitPerVolume() {
     IgnitionConfig config =
         build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false),
