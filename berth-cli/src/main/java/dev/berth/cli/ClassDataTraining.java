@@ -21,9 +21,10 @@ import java.util.Map;
 /**
  * The build's training run for the class-data archive ({@code berth.jsa} beside the jar, made with
  * {@code -XX:ArchiveClassesAtExit}): it loads the classes that the CLI and a machine's agent load
- * before they do anything useful (picocli's model of every command, Jackson, berth-net's stack and
- * API), so that both JVMs map them instead of loading and verifying them. That halves their
- * start-up, which every {@code berth start} pays twice.
+ * before they do anything useful (the commands, Jackson, berth-net's stack and API), so that both
+ * JVMs map them instead of loading and verifying them. That halves their start-up, which every
+ * {@code berth start} pays twice. (picocli's own classes stay out: they are Java 5 class files,
+ * which the archive cannot hold.)
  *
  * <p>Usage: {@code java -XX:ArchiveClassesAtExit=berth.jsa -cp berth.jar
  * dev.berth.cli.ClassDataTraining DIR}; DIR is a scratch directory.

@@ -67,6 +67,7 @@ class LauncherIT {
     assertThat(run.code()).isZero();
     assertThat(run.out())
         .contains("dev.berth.cli.Main source: shared objects file (top)")
-        .contains("picocli.CommandLine source: shared objects file (top)");
+        .contains("dev.berth.machine.Machines source: shared objects file (top)")
+        .contains("com.fasterxml.jackson.databind.ObjectMapper source: shared objects file (top)");
   }
 }
