@@ -3,10 +3,6 @@ package dev.berth.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,15 +16,11 @@ class NonRootUserIT {
   private static final String USER = "berth-it";
   private static final String NAME = "usercycle";
 
+  private static OrdinaryUser user;
+
   @BeforeAll
   static void createUser() throws Exception {
-    assertThat(ProcessHandle.current().info().user().orElse(""))
-        .as("this test creates a user account, so it runs as root (CI does)")
-        .isEqualTo("root");
-    if (Exec.run(Map.of(), List.of("id", USER)).code() != 0) {
-      Exec add = Exec.run(Map.of(), List.of("useradd", "--create-home", "--shell", "/bin/bash", USER));
-      assertThat(add.code()).as(add.out()).isZero();
-    }
+    user = OrdinaryUser.ensure(USER);
   }
 
   @AfterAll
@@ -41,13 +33,7 @@ class NonRootUserIT {
   }
 
   private static Exec asUser(String... command) throws Exception {
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "runuser", "-u", USER, "--", "env", "-i", "HOME=/home/" + USER, "USER=" + USER,
-                "LOGNAME=" + USER, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"));
-    argv.addAll(List.of(command));
-    return Exec.run(Map.of(), Duration.ofMinutes(15), argv);
+    return user.run(command);
   }
 
   @Test

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,18 +38,13 @@ class VolumesIT {
   private static Path dir;
   private static Path rw;
   private static Path ro;
+  private static OrdinaryUser user;
   private static int uid;
 
   @BeforeAll
   static void setUp() throws Exception {
-    assertThat(ProcessHandle.current().info().user().orElse(""))
-        .as("this test runs the machine as an ordinary user it creates, so it runs as root (CI does)")
-        .isEqualTo("root");
-    if (Exec.run(Map.of(), List.of("id", USER)).code() != 0) {
-      Exec add = Exec.run(Map.of(), List.of("useradd", "--create-home", "--shell", "/bin/bash", USER));
-      assertThat(add.code()).as(add.out()).isZero();
-    }
-    uid = Integer.parseInt(Exec.run(Map.of(), List.of("id", "-u", USER)).out().strip());
+    user = OrdinaryUser.ensure(USER);
+    uid = user.uid();
     dir = Files.createTempDirectory("berth-volumes-");
     rw = Files.createDirectories(dir.resolve("rw"));
     ro = Files.createDirectories(dir.resolve("ro"));
@@ -77,15 +71,13 @@ class VolumesIT {
   }
 
   private static Exec berth(String... args) throws Exception {
-    List<String> argv =
+    List<String> command =
         new ArrayList<>(
             List.of(
-                "runuser", "-u", USER, "--", "env", "-i", "HOME=/home/" + USER, "USER=" + USER,
-                "LOGNAME=" + USER, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
                 "BERTH_HOME=" + dir.resolve("berth"), "XDG_CONFIG_HOME=" + dir.resolve("xdg"),
                 GuestImage.root().resolve("bin/berth").toString()));
-    argv.addAll(List.of(args));
-    return Exec.run(Map.of(), Duration.ofMinutes(15), argv);
+    command.addAll(List.of(args));
+    return user.run(command.toArray(String[]::new));
   }
 
   private static Exec ssh(String command) throws Exception {

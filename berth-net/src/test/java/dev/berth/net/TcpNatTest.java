@@ -1,5 +1,9 @@
 package dev.berth.net;
 
+import static dev.berth.net.stack.Packets.TCP_ACK;
+import static dev.berth.net.stack.Packets.TCP_FIN;
+import static dev.berth.net.stack.Packets.TCP_RST;
+import static dev.berth.net.stack.Packets.TCP_SYN;
 import static dev.berth.net.testing.Frames.GUEST_IP;
 import static dev.berth.net.testing.Frames.HOST_ALIAS_IP;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,10 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TcpNatTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static final int SYN = 0x02;
-    private static final int RST = 0x04;
-    private static final int FIN = 0x01;
-    private static final int ACK = 0x10;
     private static final int BUFFER = 64 * 1024;
 
     @TempDir
@@ -70,19 +70,19 @@ class TcpNatTest {
             byte[] opts = wscale < 0
                     ? new byte[] {2, 4, 0x05, (byte) 0xb4}
                     : new byte[] {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, (byte) wscale};
-            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, 0, SYN, window, opts, new byte[0]));
+            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, 0, TCP_SYN, window, opts, new byte[0]));
             Frames.Parsed synAck = next();
-            if ((synAck.flags() & SYN) != 0) {
+            if ((synAck.flags() & TCP_SYN) != 0) {
                 seq++;
                 ack = synAck.seq() + 1;
-                segment(ACK, window, new byte[0]);
+                segment(TCP_ACK, window, new byte[0]);
             }
             return synAck;
         }
 
         void segment(int flags, int window, byte[] data) throws Exception {
             guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, ack, flags, window, new byte[0], data));
-            seq += data.length + ((flags & FIN) != 0 ? 1 : 0);
+            seq += data.length + ((flags & TCP_FIN) != 0 ? 1 : 0);
         }
 
         Frames.Parsed next() throws Exception {
@@ -109,7 +109,7 @@ class TcpNatTest {
 
         /** A zero-window probe as Linux sends it: no data, and the sequence number before the next one. */
         void zeroWindowProbe(int window) throws Exception {
-            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq - 1, ack, ACK, window, new byte[0],
+            guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq - 1, ack, TCP_ACK, window, new byte[0],
                     new byte[0]));
         }
 
@@ -124,7 +124,7 @@ class TcpNatTest {
         server.close();
         Conn c = new Conn(closed);
         Frames.Parsed rst = c.connect(65535, 7);
-        assertThat(rst.flags() & (RST | ACK)).isEqualTo(RST | ACK);
+        assertThat(rst.flags() & (TCP_RST | TCP_ACK)).isEqualTo(TCP_RST | TCP_ACK);
         assertThat(rst.ack()).isEqualTo(100_001);
         assertThat(net.stats().tcpFlows()).isZero();
     }
@@ -133,13 +133,13 @@ class TcpNatTest {
     void handshakeNegotiatesMssAndWindowScaleAndDataFlowsBothWays() throws Exception {
         Conn c = new Conn(server.getLocalPort());
         Frames.Parsed synAck = c.connect(65535, 7);
-        assertThat(synAck.flags()).isEqualTo(SYN | ACK);
+        assertThat(synAck.flags()).isEqualTo(TCP_SYN | TCP_ACK);
         assertThat(synAck.checksumsValid()).isTrue();
         assertThat(ByteBuffer.wrap(synAck.tcpOption(2)).getShort()).isEqualTo((short) 1460);
         assertThat(synAck.tcpOption(3)).isNotNull();
         try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
             byte[] hello = "hello host".getBytes(StandardCharsets.US_ASCII);
-            c.segment(ACK, 65535, hello);
+            c.segment(TCP_ACK, 65535, hello);
             assertThat(in.readNBytes(hello.length)).isEqualTo(hello);
             Frames.Parsed acked = c.next();
             assertThat(acked.ack()).isEqualTo(c.seq);
@@ -149,22 +149,22 @@ class TcpNatTest {
             assertThat(new String(data.payload(), StandardCharsets.US_ASCII)).isEqualTo("hello guest");
             assertThat(data.checksumsValid()).isTrue();
             c.ack = data.seq() + data.payload().length;
-            c.segment(ACK, 65535, new byte[0]);
+            c.segment(TCP_ACK, 65535, new byte[0]);
 
             // Guest closes its half: the host reads EOF but may still send.
-            c.segment(FIN | ACK, 65535, new byte[0]);
+            c.segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
             assertThat(in.read()).isEqualTo(-1);
             out.write('x');
             Frames.Parsed late = c.guestExpectData();
             assertThat(late.payload()).containsExactly('x');
             c.ack = late.seq() + 1;
-            c.segment(ACK, 65535, new byte[0]);
+            c.segment(TCP_ACK, 65535, new byte[0]);
 
-            // Host closes: the guest gets a FIN; acknowledging it ends the connection.
+            // Host closes: the guest gets a TCP_FIN; acknowledging it ends the connection.
             s.shutdownOutput();
-            Frames.Parsed fin = c.guestExpect(FIN);
+            Frames.Parsed fin = c.guestExpect(TCP_FIN);
             c.ack = fin.seq() + 1;
-            c.segment(ACK, 65535, new byte[0]);
+            c.segment(TCP_ACK, 65535, new byte[0]);
         }
         awaitFlows(0);
     }
@@ -194,7 +194,7 @@ class TcpNatTest {
             // A closed window: nothing but one-byte probes until it opens.
             int acked = highest;
             c.ack = base + acked;
-            c.segment(ACK, 0, new byte[0]);
+            c.segment(TCP_ACK, 0, new byte[0]);
             while ((p = c.poll(Duration.ofMillis(700))) != null) {
                 // A retransmission of acknowledged bytes may still be on its way; new bytes are probes only.
                 if (p.seq() - base >= acked) {
@@ -203,7 +203,7 @@ class TcpNatTest {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
             assertThat(highest).isBetween(acked, acked + 1);
-            c.segment(ACK, 8192, new byte[0]);
+            c.segment(TCP_ACK, 8192, new byte[0]);
             while ((p = c.poll(Duration.ofMillis(300))) != null) {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
@@ -225,7 +225,7 @@ class TcpNatTest {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
             c.ack = base + highest;
-            c.segment(ACK, 0, new byte[0]);
+            c.segment(TCP_ACK, 0, new byte[0]);
             // The guest keeps its window closed and answers each probe, as Linux does, without telling
             // when it opens: berth-net must keep asking.
             int probes = 0;
@@ -234,11 +234,11 @@ class TcpNatTest {
                 p = c.poll(Duration.ofMillis(200));
                 if (p != null && p.payload().length == 1 && p.seq() - base == highest) {
                     probes++;
-                    c.segment(ACK, 0, new byte[0]);
+                    c.segment(TCP_ACK, 0, new byte[0]);
                 }
             }
             assertThat(probes).isGreaterThanOrEqualTo(3);
-            c.segment(ACK, 4096, new byte[0]);
+            c.segment(TCP_ACK, 4096, new byte[0]);
             Frames.Parsed more = c.guestExpectData();
             assertThat(more.seq() - base).isGreaterThanOrEqualTo(highest);
         }
@@ -281,8 +281,8 @@ class TcpNatTest {
         Conn c = connectToASmallHostBuffer();
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
             s.shutdownOutput();
-            Frames.Parsed fin = c.guestExpect(FIN);
-            // The guest acknowledges the FIN with its receive window full (its reader is busy writing).
+            Frames.Parsed fin = c.guestExpect(TCP_FIN);
+            // The guest acknowledges the TCP_FIN with its receive window full (its reader is busy writing).
             c.ack = fin.seq() + 1;
             assertTheWindowUpdateFitsTheGuestsClosedWindow(c, in);
         }
@@ -292,7 +292,7 @@ class TcpNatTest {
     void aWindowUpdateWhileTheGuestsClosedWindowIsProbedFitsThatWindow() throws Exception {
         Conn c = connectToASmallHostBuffer();
         try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            c.segment(ACK, 0, new byte[0]);
+            c.segment(TCP_ACK, 0, new byte[0]);
             out.write("for a closed window".getBytes(StandardCharsets.US_ASCII));
             Frames.Parsed probe = c.guestExpectData();
             assertThat(probe.payload()).hasSize(1);
@@ -307,7 +307,7 @@ class TcpNatTest {
      * a window update beyond it would be dropped, and the guest would wait for good.
      */
     private void assertTheWindowUpdateFitsTheGuestsClosedWindow(Conn c, InputStream host) throws Exception {
-        c.segment(ACK, 0, new byte[0]);
+        c.segment(TCP_ACK, 0, new byte[0]);
         fillTheWindowOfferedToTheGuest(c, 0);
         guest.drain();
         readInTheBackground(host);
@@ -332,7 +332,7 @@ class TcpNatTest {
         Arrays.fill(chunk, (byte) 7);
         int window = Integer.MAX_VALUE;
         for (int i = 0; i < 20_000 && window > 0; i++) {
-            c.segment(ACK, guestWindow, chunk);
+            c.segment(TCP_ACK, guestWindow, chunk);
             if (i % 16 == 15) {
                 Frames.Parsed a = latestAck(c);
                 window = a.window();
@@ -383,7 +383,7 @@ class TcpNatTest {
         Conn c = new Conn(server.getLocalPort());
         c.connect(65535, 7);
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
-            c.segment(RST | ACK, 0, new byte[0]);
+            c.segment(TCP_RST | TCP_ACK, 0, new byte[0]);
             assertThat(readOutcome(in)).isEqualTo("reset");
         }
         awaitFlows(0);
@@ -395,13 +395,13 @@ class TcpNatTest {
         c.connect(65535, 7);
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
             s.shutdownOutput();
-            Frames.Parsed fin = c.guestExpect(FIN);
+            Frames.Parsed fin = c.guestExpect(TCP_FIN);
             c.ack = fin.seq() + 1;
-            // The guest's last bytes and FIN acknowledge ours; then its socket is gone, and the next
+            // The guest's last bytes and TCP_FIN acknowledge ours; then its socket is gone, and the next
             // segment it gets (a late window update, say) draws a reset. Both arrive before the host reads.
             byte[] last = "the last words".getBytes(StandardCharsets.US_ASCII);
-            c.segment(FIN | ACK, 65535, last);
-            c.segment(RST, 0, new byte[0]);
+            c.segment(TCP_FIN | TCP_ACK, 65535, last);
+            c.segment(TCP_RST, 0, new byte[0]);
             s.setSoTimeout(5000);
             assertThat(in.readAllBytes()).isEqualTo(last);
         }
@@ -421,9 +421,9 @@ class TcpNatTest {
     void aSegmentForNoConnectionGetsARst() throws Exception {
         Conn c = new Conn(server.getLocalPort());
         c.ack = 5555;
-        c.segment(ACK, 65535, "stray".getBytes(StandardCharsets.US_ASCII));
+        c.segment(TCP_ACK, 65535, "stray".getBytes(StandardCharsets.US_ASCII));
         Frames.Parsed rst = c.next();
-        assertThat(rst.flags()).isEqualTo(RST);
+        assertThat(rst.flags()).isEqualTo(TCP_RST);
         assertThat(rst.seq()).isEqualTo(5555);
     }
 

@@ -1,5 +1,10 @@
 package dev.berth.net.testing;
 
+import static dev.berth.net.stack.Packets.TCP_ACK;
+import static dev.berth.net.stack.Packets.TCP_FIN;
+import static dev.berth.net.stack.Packets.TCP_PSH;
+import static dev.berth.net.stack.Packets.TCP_SYN;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
@@ -8,10 +13,6 @@ import java.util.Arrays;
 /** The guest's end of one TCP connection made by hand over a {@link GuestSim}: in-order data, no loss. */
 public final class GuestTcp {
 
-    private static final int FIN = 0x01;
-    private static final int SYN = 0x02;
-    private static final int PSH = 0x08;
-    private static final int ACK = 0x10;
     private static final int WINDOW = 65535;
 
     private final GuestSim guest;
@@ -33,24 +34,24 @@ public final class GuestTcp {
         this.dstPort = dstPort;
         this.timeout = timeout;
         byte[] mss1460 = {2, 4, 0x05, (byte) 0xb4};
-        guest.send(Frames.tcp(src, dst, port, dstPort, seq, 0, SYN, WINDOW, mss1460, new byte[0]));
+        guest.send(Frames.tcp(src, dst, port, dstPort, seq, 0, TCP_SYN, WINDOW, mss1460, new byte[0]));
         Frames.Parsed synAck = guest.expect(timeout, p -> p.isTcp() && p.dstPort() == port);
-        if ((synAck.flags() & (SYN | ACK)) != (SYN | ACK)) {
+        if ((synAck.flags() & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK)) {
             throw new AssertionError("connection to port " + dstPort + " refused, flags " + synAck.flags());
         }
         seq++;
         ack = synAck.seq() + 1;
-        segment(ACK, new byte[0]);
+        segment(TCP_ACK, new byte[0]);
     }
 
     /** Sends {@code data} in one segment. */
     public void send(byte[] data) throws IOException {
-        segment(PSH | ACK, data);
+        segment(TCP_PSH | TCP_ACK, data);
     }
 
-    /** Sends the guest's FIN: it will send nothing more. */
+    /** Sends the guest's TCP_FIN: it will send nothing more. */
     public void finish() throws IOException {
-        segment(FIN | ACK, new byte[0]);
+        segment(TCP_FIN | TCP_ACK, new byte[0]);
     }
 
     /** The next {@code n} bytes the other end sent, acknowledging each segment. */
@@ -61,7 +62,7 @@ public final class GuestTcp {
                 received.write(p.payload());
                 ack += p.payload().length;
             }
-            segment(ACK, new byte[0]);
+            segment(TCP_ACK, new byte[0]);
         }
         byte[] all = received.toByteArray();
         received.reset();
@@ -71,6 +72,6 @@ public final class GuestTcp {
 
     private void segment(int flags, byte[] data) throws IOException {
         guest.send(Frames.tcp(src, dst, port, dstPort, seq, ack, flags, WINDOW, new byte[0], data));
-        seq += data.length + ((flags & FIN) != 0 ? 1 : 0);
+        seq += data.length + ((flags & TCP_FIN) != 0 ? 1 : 0);
     }
 }
