@@ -13,9 +13,12 @@ import dev.berth.net.testing.GuestSim;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -425,6 +428,41 @@ class TcpNatTest {
         Frames.Parsed rst = c.next();
         assertThat(rst.flags()).isEqualTo(TCP_RST);
         assertThat(rst.seq()).isEqualTo(5555);
+    }
+
+    @Test
+    void aStaleAckToTheSynOfAForwardedConnectionIsResetAndTheSynSentAgain() throws Exception {
+        guest.send(Frames.arpRequest(GUEST_IP, Frames.GATEWAY_IP));
+        guest.expect(WAIT, p -> p.ethType() == 0x0806);
+        int guestPort = 8080;
+        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketChannel client = SocketChannel.open(listener.getLocalAddress());
+            net.connectToGuest(listener.accept(), NetworkConfig.fromInt(GUEST_IP), guestPort, null);
+            Frames.Parsed syn = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == guestPort);
+            assertThat(syn.flags()).isEqualTo(TCP_SYN);
+            int gatewayPort = syn.srcPort();
+
+            // The guest still holds an earlier connection on these ports: it answers with that one's numbers.
+            int staleAck = syn.seq() + 70_000;
+            guest.send(Frames.tcp(GUEST_IP, Frames.GATEWAY_IP, guestPort, gatewayPort, 5_000, staleAck, TCP_ACK,
+                    65535, new byte[0], new byte[0]));
+            Frames.Parsed rst = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == guestPort);
+            assertThat(rst.flags()).isEqualTo(TCP_RST);
+            assertThat(rst.seq()).isEqualTo(staleAck);
+            Frames.Parsed again = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == guestPort);
+            assertThat(again.flags()).isEqualTo(TCP_SYN);
+            assertThat(again.seq()).isEqualTo(syn.seq());
+
+            guest.send(Frames.tcp(GUEST_IP, Frames.GATEWAY_IP, guestPort, gatewayPort, 9_000, syn.seq() + 1,
+                    TCP_SYN | TCP_ACK, 65535, new byte[] {2, 4, 0x05, (byte) 0xb4}, new byte[0]));
+            client.write(ByteBuffer.wrap("after the reset".getBytes(StandardCharsets.US_ASCII)));
+            Frames.Parsed data = guest.expect(WAIT,
+                    p -> p.isTcp() && p.dstPort() == guestPort && p.payload().length > 0);
+            assertThat(new String(data.payload(), StandardCharsets.US_ASCII)).isEqualTo("after the reset");
+            assertThat(data.ack()).isEqualTo(9_001);
+            client.close();
+        }
     }
 
     private void awaitFlows(int n) throws Exception {

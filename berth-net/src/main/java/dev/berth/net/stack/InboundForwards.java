@@ -164,8 +164,8 @@ final class InboundForwards {
             }
             int port;
             do {
-                port = TcpNat.EPHEMERAL_FIRST + nextUdpPort;
-                nextUdpPort = (nextUdpPort + 1) % TcpNat.EPHEMERAL_COUNT;
+                port = EphemeralPorts.FIRST + nextUdpPort;
+                nextUdpPort = (nextUdpPort + 1) % EphemeralPorts.COUNT;
             } while (udpSessions.containsKey(port) || port == DnsServer.PORT);
             UdpSession s = new UdpSession(this, client, port);
             udpSessions.put(port, s);

@@ -73,6 +73,8 @@ final class TcpFlow implements EventLoop.Handler {
     /** A FIN went out at some point (it may have to be sent again after a go-back). */
     private boolean finEverSent;
     private boolean hostEof;
+    /** In SYN-SENT, the SYN went again right after a RST for a stale connection's ACK (once only). */
+    private boolean synResentAfterReset;
     private boolean finSent;
     private boolean finAcked;
     private boolean closedFirst;
@@ -257,6 +259,17 @@ final class TcpFlow implements EventLoop.Handler {
                 if ((flags & TCP_ACK) != 0 && ack == iss + 1) {
                     LOG.debug("{}: guest refused", key);
                     abort(false);
+                }
+            } else if ((flags & TCP_ACK) != 0 && ack != iss + 1) {
+                // RFC 793: an ACK of something never sent gets a RST. It comes from a guest that still holds
+                // the connection these ports carried before (its last ACK lost, or in TIME-WAIT and the SYN
+                // not acceptable to it); the RST ends that, and the SYN, sent again once at once, opens
+                // the new one.
+                nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
+                        ack, 0, TCP_RST, 0, -1, -1, null, 0, 0);
+                if (!synResentAfterReset) {
+                    synResentAfterReset = true;
+                    sendSyn();
                 }
             } else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
                 onSynAck(b, t, dataOffset, seq, ack, window);

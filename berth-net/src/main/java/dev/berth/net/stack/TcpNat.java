@@ -38,9 +38,6 @@ final class TcpNat {
      * are dropped and the guest retries them. Bounds what a SYN flood from a guest can hold.
      */
     static final int MAX_HALF_OPEN = 512;
-    /** Source ports of connections the gateway opens to a guest: IANA's dynamic range. */
-    static final int EPHEMERAL_FIRST = 49152;
-    static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
 
     final Gateway gw;
     final BufferPool pool;
@@ -49,7 +46,7 @@ final class TcpNat {
     private final ArrayDeque<TcpFlow> scheduled = new ArrayDeque<>();
     private final List<TcpFlow> tickScratch = new ArrayList<>();
     int halfOpen;
-    private int nextEphemeral;
+    private final EphemeralPorts ephemeralPorts = new EphemeralPorts();
 
     TcpNat(Gateway gw) {
         this.gw = gw;
@@ -201,18 +198,19 @@ final class TcpNat {
         if (guest == null) {
             throw new IOException("no guest has address " + Packets.ipToString(guestIp) + " on the network");
         }
-        FlowKey key = null;
-        for (int tries = 0; tries < EPHEMERAL_COUNT; tries++) {
-            int port = EPHEMERAL_FIRST + nextEphemeral;
-            nextEphemeral = (nextEphemeral + 1) % EPHEMERAL_COUNT;
-            if (!flows.containsKey(probe.set(guestIp, guestPort, gw.gatewayIp, port))) {
-                key = probe.copy();
-                break;
-            }
-        }
-        if (key == null) {
+        int port = ephemeralPorts.take(p -> {
+            TcpFlow f = flows.get(probe.set(guestIp, guestPort, gw.gatewayIp, p));
+            return f == null ? EphemeralPorts.Use.FREE : f.isFinished() ? EphemeralPorts.Use.TIME_WAIT : EphemeralPorts.Use.BUSY;
+        });
+        if (port < 0) {
             throw new IOException("every ephemeral port to " + Packets.ipToString(guestIp) + ":" + guestPort + " is in use");
         }
+        TcpFlow inTimeWait = flows.get(probe.set(guestIp, guestPort, gw.gatewayIp, port));
+        if (inTimeWait != null) {
+            LOG.debug("{}: no free port, ending TIME-WAIT early for a new connection", inTimeWait.key);
+            inTimeWait.discard();
+        }
+        FlowKey key = probe.set(guestIp, guestPort, gw.gatewayIp, port).copy();
         host.configureBlocking(false);
         if (host.getLocalAddress() instanceof InetSocketAddress) {
             host.setOption(StandardSocketOptions.TCP_NODELAY, true);
