@@ -10,12 +10,16 @@
 # Passes when no byte was lost, throughput at the end is within 10 % of the start, and threads, file
 # descriptors and heap did not grow (heap: at most 10 % above). Needs root, iperf3, busybox, curl, gcc,
 # Java 17 (jcmd) and Maven. Cleans up its namespace and processes on exit, however it ends.
+# The load's mix: SOAK_BULK threads of bulk transfers, SOAK_SHORT threads of short connections and
+# SOAK_IDLE idle connections (defaults 2, 4, 200); e.g. SOAK_BULK=0 SOAK_SHORT=8 SOAK_IDLE=0 drives short
+# connections alone, as fast as the host allows.
 #
 #   SOAK_SECONDS=600 bench/soak/run.sh
 set -euo pipefail
 { # read whole before it runs: editing this file during a run must not change the run
 cd "$(dirname "$0")/../.."
 SOAK_SECONDS=${SOAK_SECONDS:-600}
+SOAK_BULK=${SOAK_BULK:-2} SOAK_SHORT=${SOAK_SHORT:-4} SOAK_IDLE=${SOAK_IDLE:-200}
 WORK=$(mktemp -d /tmp/berth-soak.XXXXXX)
 NS=berth-soak-$$
 GUEST_ECHO=15311
@@ -80,7 +84,7 @@ read -r THREADS0 FDS0 HEAP0 < <(resources)
 echo "before: threads $THREADS0, fds $FDS0, heap ${HEAP0} KiB; throughput host→guest $IN0, guest→host $OUT0 Gbit/s"
 
 START=$(date +%s)
-java -cp "$TEST_CLASSES" dev.berth.net.testing.SoakLoad 127.0.0.1 $FWD_ECHO "$SOAK_SECONDS" 2 64 4 200 \
+java -cp "$TEST_CLASSES" dev.berth.net.testing.SoakLoad 127.0.0.1 $FWD_ECHO "$SOAK_SECONDS" "$SOAK_BULK" 64 "$SOAK_SHORT" "$SOAK_IDLE" \
   & LOAD_PID=$!
 PIDS+=($LOAD_PID)
 TICK=0
