@@ -8,7 +8,8 @@
 #   create    10,000 files of 1 KiB (bash builtins: no process per file)
 #   stat      stat of each, read: cat of each, walk: find DIR | xargs stat
 # Usage: bench/volumes/run.sh            env: ROUNDS=2 BIG_MIB=1024 FILES=10000 VARIANTS="berth podman"
-#   (VARIANTS may add "loose" or "mmap": Berth's options with that cache mode, one round, for reference.)
+#   VARIANTS may add "mN" (e.g. m262144): Berth's options with msize=N, measured every round like
+#   berth and podman; and "loose" or "mmap": Berth's options with that cache mode, one round, for reference.
 # Raw lines go to $BENCH_RAW if set. Whole run bounded by 40 minutes; the machine is removed on exit.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -45,6 +46,8 @@ for round in $(seq "$rounds"); do
       podman) opts=$podman_opts ;;
       loose) opts=$berth_opts,cache=loose ;;
       mmap) opts=$berth_opts,cache=mmap ;;
+      m[0-9]*) [[ $v =~ ^m[0-9]+$ ]] || { echo "unknown variant $v" >&2; exit 2; }
+        opts=$(sed -E 's/,msize=[0-9]+//' <<<"$berth_opts"),msize=${v#m} ;;
       *) echo "unknown variant $v" >&2; exit 2 ;;
     esac
     [ "$v" = loose ] || [ "$v" = mmap ] && [ "$round" -gt 1 ] && continue
@@ -61,16 +64,20 @@ for line in open(raw):
     v, _, name, ms = line.split()
     ms = int(ms)
     best[name][v] = min(ms, best[name].get(v, ms))
-variants = [v for v in ("berth", "podman", "mmap", "loose") if any(v in d for d in best.values())]
-print("Berth: `%s`; podman: `%s`. Best of the rounds, ms (bulk: MiB/s)." % (bopts, popts))
+present = {v for d in best.values() for v in d}
+msizes = sorted((v for v in present if v[0] == "m" and v[1:].isdigit()), key=lambda v: int(v[1:]))
+variants = [v for v in ["berth", "podman"] + msizes + ["mmap", "loose"] if v in present]
+others = [v for v in variants if v != "podman"]
+print("Berth: `%s`; podman: `%s`; mN: Berth's with msize=N. Best of the rounds, ms (bulk: MiB/s)." % (bopts, popts))
 print()
-print("| workload | " + " | ".join(variants) + " | podman / berth |")
-print("|---|" + "---|" * len(variants) + "---|")
+print("| workload | " + " | ".join(variants + ["podman / %s" % v for v in others]) + " |")
+print("|---|" + "---|" * (len(variants) + len(others)))
 labels = {"write_1g": "write %d MiB" % big, "read_1g": "read %d MiB" % big,
           "create": "create %d x 1 KiB" % files, "stat": "stat each", "read": "cat each",
           "walk": "find \\| xargs stat"}
 for name in ("write_1g", "read_1g", "create", "stat", "read", "walk"):
     d = best[name]
     cell = lambda v: ("%d (%.0f MiB/s)" % (d[v], big * 1000 / d[v]) if name.endswith("_1g") else str(d[v])) if v in d else "-"
-    print("| %s | %s | %.2fx |" % (labels[name], " | ".join(cell(v) for v in variants), d["podman"] / d["berth"]))
+    ratio = lambda v: "%.2fx" % (d["podman"] / d[v]) if v in d and "podman" in d else "-"
+    print("| %s | %s |" % (labels[name], " | ".join([cell(v) for v in variants] + [ratio(v) for v in others])))
 PY
