@@ -6,7 +6,8 @@
 #   write_1g  dd 1 GiB in 1 MiB blocks to the volume, conv=fsync
 #   read_1g   dd it back (the host's page cache holds it: this is the 9p path, not the disk)
 #   create    10,000 files of 1 KiB (bash builtins: no process per file)
-#   stat      stat of each, read: cat of each, walk: find DIR | xargs stat
+#   stat      stat of each, read: cat of each (reads of st_blksize, which 9p derives from msize),
+#   read8k    head -c of each (8 KiB reads), walk: find DIR | xargs stat
 # Usage: bench/volumes/run.sh            env: ROUNDS=2 BIG_MIB=1024 FILES=10000 VARIANTS="berth podman"
 #   VARIANTS may add "mN" (e.g. m262144): Berth's options with msize=N, measured every round like
 #   berth and podman; and "loose" or "mmap": Berth's options with that cache mode, one round, for reference.
@@ -73,9 +74,11 @@ print()
 print("| workload | " + " | ".join(variants + ["podman / %s" % v for v in others]) + " |")
 print("|---|" + "---|" * (len(variants) + len(others)))
 labels = {"write_1g": "write %d MiB" % big, "read_1g": "read %d MiB" % big,
-          "create": "create %d x 1 KiB" % files, "stat": "stat each", "read": "cat each",
+          "create": "create %d x 1 KiB" % files, "stat": "stat each", "read": "cat each", "read8k": "head each (8 KiB reads)",
           "walk": "find \\| xargs stat"}
-for name in ("write_1g", "read_1g", "create", "stat", "read", "walk"):
+for name in ("write_1g", "read_1g", "create", "stat", "read", "read8k", "walk"):
+    if name not in best:
+        continue
     d = best[name]
     cell = lambda v: ("%d (%.0f MiB/s)" % (d[v], big * 1000 / d[v]) if name.endswith("_1g") else str(d[v])) if v in d else "-"
     ratio = lambda v: "%.2fx" % (d["podman"] / d[v]) if v in d and "podman" in d else "-"

@@ -2,7 +2,8 @@
 # Runs inside the guest as the machine's user (bench/volumes/run.sh copies it there):
 #   workload.sh DIR BIG_MIB FILES
 # prints "name milliseconds" lines: write and read of one BIG_MIB file (1 MiB blocks, caches dropped
-# before the read) and, on FILES files of 1 KiB in DIR/small: create, stat, read, find|xargs stat.
+# before the read) and, on FILES files of 1 KiB in DIR/small: create, stat, read (cat, whose reads are
+# as large as the file system's block size), read8k (head, 8 KiB reads), find|xargs stat.
 set -euo pipefail
 dir=$1 big_mib=$2 files=$3
 drop() { sync; echo 3 | sudo tee /proc/sys/vm/drop_caches >/dev/null; }
@@ -25,6 +26,8 @@ drop
 t stat bash -c 'cd "$1" && ls -f | xargs stat >/dev/null' - "$dir/small"
 drop
 t read bash -c 'cd "$1" && ls -f | grep "^f" | xargs cat >/dev/null' - "$dir/small"
+drop
+t read8k bash -c 'cd "$1" && ls -f | grep "^f" | xargs head -qc 1M >/dev/null' - "$dir/small"
 drop
 t walk bash -c 'find "$1" | xargs stat >/dev/null' - "$dir/small"
 rm -rf "$dir/small"
