@@ -27,9 +27,9 @@ public final class MachineIgnition {
    * largest message a Linux 6.1 guest's virtio transport takes (125 pages; a larger value is cut
    * down to it): bulk reads and writes need fewer round trips than with podman's 131072. The cost:
    * QEMU reports st_blksize from msize, and programs that read in blocks of it (cat, cp) pay per
-   * small file for the large count (262144 halves that cost and gives up most of the bulk gain). No cache:
-   * every read, write and stat goes to the host, so a change made on either side is seen by the
-   * other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
+   * small file for the large count (262144 halves that cost and gives up most of the bulk gain).
+   * No cache: every read, write and stat goes to the host, so a change made on either side is seen
+   * by the other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
    * writeback fid per file written and made creating 10,000 files 3x slower; cache=loose answers
    * stat from the guest's cache but serves stale data and attributes after a host edit, keeps
    * guest writes from the host until writeback, and writes back one page per request.
