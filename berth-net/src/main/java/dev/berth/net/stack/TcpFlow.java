@@ -263,8 +263,8 @@ final class TcpFlow implements EventLoop.Handler {
             } else if ((flags & TCP_ACK) != 0 && ack != iss + 1) {
                 // RFC 793: an ACK of something never sent gets a RST. It comes from a guest that still holds
                 // the connection these ports carried before (its last ACK lost, or in TIME-WAIT and the SYN
-                // not acceptable to it); the RST ends that, and the SYN, sent again once at once, opens
-                // the new one.
+                // not acceptable to it). The RST ends that, and the SYN goes again at once to open the new
+                // one (once: should the guest answer it the same way, the retransmission timer paces it).
                 nat.writeSegment(link, guestMac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort,
                         ack, 0, TCP_RST, 0, -1, -1, null, 0, 0);
                 if (!synResentAfterReset) {
