@@ -435,9 +435,9 @@ class TcpNatTest {
         guest.send(Frames.arpRequest(GUEST_IP, Frames.GATEWAY_IP));
         guest.expect(WAIT, p -> p.ethType() == 0x0806);
         int guestPort = 8080;
-        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
-            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            SocketChannel client = SocketChannel.open(listener.getLocalAddress());
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(listener.getLocalAddress())) {
             net.connectToGuest(listener.accept(), NetworkConfig.fromInt(GUEST_IP), guestPort, null);
             Frames.Parsed syn = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == guestPort);
             assertThat(syn.flags()).isEqualTo(TCP_SYN);
@@ -461,7 +461,6 @@ class TcpNatTest {
                     p -> p.isTcp() && p.dstPort() == guestPort && p.payload().length > 0);
             assertThat(new String(data.payload(), StandardCharsets.US_ASCII)).isEqualTo("after the reset");
             assertThat(data.ack()).isEqualTo(9_001);
-            client.close();
         }
     }
 
