@@ -12,6 +12,7 @@
 #   VARIANTS may add "mN" (e.g. m262144): Berth's options with msize=N, measured every round like
 #   berth and podman; and "loose" or "mmap": Berth's options with that cache mode, one round, for reference.
 # Raw lines go to $BENCH_RAW if set. Whole run bounded by 40 minutes; the machine is removed on exit.
+# (bench/volumes/virtiofs.sh measures virtiofs against both, outside the product.)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds=${ROUNDS:-2} big_mib=${BIG_MIB:-1024} files=${FILES:-10000}
@@ -57,30 +58,4 @@ for round in $(seq "$rounds"); do
   done
 done
 [ -n "${BENCH_RAW:-}" ] && cp "$raw" "$BENCH_RAW"
-python3 - "$raw" "$big_mib" "$files" "$berth_opts" "$podman_opts" <<'PY'
-import sys, collections
-raw, big, files, bopts, popts = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-best = collections.defaultdict(dict)
-for line in open(raw):
-    v, _, name, ms = line.split()
-    ms = int(ms)
-    best[name][v] = min(ms, best[name].get(v, ms))
-present = {v for d in best.values() for v in d}
-msizes = sorted((v for v in present if v[0] == "m" and v[1:].isdigit()), key=lambda v: int(v[1:]))
-variants = [v for v in ["berth", "podman"] + msizes + ["mmap", "loose"] if v in present]
-others = [v for v in variants if v != "podman"]
-print("Berth: `%s`; podman: `%s`; mN: Berth's with msize=N. Best of the rounds, ms (bulk: MiB/s)." % (bopts, popts))
-print()
-print("| workload | " + " | ".join(variants + ["podman / %s" % v for v in others]) + " |")
-print("|---|" + "---|" * (len(variants) + len(others)))
-labels = {"write_1g": "write %d MiB" % big, "read_1g": "read %d MiB" % big,
-          "create": "create %d x 1 KiB" % files, "stat": "stat each", "read": "cat each", "read8k": "head each (8 KiB reads)",
-          "walk": "find \\| xargs stat"}
-for name in ("write_1g", "read_1g", "create", "stat", "read", "read8k", "walk"):
-    if name not in best:
-        continue
-    d = best[name]
-    cell = lambda v: ("%d (%.0f MiB/s)" % (d[v], big * 1000 / d[v]) if name.endswith("_1g") else str(d[v])) if v in d else "-"
-    ratio = lambda v: "%.2fx" % (d["podman"] / d[v]) if v in d and "podman" in d else "-"
-    print("| %s | %s |" % (labels[name], " | ".join([cell(v) for v in variants] + [ratio(v) for v in others])))
-PY
+python3 "$root/bench/volumes/summary.py" "$raw" "$big_mib" "$files" "$berth_opts" "$podman_opts"
