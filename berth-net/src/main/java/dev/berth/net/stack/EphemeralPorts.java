@@ -3,13 +3,13 @@ package dev.berth.net.stack;
 import java.util.function.IntFunction;
 
 /**
- * The source ports of connections the gateway opens to a guest (inbound forwards): IANA's dynamic
- * range, taken in turn, so that a port is used again as late as possible.
+ * The source ports the gateway uses towards a guest for inbound forwards (TCP connections, UDP
+ * sessions): IANA's dynamic range, taken in turn, so that a port is used again as late as possible.
  */
 final class EphemeralPorts {
 
-    static final int FIRST = 49152;
-    static final int COUNT = 65536 - FIRST;
+    private static final int FIRST = 49152;
+    private static final int COUNT = 65536 - FIRST;
     /**
      * How far past a port in TIME-WAIT to look for a free one. Ports come in turn, so the ones next in
      * turn are the longest unused: when all of these are taken, the range is nearly full and waiting

@@ -29,7 +29,8 @@ final class InboundForwards {
     /** UDP sessions by the gateway port the guest answers to. */
     private final Map<Integer, UdpSession> udpSessions = new HashMap<>();
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
-    private int nextUdpPort;
+    /** Fewer than MAX_UDP_SESSIONS are ever taken, so a free one is always found. */
+    private final EphemeralPorts udpPorts = new EphemeralPorts();
 
     InboundForwards(Gateway gw) {
         this.gw = gw;
@@ -162,11 +163,8 @@ final class InboundForwards {
                 udpSessions.remove(oldest.gatewayPort);
                 oldest.forget();
             }
-            int port;
-            do {
-                port = EphemeralPorts.FIRST + nextUdpPort;
-                nextUdpPort = (nextUdpPort + 1) % EphemeralPorts.COUNT;
-            } while (udpSessions.containsKey(port) || port == DnsServer.PORT);
+            int port = udpPorts.take(
+                    p -> udpSessions.containsKey(p) ? EphemeralPorts.Use.BUSY : EphemeralPorts.Use.FREE);
             UdpSession s = new UdpSession(this, client, port);
             udpSessions.put(port, s);
             byClient.put(client, s);
