@@ -127,7 +127,7 @@ class FuzzIT {
         t.add(Frames.udp(GUEST_IP, GATEWAY_IP, 40_002, 53, Frames.dnsQuery(2, "example.berth.test", 1)));
         t.add(Frames.udp(GUEST_IP, HOST_ALIAS_IP, 40_003, servers.udpEchoPort(), new byte[100]));
         t.add(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, 40_004, servers.tcpEchoPort(), 1, 0, 0x02, 65535,
-                new byte[] {2, 4, 0x05, (byte) 0xb4}, new byte[0]));
+                Frames.mss1460(), new byte[0]));
         t.add(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, 40_005, 9, 1, 0, 0x02, 65535, new byte[0], new byte[0]));
         for (int i = 0; i < open.length; i++) {
             t.add(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, 50_000 + i, servers.tcpEchoPort(), open[i][0], open[i][1], 0x18,

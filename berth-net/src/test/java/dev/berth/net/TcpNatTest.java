@@ -71,7 +71,7 @@ class TcpNatTest {
 
         Frames.Parsed connect(int window, int wscale) throws Exception {
             byte[] opts = wscale < 0
-                    ? new byte[] {2, 4, 0x05, (byte) 0xb4}
+                    ? Frames.mss1460()
                     : new byte[] {2, 4, 0x05, (byte) 0xb4, 1, 3, 3, (byte) wscale};
             guest.send(Frames.tcp(GUEST_IP, HOST_ALIAS_IP, port, hostPort, seq, 0, TCP_SYN, window, opts, new byte[0]));
             Frames.Parsed synAck = next();
@@ -455,7 +455,7 @@ class TcpNatTest {
             assertThat(again.seq()).isEqualTo(syn.seq());
 
             guest.send(Frames.tcp(GUEST_IP, Frames.GATEWAY_IP, guestPort, gatewayPort, 9_000, syn.seq() + 1,
-                    TCP_SYN | TCP_ACK, 65535, new byte[] {2, 4, 0x05, (byte) 0xb4}, new byte[0]));
+                    TCP_SYN | TCP_ACK, 65535, Frames.mss1460(), new byte[0]));
             client.write(ByteBuffer.wrap("after the reset".getBytes(StandardCharsets.US_ASCII)));
             Frames.Parsed data = guest.expect(WAIT,
                     p -> p.isTcp() && p.dstPort() == guestPort && p.payload().length > 0);

@@ -67,6 +67,11 @@ public final class Frames {
         return ipv4(src, dst, 17, u.array());
     }
 
+    /** TCP options of a SYN that offers an MSS of 1460 (a 1500-byte MTU). */
+    public static byte[] mss1460() {
+        return new byte[] {2, 4, 0x05, (byte) 0xb4};
+    }
+
     public static byte[] tcp(int src, int dst, int srcPort, int dstPort, int seq, int ack, int flags, int window,
             byte[] options, byte[] payload) {
         int hl = 20 + options.length;

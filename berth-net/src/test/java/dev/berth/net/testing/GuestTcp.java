@@ -33,8 +33,7 @@ public final class GuestTcp {
         this.dst = dst;
         this.dstPort = dstPort;
         this.timeout = timeout;
-        byte[] mss1460 = {2, 4, 0x05, (byte) 0xb4};
-        guest.send(Frames.tcp(src, dst, port, dstPort, seq, 0, TCP_SYN, WINDOW, mss1460, new byte[0]));
+        guest.send(Frames.tcp(src, dst, port, dstPort, seq, 0, TCP_SYN, WINDOW, Frames.mss1460(), new byte[0]));
         Frames.Parsed synAck = guest.expect(timeout, p -> p.isTcp() && p.dstPort() == port);
         if ((synAck.flags() & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK)) {
             throw new AssertionError("connection to port " + dstPort + " refused, flags " + synAck.flags());
