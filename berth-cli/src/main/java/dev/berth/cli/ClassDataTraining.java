@@ -7,6 +7,7 @@ import dev.berth.net.NetworkConfig;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
+import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.os.Host;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
@@ -59,7 +60,10 @@ public final class ClassDataTraining {
 
     try (VirtualNetwork net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults());
         ApiServer api = ApiServer.start(net, ApiRoutes.Scope.SERVICES, dir.resolve("api.sock"));
-        ApiServer guests = ApiServer.serveGuests(net, dir.resolve("gateway.sock"))) {
+        ApiServer guests = ApiServer.serveGuests(
+                net,
+                dir.resolve("gateway.sock"),
+                GuestForwardPolicy.loopbackOnly("training", "training"))) {
       net.listenUnix(dir.resolve("net.sock"), Framing.QEMU);
       net.forwards().expose("tcp", "127.0.0.1:0", "192.168.127.2:22");
     }

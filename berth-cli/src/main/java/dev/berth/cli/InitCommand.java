@@ -69,6 +69,18 @@ final class InitCommand extends BaseCommand {
   boolean rootful; // initialized by picocli
 
   @Option(
+      names = "--publish-all-addresses",
+      description =
+          "Let the machine publish ports on every host address, the LAN's too (default: 127.0.0.1"
+              + " only).")
+  boolean publishAllAddresses; // initialized by picocli
+
+  @Option(
+      names = "--publish-privileged-ports",
+      description = "Let the machine publish host ports below 1024 (default: from 1024).")
+  boolean publishPrivilegedPorts; // initialized by picocli
+
+  @Option(
       names = "--timezone",
       description = "Time zone inside the machine, or \"local\" for the host's (default).")
   String timezone; // initialized by picocli
@@ -89,7 +101,8 @@ final class InitCommand extends BaseCommand {
             .init(
                 new InitOptions(
                     name, image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
-                    timezone),
+                    timezone,
+                    new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts)),
                 progress);
     context().images().autoPrune(progress);
     progress.finish();

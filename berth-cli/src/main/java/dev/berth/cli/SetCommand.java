@@ -33,9 +33,29 @@ final class SetCommand extends BaseCommand {
       description = "Make the root connection the default (--rootful=false: the user's).")
   Boolean rootful; // initialized by picocli
 
+  @Option(
+      names = "--publish-all-addresses",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Let the machine publish ports on every host address, the LAN's too"
+              + " (--publish-all-addresses=false: on 127.0.0.1 only).")
+  Boolean publishAllAddresses; // initialized by picocli
+
+  @Option(
+      names = "--publish-privileged-ports",
+      arity = "0..1",
+      fallbackValue = "true",
+      description = "Let the machine publish host ports below 1024 (=false: from 1024 only).")
+  Boolean publishPrivilegedPorts; // initialized by picocli
+
   @Override
   public Integer call() {
-    machines().set(name, new Machines.Changes(cpus, memory, diskSize, rootful));
+    machines()
+        .set(
+            name,
+            new Machines.Changes(
+                cpus, memory, diskSize, rootful, publishAllAddresses, publishPrivilegedPorts));
     return 0;
   }
 }

@@ -134,6 +134,7 @@ public final class MachineAgent {
             options.network(),
             files,
             config.ssh().port(),
+            MachineNetwork.guestPolicy(config),
             machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE));
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);

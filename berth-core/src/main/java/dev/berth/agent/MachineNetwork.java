@@ -1,6 +1,7 @@
 package dev.berth.agent;
 
 import dev.berth.BerthException;
+import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.Framing;
 import dev.berth.net.NetworkConfig;
@@ -8,6 +9,7 @@ import dev.berth.net.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;
+import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.qemu.QemuCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,8 +39,27 @@ abstract class MachineNetwork implements AutoCloseable {
    */
   static final String SLIRP_PORTS_VARIABLE = "BERTH_SLIRP_PORTS";
 
-  static MachineNetwork start(NetworkMode mode, RuntimeFiles files, int sshPort, String slirpPorts) {
-    return mode == NetworkMode.SLIRP ? new Slirp(sshPort, slirpPorts(slirpPorts)) : Berth.start(files, sshPort);
+  static MachineNetwork start(
+      NetworkMode mode,
+      RuntimeFiles files,
+      int sshPort,
+      GuestForwardPolicy guestPolicy,
+      String slirpPorts) {
+    return mode == NetworkMode.SLIRP
+        ? new Slirp(sshPort, slirpPorts(slirpPorts))
+        : Berth.start(files, sshPort, guestPolicy);
+  }
+
+  /** What the machine's guest may publish, with the {@code berth set} lines that allow more. */
+  static GuestForwardPolicy guestPolicy(MachineConfig config) {
+    MachineConfig.Publish publish = config.publish();
+    String set = "berth set %s " + config.name();
+    return new GuestForwardPolicy(
+        publish.allAddresses(),
+        publish.privilegedPorts(),
+        GuestForwardPolicy.DEFAULT_MAX_FORWARDS,
+        String.format(set, "--publish-all-addresses"),
+        String.format(set, "--publish-privileged-ports"));
   }
 
   static List<Integer> slirpPorts(String value) {
@@ -98,7 +119,7 @@ abstract class MachineNetwork implements AutoCloseable {
       this.net = net;
     }
 
-    static Berth start(RuntimeFiles files, int sshPort) {
+    static Berth start(RuntimeFiles files, int sshPort, GuestForwardPolicy guestPolicy) {
       NetworkConfig config = NetworkConfig.gvproxyDefaults();
       Berth network;
       try {
@@ -110,7 +131,7 @@ abstract class MachineNetwork implements AutoCloseable {
         Files.deleteIfExists(files.network());
         network.net.listenUnix(files.network(), Framing.QEMU);
         network.hostApi = ApiServer.start(network.net, ApiRoutes.Scope.SERVICES, files.networkApi());
-        network.gatewayApi = ApiServer.serveGuests(network.net, files.gatewayApi());
+        network.gatewayApi = ApiServer.serveGuests(network.net, files.gatewayApi(), guestPolicy);
         network.net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
         return network;
       } catch (ForwardException e) {

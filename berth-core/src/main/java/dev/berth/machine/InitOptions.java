@@ -17,7 +17,25 @@ public record InitOptions(
     List<String> volumes,
     Path ignitionPath,
     boolean rootful,
-    String timezone) {
+    String timezone,
+    MachineConfig.Publish publish) {
+
+  /** Options with the default publishing policy. */
+  public InitOptions(
+      String name,
+      String image,
+      Integer cpus,
+      Long memoryMiB,
+      Long diskSizeGiB,
+      String username,
+      List<String> volumes,
+      Path ignitionPath,
+      boolean rootful,
+      String timezone) {
+    this(
+        name, image, cpus, memoryMiB, diskSizeGiB, username, volumes, ignitionPath, rootful,
+        timezone, null);
+  }
 
   public static final long DEFAULT_MEMORY_MIB = 2048;
   public static final long DEFAULT_DISK_GIB = 100;

@@ -30,13 +30,51 @@ public record MachineConfig(
     @JsonProperty("Mounts") List<Mount> mounts,
     @JsonProperty("Rootful") boolean rootful,
     @JsonProperty("UID") int uid,
-    @JsonProperty("Timezone") String timezone) {
+    @JsonProperty("Timezone") String timezone,
+    @JsonProperty("Publish") Publish publish) {
 
   /** The schema this code writes; a newer one is refused rather than misread. */
   public static final int SCHEMA_VERSION = 1;
 
   public MachineConfig {
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
+    publish = publish == null ? Publish.LOOPBACK : publish;
+  }
+
+  /** A machine that publishes ports as every machine does by default ({@link Publish#LOOPBACK}). */
+  public MachineConfig(
+      int schemaVersion,
+      String name,
+      Instant created,
+      Instant lastUp,
+      ImageInfo image,
+      Path diskPath,
+      Path ignitionPath,
+      boolean userIgnition,
+      Resources resources,
+      SshConfig ssh,
+      List<Mount> mounts,
+      boolean rootful,
+      int uid,
+      String timezone) {
+    this(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, rootful, uid, timezone, null);
+  }
+
+  /**
+   * Where the guest may publish ports on the host (podman's {@code -p} in the machine). By default
+   * on the host's loopback only and from port 1024: the guest runs other people's images, and only
+   * the user opens the LAN or the privileged ports to them.
+   *
+   * @param allAddresses    forwards may listen on any host address ({@code -p 0.0.0.0:80:80})
+   * @param privilegedPorts forwards may listen on host ports below 1024
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Publish(
+      @JsonProperty("AllAddresses") boolean allAddresses,
+      @JsonProperty("PrivilegedPorts") boolean privilegedPorts) {
+    public static final Publish LOOPBACK = new Publish(false, false);
   }
 
   /** The base image the machine's disk is an overlay of. */
@@ -77,18 +115,24 @@ public record MachineConfig(
   public MachineConfig withResources(Resources newResources) {
     return new MachineConfig(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        newResources, ssh, mounts, rootful, uid, timezone);
+        newResources, ssh, mounts, rootful, uid, timezone, publish);
   }
 
   public MachineConfig withRootful(boolean newRootful) {
     return new MachineConfig(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, newRootful, uid, timezone);
+        resources, ssh, mounts, newRootful, uid, timezone, publish);
   }
 
   public MachineConfig withLastUp(Instant newLastUp) {
     return new MachineConfig(
         schemaVersion, name, created, newLastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone);
+        resources, ssh, mounts, rootful, uid, timezone, publish);
+  }
+
+  public MachineConfig withPublish(Publish newPublish) {
+    return new MachineConfig(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, rootful, uid, timezone, newPublish);
   }
 }

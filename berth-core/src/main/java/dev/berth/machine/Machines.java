@@ -126,7 +126,7 @@ public final class Machines {
       int uid = host.uid() == 0 ? 1000 : host.uid();
       return create(
           name, base, new MachineConfig.Resources(cpus, memory, diskGiB), user, uid, port,
-          volumes, userIgnition, options.rootful(), timezone, progress);
+          volumes, userIgnition, options.rootful(), timezone, options.publish(), progress);
     }
   }
 
@@ -217,6 +217,7 @@ public final class Machines {
       Path userIgnition,
       boolean rootful,
       String timezone,
+      MachineConfig.Publish publish,
       ProgressListener progress) {
     Path configDir = dirs().machineConfig(name);
     Path dataDir = dirs().machineData(name);
@@ -279,7 +280,8 @@ public final class Machines {
               mounts,
               rootful,
               uid,
-              timezone);
+              timezone,
+              publish);
       MachineStore.write(stagedConfig.resolve(MachineStore.DESCRIPTION), config);
 
       AtomicFiles.publishDirectory(stagedData, dataDir);
@@ -367,7 +369,17 @@ public final class Machines {
   // ---- set ----
 
   /** What {@code set} changes; a null field is left as it is. */
-  public record Changes(Integer cpus, Long memoryMiB, Long diskSizeGiB, Boolean rootful) {}
+  public record Changes(
+      Integer cpus,
+      Long memoryMiB,
+      Long diskSizeGiB,
+      Boolean rootful,
+      Boolean publishAllAddresses,
+      Boolean publishPrivilegedPorts) {
+    public Changes(Integer cpus, Long memoryMiB, Long diskSizeGiB, Boolean rootful) {
+      this(cpus, memoryMiB, diskSizeGiB, rootful, null, null);
+    }
+  }
 
   public MachineConfig set(String name, Changes changes) {
     try (MachineLocks.Held lock = locks.machine(name)) {
@@ -390,6 +402,16 @@ public final class Machines {
         disks.resize(config.diskPath(), updated.diskSizeGiB());
       }
       MachineConfig next = config.withResources(updated);
+      MachineConfig.Publish publish = config.publish();
+      next =
+          next.withPublish(
+              new MachineConfig.Publish(
+                  changes.publishAllAddresses() == null
+                      ? publish.allAddresses()
+                      : changes.publishAllAddresses(),
+                  changes.publishPrivilegedPorts() == null
+                      ? publish.privilegedPorts()
+                      : changes.publishPrivilegedPorts()));
       if (changes.rootful() != null && changes.rootful() != config.rootful()) {
         next = next.withRootful(changes.rootful());
         String rootName = Connection.rootName(name);

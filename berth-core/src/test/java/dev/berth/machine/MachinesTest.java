@@ -186,6 +186,18 @@ class MachinesTest {
   }
 
   @Test
+  void publishing_isLoopbackByDefault_andChangedBySetAlone() {
+    machines.init(options("m"), ProgressListener.NONE);
+    assertThat(machines.status("m").config().publish()).isEqualTo(MachineConfig.Publish.LOOPBACK);
+    machines.set("m", new Machines.Changes(null, null, null, null, true, null));
+    assertThat(machines.status("m").config().publish()).isEqualTo(new MachineConfig.Publish(true, false));
+    machines.set("m", new Machines.Changes(null, null, null, null, null, true));
+    assertThat(machines.status("m").config().publish()).isEqualTo(new MachineConfig.Publish(true, true));
+    machines.set("m", new Machines.Changes(null, null, null, null, false, false));
+    assertThat(machines.status("m").config().publish()).isEqualTo(MachineConfig.Publish.LOOPBACK);
+  }
+
+  @Test
   void remove_deletesFilesAndConnections() {
     machines.init(options("m"), ProgressListener.NONE);
     machines.remove("m", false, false, false, () -> {});

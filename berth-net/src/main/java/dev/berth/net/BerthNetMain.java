@@ -3,6 +3,7 @@ package dev.berth.net;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;
+import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.ssh.SshSocketForward;
 import java.io.Closeable;
 import java.io.FileDescriptor;
@@ -28,7 +29,9 @@ import java.util.concurrent.CountDownLatch;
  * input and output with 2-byte little-endian framing; log lines then go to standard error, and the end of
  * standard input stops the program), {@code -ssh-port N} (host 127.0.0.1:N to the guest's port 22; 2222 by
  * default, -1 for none), {@code -mtu N}, {@code -pid-file FILE}, {@code -log-file FILE}, {@code -debug},
- * and {@code -dns-upstream HOST:PORT}. The forwarder is also served to guests at the gateway's port 80.
+ * and {@code -dns-upstream HOST:PORT}. The forwarder is also served to guests at the gateway's port 80,
+ * under {@link GuestForwardPolicy}: tcp and udp only, on the host's loopback and ports from 1024 unless
+ * {@code -guest-any-address} and {@code -guest-privileged-ports} allow more.
  *
  * <p>SSH socket forwarding, as gvproxy's: {@code -forward-sock PATH -forward-dest GUEST_SOCKET
  * -forward-user USER -forward-identity KEYFILE}, each repeatable and all four given the same number of
@@ -58,6 +61,8 @@ public final class BerthNetMain {
         List<String> forwardDest = new ArrayList<>();
         List<String> forwardUser = new ArrayList<>();
         List<String> forwardIdentity = new ArrayList<>();
+        boolean guestAnyAddress = false;
+        boolean guestPrivilegedPorts = false;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i].startsWith("--") ? args[i].substring(1) : args[i];
             switch (flag) {
@@ -93,6 +98,8 @@ public final class BerthNetMain {
                     System.setOut(log);
                     System.setErr(log);
                 }
+                case "-guest-any-address" -> guestAnyAddress = true;
+                case "-guest-privileged-ports" -> guestPrivilegedPorts = true;
                 case "-debug" -> System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
                 default -> usage("unknown flag " + args[i]);
             }
@@ -127,7 +134,10 @@ public final class BerthNetMain {
             apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, unixPath(uri)));
         }
         Path privateDir = UnixSockets.privateDirectory("berth-net");
-        apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock")));
+        GuestForwardPolicy guestPolicy = new GuestForwardPolicy(guestAnyAddress, guestPrivilegedPorts,
+                GuestForwardPolicy.DEFAULT_MAX_FORWARDS, "berth-net -guest-any-address",
+                "berth-net -guest-privileged-ports");
+        apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock"), guestPolicy));
         if (sshPort != -1) {
             try {
                 net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
@@ -230,6 +240,7 @@ public final class BerthNetMain {
                 + " [-listen-stdio X]"
                 + " [-listen unix:///PATH] [-services unix:///PATH] [-ssh-port N|-1]"
                 + " [-mtu N] [-dns-upstream HOST:PORT] [-pid-file FILE] [-log-file FILE] [-debug]"
+                + " [-guest-any-address] [-guest-privileged-ports]"
                 + " [-forward-sock PATH -forward-dest GUEST_SOCKET -forward-user USER -forward-identity KEYFILE]...");
         System.exit(2);
     }

@@ -7,6 +7,7 @@ import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.Forward;
 import dev.berth.net.forward.ForwardException;
+import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.testing.NetnsGuest;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +64,8 @@ class ForwardingIT {
         Path socket = dir.resolve("net.sock");
         net.listenUnix(socket, Framing.QEMU);
         hostApi = ApiServer.start(net, ApiRoutes.Scope.HOST, dir.resolve("api.sock"));
-        guestApi = ApiServer.serveGuests(net, dir.resolve("guest-api.sock"));
+        guestApi = ApiServer.serveGuests(net, dir.resolve("guest-api.sock"),
+                GuestForwardPolicy.loopbackOnly("berth set --publish-all-addresses", "berth set --publish-privileged-ports"));
         guest = new NetnsGuest(socket, 1500);
         assertThat(guest.dhcp()).containsEntry("ip", GUEST);
         servers.add(guest.startInBackground(NetnsGuest.guestToolCommand("echo-server", "0.0.0.0", "" + TCP_ECHO)));

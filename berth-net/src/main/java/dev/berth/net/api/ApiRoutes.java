@@ -11,8 +11,10 @@ import dev.berth.net.NetworkConfig;
 import dev.berth.net.NetworkStats;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.ForwardException;
+import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.forward.HostPort;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -53,10 +55,20 @@ public final class ApiRoutes {
 
     private final VirtualNetwork net;
     private final Scope scope;
+    private final GuestForwardPolicy guestPolicy;
 
-    ApiRoutes(VirtualNetwork net, Scope scope) {
+    /** Routes of {@code scope}; {@code guestPolicy} bounds what a {@link Scope#GUEST} caller may ask. */
+    ApiRoutes(VirtualNetwork net, Scope scope, GuestForwardPolicy guestPolicy) {
+        if (scope == Scope.GUEST && guestPolicy == null) {
+            throw new IllegalArgumentException("the guest scope needs a policy");
+        }
         this.net = net;
         this.scope = scope;
+        this.guestPolicy = guestPolicy;
+    }
+
+    Scope scope() {
+        return scope;
     }
 
     boolean expectsProxyLine() {
@@ -162,12 +174,34 @@ public final class ApiRoutes {
                     return HttpResponse.error(400, e.getMessage());
                 }
             }
-            net.forwards().expose(req.protocol(), req.local(), remote);
+            if (scope == Scope.GUEST) {
+                net.forwards().exposeForGuest(guestPolicy, req.protocol(), req.local(), remote, callerIp(r));
+            } else {
+                net.forwards().expose(req.protocol(), req.local(), remote);
+            }
             return HttpResponse.ok();
         } catch (Rejected e) {
             return e.response;
         } catch (ForwardException e) {
-            return HttpResponse.error(500, e.getMessage());
+            return forwardError(e);
+        }
+    }
+
+    /** A refusal is the caller's fault (403, and the guest's log shows why); anything else is 500 as in gvproxy. */
+    private HttpResponse forwardError(ForwardException e) {
+        if (e instanceof ForwardException.Refused) {
+            LOG.warn("refused a {} request: {}", scope, e.getMessage());
+            return HttpResponse.error(403, e.getMessage());
+        }
+        return HttpResponse.error(500, e.getMessage());
+    }
+
+    /** The guest's address from its PROXY line. */
+    private static InetAddress callerIp(HttpRequest r) throws ForwardException {
+        try {
+            return NetworkConfig.ipv4(HostPort.parse(r.caller()).host());
+        } catch (IllegalArgumentException e) {
+            throw new ForwardException("caller " + r.caller() + " has no IPv4 address", e);
         }
     }
 
@@ -183,12 +217,16 @@ public final class ApiRoutes {
     private HttpResponse unexpose(HttpRequest r) {
         try {
             ExposeRequest req = postBody(r, ExposeRequest.class);
-            net.forwards().unexpose(req.protocol(), req.local());
+            if (scope == Scope.GUEST) {
+                net.forwards().unexposeForGuest(req.protocol(), req.local());
+            } else {
+                net.forwards().unexpose(req.protocol(), req.local());
+            }
             return HttpResponse.ok();
         } catch (Rejected e) {
             return e.response;
         } catch (ForwardException e) {
-            return HttpResponse.error(500, e.getMessage());
+            return forwardError(e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.berth.net.api;
 
 import dev.berth.net.UnixSockets;
 import dev.berth.net.VirtualNetwork;
+import dev.berth.net.forward.GuestForwardPolicy;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
@@ -52,19 +53,27 @@ public final class ApiServer implements Closeable {
 
     /** Serves {@code scope}'s routes of {@code net} on a new unix socket at {@code socket}; a stale file there is replaced. */
     public static ApiServer start(VirtualNetwork net, ApiRoutes.Scope scope, Path socket) throws IOException {
+        if (scope == ApiRoutes.Scope.GUEST) {
+            throw new IllegalArgumentException("serve guests with serveGuests, which takes their policy");
+        }
+        return start(socket, new ApiRoutes(net, scope, null));
+    }
+
+    static ApiServer start(Path socket, ApiRoutes routes) throws IOException {
         ServerSocketChannel server = UnixSockets.listenPrivate(socket, 0);
-        ApiServer api = new ApiServer(server, socket, new ApiRoutes(net, scope));
+        ApiServer api = new ApiServer(server, socket, routes);
         api.acceptor.start();
-        LOG.info("API ({}) on {}", scope, socket);
+        LOG.info("API ({}) on {}", routes.scope(), socket);
         return api;
     }
 
     /**
      * Serves the forwarder to guests at the gateway's port 80 (where podman inside a machine calls
      * {@code gateway.containers.internal}), through a unix socket at {@code socket} that only the network connects to.
+     * What guests may ask is bounded by {@code policy}.
      */
-    public static ApiServer serveGuests(VirtualNetwork net, Path socket) throws IOException {
-        ApiServer api = start(net, ApiRoutes.Scope.GUEST, socket);
+    public static ApiServer serveGuests(VirtualNetwork net, Path socket, GuestForwardPolicy policy) throws IOException {
+        ApiServer api = start(socket, new ApiRoutes(net, ApiRoutes.Scope.GUEST, policy));
         try {
             net.serveOnGateway(80, socket);
         } catch (IOException e) {

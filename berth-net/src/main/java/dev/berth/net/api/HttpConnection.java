@@ -22,7 +22,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpConnection {
 
+    /** The longest line of a request's head. */
     static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** The most bytes of a request's head (request line and headers), and the most header lines. */
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final int MAX_HEADER_LINES = 100;
     static final int MAX_BODY_BYTES = 1024 * 1024;
     static final long TIMEOUT_SECONDS = 10;
 
@@ -72,8 +76,15 @@ final class HttpConnection {
                 throw new BadRequest(400, "malformed HTTP request " + quote(requestLine));
             }
             Map<String, String> headers = new LinkedHashMap<>();
+            int headBytes = requestLine.length();
+            int headerLines = 0;
             String h;
             while (!(h = line(true)).isEmpty()) {
+                headBytes += h.length() + 2;
+                if (headBytes > MAX_HEAD_BYTES || ++headerLines > MAX_HEADER_LINES) {
+                    throw new BadRequest(431, "request header too large: at most " + MAX_HEADER_LINES
+                            + " lines and " + MAX_HEAD_BYTES + " bytes");
+                }
                 int colon = h.indexOf(':');
                 if (colon <= 0) {
                     throw new BadRequest(400, "malformed MIME header line: " + h);

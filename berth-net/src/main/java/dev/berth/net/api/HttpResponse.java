@@ -25,6 +25,7 @@ record HttpResponse(int status, byte[] body, boolean error) {
         return switch (status) {
             case 200 -> "OK";
             case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 411 -> "Length Required";
             case 413 -> "Request Entity Too Large";

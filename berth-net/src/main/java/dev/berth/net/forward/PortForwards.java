@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Host listeners carried into the virtual network, with gvproxy's semantics: one forward per protocol
  * and local address; {@code tcp} and {@code udp} listen on {@code [ip]:port}, {@code unix} on a socket
  * path and forward to {@code tcp://ip:port}. A local address without an IP listens on 127.0.0.1 (gvproxy
- * listens on every interface; ask for {@code 0.0.0.0:PORT} for that). Thread-safe.
+ * listens on every interface; ask for {@code 0.0.0.0:PORT} for that). A guest's requests pass its
+ * {@link GuestForwardPolicy} first; a guest removes only the forwards a guest made. Thread-safe.
  */
 public final class PortForwards implements AutoCloseable {
 
@@ -48,17 +49,24 @@ public final class PortForwards implements AutoCloseable {
         this.gateway = gateway;
     }
 
-    private record Active(Forward forward, Closeable handle, Path socketPath) {
+    /** Who made a forward: the host's user (any API on the host) or a guest (the gateway's forwarder). */
+    public enum Origin {
+        HOST,
+        GUEST
     }
 
+    private record Active(Forward forward, Closeable handle, Path socketPath, Origin origin) {
+    }
+
+    /** A forward asked for on the host, with gvproxy's semantics. */
     public synchronized void expose(String protocol, String local, String remote) throws ForwardException {
         String key = protocol + "/" + local;
         if (active.containsKey(key)) {
             throw new ForwardException("proxy already running for " + protocol + " on " + local);
         }
         Active a = switch (protocol) {
-            case "tcp" -> exposeTcp(local, remote);
-            case "udp" -> exposeUdp(local, remote);
+            case "tcp" -> exposeTcp(local, listenAddress(local), remote, Origin.HOST);
+            case "udp" -> exposeUdp(local, listenAddress(local), remote, Origin.HOST);
             case "unix" -> exposeUnix(local, remote);
             default -> throw new ForwardException("unknown protocol " + protocol);
         };
@@ -66,11 +74,59 @@ public final class PortForwards implements AutoCloseable {
         LOG.info("forwarding {} {} to {}", protocol, local, remote);
     }
 
+    /**
+     * A forward asked for by the guest at {@code caller}: allowed by {@code policy}, to the caller's own
+     * address, and on no port that a host service or another forward already holds on any address.
+     */
+    public synchronized void exposeForGuest(GuestForwardPolicy policy, String protocol, String local, String remote,
+            InetAddress caller) throws ForwardException {
+        InetSocketAddress bindTo = policy.listenAddress(protocol, local);
+        InetSocketAddress target = guestAddress(remote);
+        if (!target.getAddress().equals(caller)) {
+            throw new ForwardException.Refused("a guest forwards only to its own address " + caller.getHostAddress()
+                    + ", not " + target.getAddress().getHostAddress());
+        }
+        String key = protocol + "/" + local;
+        if (active.containsKey(key)) {
+            throw new ForwardException("proxy already running for " + protocol + " on " + local);
+        }
+        long guestForwards = active.values().stream().filter(a -> a.origin() == Origin.GUEST).count();
+        if (guestForwards >= policy.maxForwards()) {
+            throw new ForwardException.Refused("this machine already publishes " + guestForwards
+                    + " ports, the most it may (" + policy.maxForwards() + ")");
+        }
+        if (HostPortProbe.held(protocol, bindTo.getPort())) {
+            throw new ForwardException.Refused("listen " + protocol + " " + local + ": port " + bindTo.getPort()
+                    + " is already in use on the host (on some address); publish another port");
+        }
+        Active a = protocol.equals("tcp")
+                ? exposeTcp(local, bindTo, remote, Origin.GUEST)
+                : exposeUdp(local, bindTo, remote, Origin.GUEST);
+        active.put(key, a);
+        LOG.info("forwarding {} {} to {} for the guest", protocol, local, remote);
+    }
+
+    /** Removes a forward asked for on the host: any forward. */
     public synchronized void unexpose(String protocol, String local) throws ForwardException {
-        Active a = active.remove(protocol + "/" + local);
+        remove(protocol, local, Origin.HOST);
+    }
+
+    /** Removes a forward asked for by a guest: only one that a guest made. */
+    public synchronized void unexposeForGuest(String protocol, String local) throws ForwardException {
+        remove(protocol, local, Origin.GUEST);
+    }
+
+    private void remove(String protocol, String local, Origin requester) throws ForwardException {
+        String key = protocol + "/" + local;
+        Active a = active.get(key);
         if (a == null) {
             throw new ForwardException("proxy not found");
         }
+        if (requester == Origin.GUEST && a.origin() != Origin.GUEST) {
+            throw new ForwardException.Refused("the forward of " + protocol + " " + local
+                    + " was made on the host; a guest removes only the forwards it made");
+        }
+        active.remove(key);
         release(a);
         LOG.info("stopped forwarding {} {}", protocol, local);
     }
@@ -93,9 +149,9 @@ public final class PortForwards implements AutoCloseable {
         active.clear();
     }
 
-    private Active exposeTcp(String local, String remote) throws ForwardException {
+    private Active exposeTcp(String local, InetSocketAddress bindTo, String remote, Origin origin)
+            throws ForwardException {
         InetSocketAddress guest = guestAddress(remote);
-        InetSocketAddress bindTo = listenAddress(local);
         ServerSocketChannel server = null;
         try {
             server = ServerSocketChannel.open();
@@ -103,23 +159,23 @@ public final class PortForwards implements AutoCloseable {
             server.bind(bindTo, BACKLOG);
             ServerSocketChannel s = server;
             Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "tcp"), handle, null);
+            return new Active(new Forward(local, remote, "tcp"), handle, null, origin);
         } catch (IOException e) {
             closeQuietly(server);
             throw listenFailed("tcp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
         }
     }
 
-    private Active exposeUdp(String local, String remote) throws ForwardException {
+    private Active exposeUdp(String local, InetSocketAddress bindTo, String remote, Origin origin)
+            throws ForwardException {
         InetSocketAddress guest = guestAddress(remote);
-        InetSocketAddress bindTo = listenAddress(local);
         DatagramChannel channel = null;
         try {
             channel = DatagramChannel.open(StandardProtocolFamily.INET);
             channel.bind(bindTo);
             DatagramChannel c = channel;
             Closeable handle = loop.call(() -> gateway.forwardUdp(c, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "udp"), handle, null);
+            return new Active(new Forward(local, remote, "udp"), handle, null, origin);
         } catch (IOException e) {
             closeQuietly(channel);
             throw listenFailed("udp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
@@ -143,7 +199,7 @@ public final class PortForwards implements AutoCloseable {
             server = UnixSockets.listenPrivate(path, BACKLOG);
             ServerSocketChannel s = server;
             Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "unix"), handle, path);
+            return new Active(new Forward(local, remote, "unix"), handle, path, Origin.HOST);
         } catch (IOException e) {
             closeQuietly(server);
             throw listenFailed("unix", local, e);
