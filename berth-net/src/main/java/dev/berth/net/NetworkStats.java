@@ -13,6 +13,7 @@ package dev.berth.net;
  * @param framesDroppedSize  frames longer than the MTU allows or shorter than an Ethernet header
  * @param framesDroppedInvalid frames failing a header or checksum check, or that nothing handles
  * @param framesDroppedOutput frames to a guest dropped because its output was full or the MTU too small
+ * @param knownMacs          MAC addresses the switch remembers (at most a bound, the oldest forgotten)
  */
 public record NetworkStats(
         int links,
@@ -24,5 +25,6 @@ public record NetworkStats(
         long bytesToGuest,
         long framesDroppedSize,
         long framesDroppedInvalid,
-        long framesDroppedOutput) {
+        long framesDroppedOutput,
+        int knownMacs) {
 }

@@ -229,7 +229,7 @@ public final class VirtualNetwork implements AutoCloseable {
             Stats s = gateway.stats();
             return new NetworkStats(gateway.linkCount(), gateway.tcpFlowCount(), gateway.udpFlowCount(),
                     s.framesFromGuest, s.framesToGuest, s.bytesFromGuest, s.bytesToGuest,
-                    s.framesDroppedSize, s.framesDroppedInvalid, s.framesDroppedOutput);
+                    s.framesDroppedSize, s.framesDroppedInvalid, s.framesDroppedOutput, gateway.knownMacs());
         });
     }
 

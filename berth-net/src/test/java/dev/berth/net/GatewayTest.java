@@ -71,6 +71,18 @@ class GatewayTest {
     }
 
     @Test
+    void aGuestSpoofingMillionsOfMacsFillsABoundedTableAndStillGetsAnswers() throws Exception {
+        byte[] junk = new byte[20];
+        for (long i = 0; i < 20_000; i++) {
+            long spoofed = 0x0200_0000_0000L | i;
+            guest.send(Frames.ethernet(Frames.GATEWAY_MAC, spoofed, 0x0800, junk));
+        }
+        guest.send(Frames.arpRequest(GUEST_IP, GATEWAY_IP));
+        assertThat(guest.expect(WAIT, p -> p.ethType() == 0x0806)).isNotNull();
+        assertThat(net.stats().knownMacs()).isEqualTo(dev.berth.net.stack.Gateway.MAX_MACS);
+    }
+
+    @Test
     void repliesToEchoRequestsToTheGateway() throws Exception {
         byte[] data = "berth ping".getBytes(StandardCharsets.US_ASCII);
         guest.send(Frames.icmpEcho(GUEST_IP, GATEWAY_IP, 0x1234, 7, data));

@@ -13,6 +13,7 @@ import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.forward.HostPort;
+import dev.berth.net.stack.LogRate;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -56,6 +57,7 @@ public final class ApiRoutes {
     private final VirtualNetwork net;
     private final Scope scope;
     private final GuestForwardPolicy guestPolicy;
+    private final LogRate refusals = new LogRate();
 
     /** Routes of {@code scope}; {@code guestPolicy} bounds what a {@link Scope#GUEST} caller may ask. */
     ApiRoutes(VirtualNetwork net, Scope scope, GuestForwardPolicy guestPolicy) {
@@ -190,7 +192,7 @@ public final class ApiRoutes {
     /** A refusal is the caller's fault (403, and the guest's log shows why); anything else is 500 as in gvproxy. */
     private HttpResponse forwardError(ForwardException e) {
         if (e instanceof ForwardException.Refused) {
-            LOG.warn("refused a {} request: {}", scope, e.getMessage());
+            refusals.warn(LOG, "refused a {} request: {}", scope, e.getMessage());
             return HttpResponse.error(403, e.getMessage());
         }
         return HttpResponse.error(500, e.getMessage());
@@ -258,6 +260,7 @@ public final class ApiRoutes {
         body.put("FramesDroppedSize", s.framesDroppedSize());
         body.put("FramesDroppedInvalid", s.framesDroppedInvalid());
         body.put("FramesDroppedOutput", s.framesDroppedOutput());
+        body.put("KnownMacs", s.knownMacs());
         return json(body);
     }
 

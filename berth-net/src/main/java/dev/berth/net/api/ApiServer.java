@@ -3,6 +3,7 @@ package dev.berth.net.api;
 import dev.berth.net.UnixSockets;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.stack.LogRate;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
@@ -39,6 +40,7 @@ public final class ApiServer implements Closeable {
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     private volatile boolean closed;
+    private final LogRate refusals = new LogRate();
 
     private ApiServer(ServerSocketChannel server, Path socket, ApiRoutes routes) {
         this.server = server;
@@ -108,7 +110,7 @@ public final class ApiServer implements Closeable {
             try {
                 workers.execute(() -> serve(ch));
             } catch (RejectedExecutionException e) {
-                LOG.warn("API: {} connections already open; closing a new one", MAX_CONNECTIONS);
+                refusals.warn(LOG, "API: {} connections already open; closing a new one", MAX_CONNECTIONS);
                 close(ch);
             }
         }

@@ -9,6 +9,9 @@ import org.slf4j.LoggerFactory;
 /** DHCP as gvproxy serves it: a static lease for the guest MAC, the lowest free address for others. */
 final class DhcpServer {
 
+    /** Leases are per MAC, and a guest chooses its MACs: its lines are rate-limited. */
+    private final LogRate log = new LogRate();
+
     private static final Logger LOG = LoggerFactory.getLogger(DhcpServer.class);
     static final int SERVER_PORT = 67;
     static final int CLIENT_PORT = 68;
@@ -85,7 +88,7 @@ final class DhcpServer {
         }
         int ip = leaseFor(chaddr);
         if (ip == 0) {
-            LOG.warn("DHCP pool exhausted; no address for {}", new dev.berth.net.MacAddress(chaddr));
+            log.warn(LOG, "DHCP pool exhausted; no address for {}", new dev.berth.net.MacAddress(chaddr));
             return;
         }
         int replyType = type == DISCOVER ? OFFER : (requested == 0 || requested == ip ? ACK : NAK);
@@ -95,7 +98,7 @@ final class DhcpServer {
         if (replyType == ACK) {
             // The guest has the address from now on: forwards to it work before it sends anything else.
             gw.learnAddress(ip, chaddr);
-            LOG.info("DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
+            log.info(LOG, "DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
         }
     }
 

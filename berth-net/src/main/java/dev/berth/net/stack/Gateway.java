@@ -55,16 +55,39 @@ public final class Gateway implements EventLoop.Participant {
     final InboundForwards inbound;
     /** Gateway ports served on the host by an in-process service listening on a unix socket. */
     final Map<Integer, SocketAddress> services = new HashMap<>();
-    /** The MAC address each guest address was last seen with. */
-    private final Map<Integer, Long> macByIp = new HashMap<>();
+    /** The MAC address each guest address was last seen with; the longest unused go first when full. */
+    private final Map<Integer, Long> macByIp = lruMap(MAX_MACS);
     /** Who waits for a guest to show up with an address, by address. */
     private final Map<Integer, List<CompletableFuture<Void>>> addressWaiters = new HashMap<>();
 
     private final List<StreamLink> links = new ArrayList<>();
-    private final Map<Long, StreamLink> cam = new HashMap<>();
+    private final Map<Long, StreamLink> cam = lruMap(MAX_MACS);
+    private final LogRate learnedLog = new LogRate();
     private final List<StreamLink> dirtyLinks = new ArrayList<>();
     private long lastLearnedMac = -1;
     private StreamLink lastLearnedLink;
+
+    /**
+     * MAC addresses the switch and the address table remember: a guest sending from millions of
+     * spoofed sources makes the oldest be forgotten (and learnt again when they speak), not memory grow.
+     */
+    public static final int MAX_MACS = 1024;
+
+    private static <K, V> Map<K, V> lruMap(int capacity) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > capacity;
+            }
+        };
+    }
+
+    /** How many MAC addresses the switch remembers now. */
+    public int knownMacs() {
+        return cam.size();
+    }
 
     public Gateway(EventLoop loop, NetworkConfig config) throws IOException {
         this.loop = loop;
@@ -269,7 +292,7 @@ public final class Gateway implements EventLoop.Participant {
         }
         StreamLink previous = cam.put(mac, link);
         if (previous != link) {
-            LOG.info("guest {} on a link", new MacAddress(mac));
+            learnedLog.info(LOG, "guest {} on a link", new MacAddress(mac));
         }
         lastLearnedMac = mac;
         lastLearnedLink = link;
@@ -278,7 +301,7 @@ public final class Gateway implements EventLoop.Participant {
     void learnAddress(int ip, long mac) {
         Long previous = macByIp.put(ip, mac);
         if (previous == null || previous != mac) {
-            LOG.info("guest {} has address {}", new MacAddress(mac), Packets.ipToString(ip));
+            learnedLog.info(LOG, "guest {} has address {}", new MacAddress(mac), Packets.ipToString(ip));
             List<CompletableFuture<Void>> waiters = addressWaiters.remove(ip);
             if (waiters != null) {
                 waiters.forEach(w -> w.complete(null));

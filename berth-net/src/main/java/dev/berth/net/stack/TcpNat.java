@@ -38,6 +38,11 @@ final class TcpNat {
      * are dropped and the guest retries them. Bounds what a SYN flood from a guest can hold.
      */
     static final int MAX_HALF_OPEN = 512;
+    /**
+     * Connections at once (each holds a host socket): a guest's SYN beyond it gets a RST, so a guest
+     * cannot take every descriptor of the process. Forwards from the host are not refused by it.
+     */
+    static final int MAX_FLOWS = 4096;
 
     final Gateway gw;
     final BufferPool pool;
@@ -47,6 +52,7 @@ final class TcpNat {
     private final List<TcpFlow> tickScratch = new ArrayList<>();
     int halfOpen;
     private final EphemeralPorts ephemeralPorts = new EphemeralPorts();
+    private final LogRate refusedAtLimit = new LogRate();
 
     TcpNat(Gateway gw) {
         this.gw = gw;
@@ -113,6 +119,11 @@ final class TcpNat {
             return;
         }
         if (halfOpen >= MAX_HALF_OPEN) {
+            return;
+        }
+        if (flows.size() >= MAX_FLOWS) {
+            refusedAtLimit.warn(LOG, "{} TCP connections open, the most a guest may hold: refusing more", MAX_FLOWS);
+            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
             return;
         }
         SocketChannel ch = null;

@@ -151,6 +151,26 @@ class GuestForwarderTest {
         assertThat(net.forwards().all()).hasSize(2);
     }
 
+    @Test
+    void endlessHeadersAreCutOffAndTheForwarderStillServes() throws Exception {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(guestApi.socket()));
+            StringBuilder head = new StringBuilder("PROXY TCP4 " + GUEST + " 192.168.127.1 40000 80\r\n"
+                    + "GET /services/forwarder/all HTTP/1.1\r\n");
+            for (int i = 0; i <= HttpConnection.MAX_HEADER_LINES; i++) {
+                head.append("X-Same: a\r\n");
+            }
+            ch.write(ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer response = ByteBuffer.allocate(4096);
+            while (ch.read(response) > 0) {
+                // until the server closes
+            }
+            assertThat(new String(response.array(), 0, response.position(), StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 431 ");
+        }
+        assertThat(post(guestApi, "expose", expose(":" + freePort(), ":80", "tcp"))).startsWith("HTTP/1.1 200 ");
+    }
+
     private static String expose(String local, String remote, String protocol) {
         return "{\"local\":\"" + local + "\",\"remote\":\"" + remote + "\",\"protocol\":\"" + protocol + "\"}";
     }
