@@ -24,6 +24,12 @@ final class JvmAgentLauncher implements AgentLauncher {
   /** $0 is the log, "$@" the agent's command line. */
   private static final String BACKGROUND = "\"$@\" </dev/null >>\"$0\" 2>&1 & echo $!";
 
+  /** The agent's heap: it holds the machine's state, berth-net's tables and the API's requests. */
+  static final String AGENT_HEAP = "256m";
+
+  /** berth-net's connection buffers (2 MiB a direction while data is in flight) live here. */
+  static final String AGENT_DIRECT_MEMORY = "1g";
+
   @Override
   public ProcessHandle launch(String machine, List<String> args, Path log) throws IOException {
     List<String> argv = new ArrayList<>();
@@ -35,6 +41,9 @@ final class JvmAgentLauncher implements AgentLauncher {
     argv.add(ProcessHandle.current().info().command().orElse("java"));
     argv.add("-Xss512k");
     argv.add("-XX:+UseSerialGC");
+    // Bounded whatever the guest does: the JVM's default heap is a quarter of the host's memory.
+    argv.add("-Xmx" + AGENT_HEAP);
+    argv.add("-XX:MaxDirectMemorySize=" + AGENT_DIRECT_MEMORY);
     String classPath = System.getProperty("java.class.path");
     if (classPath.endsWith(".jar")) {
       Path archive = Path.of(classPath.substring(0, classPath.length() - ".jar".length()) + ".jsa");
