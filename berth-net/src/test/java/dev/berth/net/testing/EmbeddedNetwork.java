@@ -17,8 +17,8 @@ import java.util.function.Predicate;
  * the guest's frames go in with {@link #send}, which lets the stack handle them before it returns; the
  * frames it gets come out of {@link #expect} and {@link #poll}; time passes only while those wait for a
  * frame or the test {@link #advance}s it, a tick of the loop at a time. Host sockets stay real (loopback):
- * each tick also waits up to a millisecond of real time for them, for the threads of a test that write or
- * read them.
+ * each tick that waits for a frame also waits up to a millisecond of real time for them, for the threads
+ * of a test that write or read them.
  */
 public final class EmbeddedNetwork implements AutoCloseable {
 
@@ -78,11 +78,14 @@ public final class EmbeddedNetwork implements AutoCloseable {
         }
     }
 
-    /** Lets {@code d} of virtual time pass, tick by tick; frames sent meanwhile wait for {@link #expect}. */
+    /**
+     * Lets {@code d} of virtual time pass, tick by tick, without waiting for host sockets; frames sent
+     * meanwhile wait for {@link #expect}.
+     */
     public void advance(Duration d) throws IOException {
         long end = nanos + d.toNanos();
         while (end - nanos > 0) {
-            tick(end - nanos);
+            tick(end - nanos, 0);
         }
     }
 
@@ -110,7 +113,7 @@ public final class EmbeddedNetwork implements AutoCloseable {
             if (deadline - nanos <= 0) {
                 return null;
             }
-            tick(deadline - nanos);
+            tick(deadline - nanos, REAL_WAIT_MILLIS);
         }
     }
 
@@ -120,11 +123,11 @@ public final class EmbeddedNetwork implements AutoCloseable {
         received.clear();
     }
 
-    /** Moves the clock on by a tick at most ({@code most} nanoseconds), giving host sockets a moment. */
-    private void tick(long most) throws IOException {
+    /** Moves the clock on by a tick at most ({@code most} nanoseconds), giving host sockets {@code realWaitMillis}. */
+    private void tick(long most, long realWaitMillis) throws IOException {
         runPending();
         nanos += Math.min(most, EventLoop.TICK.toNanos());
-        loop.runOnce(REAL_WAIT_MILLIS);
+        loop.runOnce(realWaitMillis);
         runPending();
     }
 
