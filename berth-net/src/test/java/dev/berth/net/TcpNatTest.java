@@ -184,10 +184,11 @@ class TcpNatTest {
             });
             writer.setDaemon(true);
             writer.start();
-            // Count distinct bytes: retransmissions repeat what the guest has not acknowledged.
+            // Count distinct bytes: retransmissions repeat what the guest has not acknowledged. The writer
+            // is a real thread: wait for its first bytes before virtual time runs on.
             int base = c.ack;
-            int highest = 0;
-            Frames.Parsed p;
+            Frames.Parsed p = c.guestExpectData();
+            int highest = p.seq() - base + p.payload().length;
             while ((p = c.poll(Duration.ofMillis(300))) != null) {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
@@ -220,8 +221,8 @@ class TcpNatTest {
         try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
             out.write(new byte[64 * 1024]);
             int base = c.ack;
-            int highest = 0;
-            Frames.Parsed p;
+            Frames.Parsed p = c.guestExpectData();
+            int highest = p.seq() - base + p.payload().length;
             while ((p = c.poll(Duration.ofMillis(300))) != null) {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }

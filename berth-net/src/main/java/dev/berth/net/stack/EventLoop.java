@@ -170,17 +170,18 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * Runs one iteration of a driven loop: serves the channels ready within {@code waitMillis} of real
-     * time (0: those ready now), the tasks handed over, and the tick if the clock reached it. True when a
-     * channel was ready or a task ran: the stack may have more to do at once.
+     * Runs one iteration of a driven loop without waiting: serves the channels ready now, the tasks handed
+     * over, and the tick if the clock reached it. True when a channel was ready or a task ran: the stack
+     * may have more to do at once.
      */
-    public boolean runOnce(long waitMillis) throws IOException {
+    public boolean runOnce() throws IOException {
         if (!driven || !inLoop()) {
             throw new IllegalStateException("only the thread that drives a driven loop runs it");
         }
-        return iterate(waitMillis);
+        return iterate(0);
     }
 
+    /** {@code waitMillis}: how long to wait for a ready channel; 0: not at all. */
     private boolean iterate(long waitMillis) throws IOException {
         int ready = waitMillis > 0 ? selector.select(this::dispatch, waitMillis) : selector.selectNow(this::dispatch);
         now = clock.nanos();

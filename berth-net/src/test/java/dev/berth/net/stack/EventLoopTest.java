@@ -35,14 +35,14 @@ class EventLoopTest {
     void theTickComesWhenTheClockReachesItAndNotBefore() throws Exception {
         try (EventLoop loop = started()) {
             nanos += TICK - 1;
-            loop.runOnce(0);
+            loop.runOnce();
             assertThat(ticks).isEmpty();
             nanos += 1;
-            loop.runOnce(0);
+            loop.runOnce();
             assertThat(ticks).containsExactly(1_000 + TICK);
             assertThat(loop.now()).isEqualTo(1_000 + TICK);
             nanos += TICK / 2;
-            loop.runOnce(0);
+            loop.runOnce();
             assertThat(ticks).hasSize(1);
         }
     }
@@ -54,9 +54,9 @@ class EventLoopTest {
             List<String> ran = new ArrayList<>();
             loop.execute(() -> ran.add("task"));
             assertThat(ran).isEmpty();
-            assertThat(loop.runOnce(0)).isTrue();
+            assertThat(loop.runOnce()).isTrue();
             assertThat(ran).containsExactly("task");
-            assertThat(loop.runOnce(0)).isFalse();
+            assertThat(loop.runOnce()).isFalse();
         }
     }
 
@@ -65,7 +65,7 @@ class EventLoopTest {
         try (EventLoop loop = started()) {
             CompletableFuture<Void> elsewhere = CompletableFuture.runAsync(() -> {
                 try {
-                    loop.runOnce(0);
+                    loop.runOnce();
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

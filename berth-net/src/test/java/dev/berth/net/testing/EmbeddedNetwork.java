@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 /**
@@ -17,12 +19,12 @@ import java.util.function.Predicate;
  * the guest's frames go in with {@link #send}, which lets the stack handle them before it returns; the
  * frames it gets come out of {@link #expect} and {@link #poll}; time passes only while those wait for a
  * frame or the test {@link #advance}s it, a tick of the loop at a time. Host sockets stay real (loopback):
- * each tick that waits for a frame also waits up to a millisecond of real time for them, for the threads
- * of a test that write or read them.
+ * each tick that waits for a frame also leaves a moment of real time to them and to the threads of a test
+ * that write or read them.
  */
 public final class EmbeddedNetwork implements AutoCloseable {
 
-    private static final long REAL_WAIT_MILLIS = 1;
+    private static final long REAL_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** Loop iterations one {@link #runPending} runs at most while the stack stays busy. */
     private static final int MAX_ITERATIONS = 10_000;
     private static final Framing FRAMING = Framing.QEMU;
@@ -71,7 +73,7 @@ public final class EmbeddedNetwork implements AutoCloseable {
     /** Runs what is due without letting time pass: ready sockets, handed-over tasks, frames to the guest. */
     public void runPending() throws IOException {
         for (int i = 0; i < MAX_ITERATIONS; i++) {
-            boolean busy = loop.runOnce(0);
+            boolean busy = loop.runOnce();
             if (!collect() && !busy) {
                 return;
             }
@@ -85,13 +87,21 @@ public final class EmbeddedNetwork implements AutoCloseable {
     public void advance(Duration d) throws IOException {
         long end = nanos + d.toNanos();
         while (end - nanos > 0) {
-            tick(end - nanos, 0);
+            tick(end - nanos, false);
         }
     }
 
-    /** The next frame to the guest that matches, skipping others; fails after {@code timeout} of virtual time. */
+    /**
+     * The next frame to the guest that matches, skipping others; fails after {@code timeout} of virtual
+     * time and as much real time, for a host thread of the test that has yet to run.
+     */
     public Frames.Parsed expect(Duration timeout, Predicate<Frames.Parsed> match) throws IOException {
+        long realDeadline = System.nanoTime() + timeout.toNanos();
         Frames.Parsed p = poll(timeout, match);
+        while (p == null && System.nanoTime() - realDeadline < 0) {
+            LockSupport.parkNanos(REAL_WAIT_NANOS);
+            p = poll(Duration.ZERO, match);
+        }
         if (p == null) {
             throw new AssertionError("no matching frame within " + timeout);
         }
@@ -113,7 +123,7 @@ public final class EmbeddedNetwork implements AutoCloseable {
             if (deadline - nanos <= 0) {
                 return null;
             }
-            tick(deadline - nanos, REAL_WAIT_MILLIS);
+            tick(deadline - nanos, true);
         }
     }
 
@@ -123,11 +133,13 @@ public final class EmbeddedNetwork implements AutoCloseable {
         received.clear();
     }
 
-    /** Moves the clock on by a tick at most ({@code most} nanoseconds), giving host sockets {@code realWaitMillis}. */
-    private void tick(long most, long realWaitMillis) throws IOException {
+    /** Moves the clock on by a tick at most ({@code most} nanoseconds), first giving host sockets a moment when {@code wait}. */
+    private void tick(long most, boolean wait) throws IOException {
         runPending();
+        if (wait) {
+            LockSupport.parkNanos(REAL_WAIT_NANOS);
+        }
         nanos += Math.min(most, EventLoop.TICK.toNanos());
-        loop.runOnce(realWaitMillis);
         runPending();
     }
 
