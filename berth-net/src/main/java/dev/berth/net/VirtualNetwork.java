@@ -47,15 +47,20 @@ public final class VirtualNetwork implements AutoCloseable {
     private final List<Listener> listeners = new ArrayList<>();
     private final PortForwards forwards;
 
-    private VirtualNetwork(NetworkConfig config) throws IOException {
+    private VirtualNetwork(NetworkConfig config, EventLoop loop) throws IOException {
         this.config = config;
-        this.loop = new EventLoop("berth-net");
+        this.loop = loop;
         this.gateway = new Gateway(loop, config);
         this.forwards = new PortForwards(loop, gateway);
     }
 
     public static VirtualNetwork start(NetworkConfig config) throws IOException {
-        VirtualNetwork net = new VirtualNetwork(config);
+        return start(config, new EventLoop("berth-net"));
+    }
+
+    /** A network run by {@code loop}, which it closes when it closes (a test's driven loop, say). */
+    public static VirtualNetwork start(NetworkConfig config, EventLoop loop) throws IOException {
+        VirtualNetwork net = new VirtualNetwork(config, loop);
         net.loop.start(net.gateway);
         LOG.info("network {}/{} started, gateway {}, MTU {}", config.subnet().getHostAddress(),
                 config.prefixLength(), config.gatewayIp().getHostAddress(), config.mtu());

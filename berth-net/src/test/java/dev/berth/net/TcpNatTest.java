@@ -8,8 +8,9 @@ import static dev.berth.net.testing.Frames.GUEST_IP;
 import static dev.berth.net.testing.Frames.HOST_ALIAS_IP;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.net.stack.EventLoop;
 import dev.berth.net.testing.Frames;
-import dev.berth.net.testing.GuestSim;
+import dev.berth.net.testing.EmbeddedNetwork;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -20,34 +21,32 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The TCP NAT's state machine, driven segment by segment by a fake guest against loopback servers. */
+/**
+ * The TCP NAT's state machine, driven segment by segment by a fake guest against loopback servers, on
+ * virtual time: its timers (retransmission, zero-window probes, TIME-WAIT) take no real time.
+ */
 class TcpNatTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final int BUFFER = 64 * 1024;
 
-    @TempDir
-    Path dir;
     private VirtualNetwork net;
-    private GuestSim guest;
+    private EmbeddedNetwork guest;
     private ServerSocket server;
     private int nextPort = 45000;
 
     @BeforeEach
     void start() throws Exception {
-        net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults()
+        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
                 .withTcpBufferBytes(BUFFER)
                 .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net.listenUnix(dir.resolve("net.sock"), Framing.QEMU);
-        guest = new GuestSim(dir.resolve("net.sock"), Framing.QEMU);
+        net = guest.net();
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     }
 
@@ -55,7 +54,6 @@ class TcpNatTest {
     void stop() throws Exception {
         guest.close();
         server.close();
-        net.close();
     }
 
     /** One guest-side connection: sequence numbers and the segments it sends. */
@@ -186,10 +184,11 @@ class TcpNatTest {
             });
             writer.setDaemon(true);
             writer.start();
-            // Count distinct bytes: retransmissions repeat what the guest has not acknowledged.
+            // Count distinct bytes: retransmissions repeat what the guest has not acknowledged. The writer
+            // is a real thread: wait for its first bytes before virtual time runs on.
             int base = c.ack;
-            int highest = 0;
-            Frames.Parsed p;
+            Frames.Parsed p = c.guestExpectData();
+            int highest = p.seq() - base + p.payload().length;
             while ((p = c.poll(Duration.ofMillis(300))) != null) {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
@@ -222,8 +221,8 @@ class TcpNatTest {
         try (Socket s = server.accept(); OutputStream out = s.getOutputStream()) {
             out.write(new byte[64 * 1024]);
             int base = c.ack;
-            int highest = 0;
-            Frames.Parsed p;
+            Frames.Parsed p = c.guestExpectData();
+            int highest = p.seq() - base + p.payload().length;
             while ((p = c.poll(Duration.ofMillis(300))) != null) {
                 highest = Math.max(highest, p.seq() - base + p.payload().length);
             }
@@ -232,8 +231,8 @@ class TcpNatTest {
             // The guest keeps its window closed and answers each probe, as Linux does, without telling
             // when it opens: berth-net must keep asking.
             int probes = 0;
-            long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
-            while (System.nanoTime() < end) {
+            long end = guest.nanos() + Duration.ofMillis(3500).toNanos();
+            while (guest.nanos() - end < 0) {
                 p = c.poll(Duration.ofMillis(200));
                 if (p != null && p.payload().length == 1 && p.seq() - base == highest) {
                     probes++;
@@ -469,9 +468,9 @@ class TcpNatTest {
     }
 
     private void awaitFlows(int n, Duration wait) throws Exception {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (net.stats().tcpFlows() != n && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        long deadline = guest.nanos() + wait.toNanos();
+        while (net.stats().tcpFlows() != n && guest.nanos() - deadline < 0) {
+            guest.advance(EventLoop.TICK);
         }
         assertThat(net.stats().tcpFlows()).isEqualTo(n);
     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,12 +17,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that owns the stack's state. Every socket is non-blocking and registered here;
- * other threads hand work over with {@link #execute} or {@link #call}.
+ * other threads hand work over with {@link #execute} or {@link #call}. Timers read the loop's
+ * {@link Clock}. A {@linkplain #driven driven} loop has no thread of its own: the thread that made it
+ * runs it an iteration at a time, so that a test decides when time passes.
  */
 public final class EventLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
-    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** How often {@link Participant#onTick} runs: the resolution of every timer. */
+    public static final Duration TICK = Duration.ofMillis(20);
+    private static final long TICK_NANOS = TICK.toNanos();
 
     /** Something registered with the selector. */
     public interface Handler {
@@ -39,25 +44,56 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private final Selector selector;
+    private final Clock clock;
+    /** The loop's own thread, or for a driven loop the thread that runs it. */
     private final Thread thread;
+    private final boolean driven;
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private Participant participant;
     private volatile boolean running = true;
-    private long now = System.nanoTime();
-    private long nextTick = now + TICK_NANOS;
+    private long now;
+    private long nextTick;
 
     public EventLoop(String name) throws IOException {
+        this(name, Clock.SYSTEM);
+    }
+
+    /** A loop on a thread of its own named {@code name}, its timers on {@code clock}. */
+    public EventLoop(String name, Clock clock) throws IOException {
+        this(clock, null, name);
+    }
+
+    /** {@code driver}: the thread that runs a driven loop; null for a loop with a thread of its own. */
+    private EventLoop(Clock clock, Thread driver, String name) throws IOException {
         this.selector = Selector.open();
-        this.thread = new Thread(this::run, name);
-        thread.setDaemon(true);
+        this.clock = clock;
+        this.driven = driver != null;
+        if (driven) {
+            this.thread = driver;
+        } else {
+            this.thread = new Thread(this::run, name);
+            thread.setDaemon(true);
+        }
+        this.now = clock.nanos();
+        this.nextTick = now + TICK_NANOS;
+    }
+
+    /**
+     * A loop without a thread: the calling thread runs it, one {@link #runOnce} at a time, and is the
+     * loop's thread for {@link #inLoop} and {@link #call}.
+     */
+    public static EventLoop driven(Clock clock) throws IOException {
+        return new EventLoop(clock, Thread.currentThread(), "driven");
     }
 
     public void start(Participant p) {
         this.participant = p;
-        thread.start();
+        if (!driven) {
+            thread.start();
+        }
     }
 
-    /** The time of the current iteration, from {@link System#nanoTime()}. */
+    /** The time of the current iteration, from the loop's {@link Clock}. */
     public long now() {
         return now;
     }
@@ -124,40 +160,63 @@ public final class EventLoop implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - now));
-                selector.select(this::dispatch, waitMs);
-                now = System.nanoTime();
-                Runnable r;
-                while ((r = tasks.poll()) != null) {
-                    r.run();
-                }
-                participant.afterEvents();
-                if (now - nextTick >= 0) {
-                    nextTick = now + TICK_NANOS;
-                    participant.onTick(now);
-                    participant.afterEvents();
-                }
+                iterate(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextTick - now)));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
-            for (SelectionKey k : selector.keys()) {
-                try {
-                    k.channel().close();
-                } catch (IOException e) {
-                    LOG.debug("closing channel at loop end", e);
-                }
-            }
+            release();
+        }
+    }
+
+    /**
+     * Runs one iteration of a driven loop without waiting: serves the channels ready now, the tasks handed
+     * over, and the tick if the clock reached it. True when a channel was ready or a task ran: the stack
+     * may have more to do at once.
+     */
+    public boolean runOnce() throws IOException {
+        if (!driven || !inLoop()) {
+            throw new IllegalStateException("only the thread that drives a driven loop runs it");
+        }
+        return iterate(0);
+    }
+
+    /** {@code waitMillis}: how long to wait for a ready channel; 0: not at all. */
+    private boolean iterate(long waitMillis) throws IOException {
+        int ready = waitMillis > 0 ? selector.select(this::dispatch, waitMillis) : selector.selectNow(this::dispatch);
+        now = clock.nanos();
+        boolean ran = false;
+        Runnable r;
+        while ((r = tasks.poll()) != null) {
+            r.run();
+            ran = true;
+        }
+        participant.afterEvents();
+        if (now - nextTick >= 0) {
+            nextTick = now + TICK_NANOS;
+            participant.onTick(now);
+            participant.afterEvents();
+        }
+        return ready > 0 || ran;
+    }
+
+    private void release() {
+        for (SelectionKey k : selector.keys()) {
             try {
-                selector.close();
+                k.channel().close();
             } catch (IOException e) {
-                LOG.debug("closing selector", e);
+                LOG.debug("closing channel at loop end", e);
             }
+        }
+        try {
+            selector.close();
+        } catch (IOException e) {
+            LOG.debug("closing selector", e);
         }
     }
 
     private void dispatch(SelectionKey key) {
-        now = System.nanoTime();
+        now = clock.nanos();
         Handler h = (Handler) key.attachment();
         try {
             if (key.isValid()) {
@@ -170,6 +229,13 @@ public final class EventLoop implements AutoCloseable {
 
     @Override
     public void close() {
+        if (driven) {
+            if (running) {
+                running = false;
+                release();
+            }
+            return;
+        }
         running = false;
         selector.wakeup();
         if (!inLoop()) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /** A fake guest on a berth-net unix socket: writes frames built by hand and collects the frames that come back. */
@@ -33,11 +34,30 @@ public final class GuestSim implements AutoCloseable {
     }
 
     public void send(byte[] frame) throws IOException {
+        sendRaw(framed(framing, frame));
+    }
+
+    /** {@code frame} behind its length header, ready to write. */
+    static ByteBuffer framed(Framing framing, byte[] frame) {
         ByteBuffer b = ByteBuffer.allocate(framing.headerBytes() + frame.length);
         framing.writeLength(b, 0, frame.length);
         b.position(framing.headerBytes());
         b.put(frame).flip();
-        sendRaw(b);
+        return b;
+    }
+
+    /** Hands each complete frame in {@code buf} (ready to read) to {@code to}; a partial one stays in it. */
+    static void takeFrames(ByteBuffer buf, Framing framing, Consumer<byte[]> to) {
+        while (buf.remaining() >= framing.headerBytes()) {
+            int len = (int) framing.readLength(buf, buf.position());
+            if (buf.remaining() - framing.headerBytes() < len) {
+                break;
+            }
+            byte[] f = new byte[len];
+            buf.get(buf.position() + framing.headerBytes(), f);
+            buf.position(buf.position() + framing.headerBytes() + len);
+            to.accept(f);
+        }
     }
 
     /** Writes bytes as they are, framing included. */
@@ -90,20 +110,13 @@ public final class GuestSim implements AutoCloseable {
         try {
             while (channel.read(buf) >= 0) {
                 buf.flip();
-                while (buf.remaining() >= framing.headerBytes()) {
-                    int len = (int) framing.readLength(buf, buf.position());
-                    if (buf.remaining() - framing.headerBytes() < len) {
-                        break;
-                    }
-                    byte[] f = new byte[len];
-                    buf.get(buf.position() + framing.headerBytes(), f);
-                    buf.position(buf.position() + framing.headerBytes() + len);
+                takeFrames(buf, framing, f -> {
                     if (discarding) {
                         discarded.incrementAndGet();
                     } else {
                         received.add(f);
                     }
-                }
+                });
                 buf.compact();
             }
         } catch (IOException e) {
