@@ -26,6 +26,8 @@ import java.util.function.Predicate;
  *                        guest connections and datagrams may reach
  * @param tcpBufferBytes  per connection and direction: the most bytes buffered between guest and host
  * @param udpIdleTimeout  how long a UDP flow lives without traffic
+ * @param tcpBufferBudget the most bytes buffered over all connections at once (whole buffers of
+ *                        {@code tcpBufferBytes}); a connection that finds none waits for one
  */
 public record NetworkConfig(
         Inet4Address subnet,
@@ -39,7 +41,11 @@ public record NetworkConfig(
         InetSocketAddress dnsUpstream,
         Predicate<InetSocketAddress> outboundAllowed,
         int tcpBufferBytes,
-        Duration udpIdleTimeout) {
+        Duration udpIdleTimeout,
+        long tcpBufferBudget) {
+
+    /** Buffers over all connections by default: within the agent's 1 GiB of direct memory. */
+    public static final long DEFAULT_TCP_BUFFER_BUDGET = 512L << 20;
 
     public static final int MIN_MTU = 576;
     public static final int MAX_MTU = 65520;
@@ -62,6 +68,9 @@ public record NetworkConfig(
         if (tcpBufferBytes < 64 * 1024 || tcpBufferBytes > 64 * 1024 * 1024) {
             throw new IllegalArgumentException("TCP buffer must be between 64 KiB and 64 MiB: " + tcpBufferBytes);
         }
+        if (tcpBufferBudget < 2L * tcpBufferBytes) {
+            throw new IllegalArgumentException("the TCP buffer budget must hold two buffers: " + tcpBufferBudget);
+        }
         int mask = -1 << (32 - prefixLength);
         int net = toInt(subnet) & mask;
         for (Inet4Address a : new Inet4Address[] {gatewayIp, guestIp, hostAliasIp}) {
@@ -82,7 +91,8 @@ public record NetworkConfig(
                 ipv4("192.168.127.1"), MacAddress.parse("5a:94:ef:e4:0c:dd"),
                 ipv4("192.168.127.2"), MacAddress.parse("5a:94:ef:e4:0c:ee"),
                 ipv4("192.168.127.254"),
-                1500, null, NetworkConfig::ordinaryDestination, 2 * 1024 * 1024, Duration.ofSeconds(90));
+                1500, null, NetworkConfig::ordinaryDestination, 2 * 1024 * 1024, Duration.ofSeconds(90),
+                DEFAULT_TCP_BUFFER_BUDGET);
     }
 
     /** gvproxy's default: everything but link-local (cloud metadata) and multicast destinations. */
@@ -93,27 +103,32 @@ public record NetworkConfig(
 
     public NetworkConfig withMtu(int newMtu) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout);
+                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
     }
 
     public NetworkConfig withDnsUpstream(InetSocketAddress upstream) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout);
+                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
     }
 
     public NetworkConfig withOutboundAllowed(Predicate<InetSocketAddress> allowed) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout);
+                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
     }
 
     public NetworkConfig withTcpBufferBytes(int bytes) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout);
+                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout, tcpBufferBudget);
     }
 
     public NetworkConfig withUdpIdleTimeout(Duration timeout) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout);
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout, tcpBufferBudget);
+    }
+
+    public NetworkConfig withTcpBufferBudget(long bytes) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, bytes);
     }
 
     public int subnetMask() {

@@ -171,6 +171,45 @@ class TcpNatTest {
     }
 
     @Test
+    void connectionsBeyondTheBufferBudgetWaitForABufferAndThenFlow() throws Exception {
+        guest.close();
+        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
+                .withTcpBufferBytes(BUFFER)
+                .withTcpBufferBudget(2L * BUFFER)
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        net = guest.net();
+        Conn[] conns = new Conn[3];
+        Socket[] hosts = new Socket[3];
+        try {
+            for (int i = 0; i < conns.length; i++) {
+                conns[i] = new Conn(server.getLocalPort());
+                conns[i].connect(65535, 7);
+                hosts[i] = server.accept();
+            }
+            byte[] page = new byte[1000];
+            hosts[0].getOutputStream().write(page);
+            Frames.Parsed first = conns[0].guestExpectData();
+            hosts[1].getOutputStream().write(page);
+            conns[1].guestExpectData();
+            // Both buffers hold data the guest has not acknowledged: the third connection gets none.
+            hosts[2].getOutputStream().write(page);
+            int third = conns[2].port;
+            assertThat(guest.poll(Duration.ofSeconds(2), p -> p.isTcp() && p.dstPort() == third
+                    && p.payload().length > 0)).isNull();
+            // The first connection's data acknowledged, its buffer comes back and the third may read.
+            conns[0].ack = first.seq() + first.payload().length;
+            conns[0].segment(TCP_ACK, 65535, new byte[0]);
+            assertThat(conns[2].guestExpectData().payload()).hasSize(page.length);
+        } finally {
+            for (Socket h : hosts) {
+                if (h != null) {
+                    h.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aSlowGuestReaderStopsTheHostSender() throws Exception {
         Conn c = new Conn(server.getLocalPort());
         c.connect(4096, -1);

@@ -78,6 +78,7 @@ final class TcpFlow implements EventLoop.Handler {
     private boolean finSent;
     private boolean finAcked;
     private boolean closedFirst;
+    private boolean waitingForBuffer;
     private long rtoDeadline;
     private long rto = RTO_MIN;
     private int retries;
@@ -137,6 +138,10 @@ final class TcpFlow implements EventLoop.Handler {
         state = State.SYN_RCVD;
         if (preamble != null) {
             toHost = nat.pool.take();
+            if (toHost == null) {
+                abort(true);
+                return;
+            }
             toHost.put(preamble);
         }
         iss = ThreadLocalRandom.current().nextInt();
@@ -155,7 +160,12 @@ final class TcpFlow implements EventLoop.Handler {
         iss = ThreadLocalRandom.current().nextInt();
         sndUna = iss;
         if (initialToGuest != null && initialToGuest.hasRemaining()) {
-            ring = new ByteRing(nat.pool.take());
+            ByteBuffer buffer = nat.pool.take();
+            if (buffer == null) {
+                abort(false);
+                return;
+            }
+            ring = new ByteRing(buffer);
             ring.write(initialToGuest, initialToGuest.position(), Math.min(initialToGuest.remaining(), ring.free()));
         }
         sendSyn();
@@ -386,6 +396,9 @@ final class TcpFlow implements EventLoop.Handler {
         }
         int fresh = len - already;
         int accept = Math.min(fresh, toHostFree());
+        if (accept == 0 && fresh > 0 && toHost == null) {
+            waitForBuffer();
+        }
         if (accept > 0) {
             deliver(b, index + already, accept);
             rcvNxt += accept;
@@ -409,8 +422,31 @@ final class TcpFlow implements EventLoop.Handler {
         nat.schedule(this);
     }
 
+    /** What the guest may send: nothing while no buffer can be had for it. */
     private int toHostFree() {
-        return nat.pool.bufferBytes() - (toHost == null ? 0 : toHost.position());
+        if (toHost == null) {
+            return nat.pool.exhausted() ? 0 : nat.pool.bufferBytes();
+        }
+        return nat.pool.bufferBytes() - toHost.position();
+    }
+
+    /** Waits for a buffer to come back; {@link #onBufferFreed} then reopens the window or the reads. */
+    private void waitForBuffer() {
+        if (!waitingForBuffer) {
+            waitingForBuffer = true;
+            nat.waitForBuffer(this);
+        }
+    }
+
+    /** A buffer came back: true if this connection takes up the turn (it is still open). */
+    boolean onBufferFreed() {
+        waitingForBuffer = false;
+        if (state == State.CLOSED) {
+            return false;
+        }
+        updateInterest();
+        scheduleAck();
+        return true;
     }
 
     private void writeHost() {
@@ -457,7 +493,13 @@ final class TcpFlow implements EventLoop.Handler {
 
     private void readHost() {
         if (ring == null) {
-            ring = new ByteRing(nat.pool.take());
+            ByteBuffer buffer = nat.pool.take();
+            if (buffer == null) {
+                waitForBuffer();
+                updateInterest();
+                return;
+            }
+            ring = new ByteRing(buffer);
         }
         try {
             while (ring.free() > 0) {
@@ -495,7 +537,7 @@ final class TcpFlow implements EventLoop.Handler {
         int ops = hostKey.interestOps() & SelectionKey.OP_READ;
         // Hysteresis: stop reading when the ring is full, resume when a quarter is free, so that every
         // acknowledgement does not toggle the registration.
-        if (hostEof || (ring != null && ring.free() == 0)) {
+        if (hostEof || (ring != null && ring.free() == 0) || (ring == null && waitingForBuffer)) {
             ops = 0;
         } else if (ring == null || ring.free() >= nat.pool.bufferBytes() / 4) {
             ops = SelectionKey.OP_READ;

@@ -53,10 +53,27 @@ final class TcpNat {
     int halfOpen;
     private final EphemeralPorts ephemeralPorts = new EphemeralPorts();
     private final LogRate refusedAtLimit = new LogRate();
+    /** Connections that found no free buffer, to be woken in turn as buffers come back. */
+    private final ArrayDeque<TcpFlow> waitingForBuffer = new ArrayDeque<>();
 
     TcpNat(Gateway gw) {
         this.gw = gw;
-        this.pool = new BufferPool(gw.config.tcpBufferBytes(), 64);
+        this.pool = new BufferPool(gw.config.tcpBufferBytes(), 64,
+                (int) Math.min(Integer.MAX_VALUE, gw.config.tcpBufferBudget() / gw.config.tcpBufferBytes()),
+                this::bufferFreed);
+    }
+
+    void waitForBuffer(TcpFlow flow) {
+        waitingForBuffer.add(flow);
+    }
+
+    private void bufferFreed() {
+        TcpFlow flow;
+        while ((flow = waitingForBuffer.poll()) != null) {
+            if (flow.onBufferFreed()) {
+                return;
+            }
+        }
     }
 
     int flowCount() {

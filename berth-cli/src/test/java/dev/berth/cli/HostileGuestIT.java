@@ -1,0 +1,143 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The forwarder attacked from where an attacker sits: inside a real berth-os guest, as its ordinary
+ * user, with nothing but bash's {@code /dev/tcp} (and podman, as a container's owner would). Each
+ * request is one the review reproduced against the unbounded forwarder.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HostileGuestIT {
+  private static final String NAME = "hostile";
+  private static Path home;
+  private static Map<String, String> env;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    home = Files.createTempDirectory("berth-hostile-");
+    env = Map.of("BERTH_HOME", home.resolve("berth").toString(), "XDG_CONFIG_HOME", home.resolve("xdg").toString(),
+        "HOME", home.toString());
+    Exec init = berth("init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
+    assertThat(init.code()).as(init.out()).isZero();
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    berth("rm", "-f", NAME);
+    Exec.run(Map.of(), List.of("rm", "-rf", home.toString()));
+  }
+
+  private static Exec berth(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of(GuestImage.root().resolve("bin/berth").toString()));
+    argv.addAll(List.of(args));
+    return Exec.run(env, Duration.ofMinutes(15), argv);
+  }
+
+  /** What the gateway's forwarder answers a POST from inside the guest, status line first. */
+  private static String postFromGuest(String route, String json) throws Exception {
+    String body = Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    String script = "body=$(echo " + body + " | base64 -d); exec 3<>/dev/tcp/192.168.127.1/80;"
+        + " printf 'POST /services/forwarder/" + route + " HTTP/1.1\\r\\nHost: gateway.containers.internal\\r\\n"
+        + "Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; cat <&3";
+    Exec e = berth("ssh", NAME, "bash -c '" + script + "'");
+    assertThat(e.code()).as(e.out()).isZero();
+    return e.out();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static int sshPort() throws Exception {
+    Exec port = berth("inspect", "--format", "{{.SSHConfig.Port}}", NAME);
+    assertThat(port.code()).as(port.out()).isZero();
+    return Integer.parseInt(port.out().strip());
+  }
+
+  @Test
+  @Order(1)
+  void theGuestCannotTurnAHostFileIntoASocket() throws Exception {
+    Path victim = Files.writeString(home.resolve("victim.txt"), "the user's file\n");
+    String response = postFromGuest("expose",
+        "{\"local\":\"" + victim + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}");
+    assertThat(response).startsWith("HTTP/1.1 403 ").contains("guests cannot make unix forwards");
+    assertThat(Files.isRegularFile(victim, LinkOption.NOFOLLOW_LINKS)).isTrue();
+    assertThat(Files.readString(victim)).isEqualTo("the user's file\n");
+  }
+
+  @Test
+  @Order(2)
+  void theGuestCannotPutItsSshOnEveryHostInterfaceNorRemoveTheMachinesSshForward() throws Exception {
+    int port = freePort();
+    assertThat(postFromGuest("expose",
+        "{\"local\":\"0.0.0.0:" + port + "\",\"remote\":\":22\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ").contains("berth set --publish-all-addresses " + NAME);
+    assertThat(postFromGuest("unexpose", "{\"local\":\"127.0.0.1:" + sshPort() + "\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ").contains("made on the host");
+    Exec ssh = berth("ssh", NAME, "echo", "still-here");
+    assertThat(ssh.out()).contains("still-here");
+  }
+
+  @Test
+  @Order(3)
+  void theGuestCannotPublishAHostServiceThroughTheHostAlias() throws Exception {
+    assertThat(postFromGuest("expose",
+        "{\"local\":\"127.0.0.1:" + freePort() + "\",\"remote\":\"192.168.127.254:" + sshPort()
+            + "\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ").contains("only to its own address");
+  }
+
+  @Test
+  @Order(4)
+  void podmanRunOnEveryAddressFailsWithTheSettingThatAllowsIt() throws Exception {
+    Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
+    Exec load = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "load", "-i",
+        GuestImage.busyboxHttpd().toString()));
+    assertThat(load.code()).as(load.out()).isZero();
+    int port = freePort();
+    Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "-d", "--name", "everywhere",
+        "-p", "0.0.0.0:" + port + ":80", "localhost/busybox-httpd"));
+    assertThat(run.code()).as(run.out()).isNotZero();
+    assertThat(run.out()).contains("--publish-all-addresses");
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), port));
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aPortAHostServiceHoldsOnIpv6LoopbackIsNotTakenOnIpv4() throws Exception {
+    Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
+    try (ServerSocket hostService = new ServerSocket()) {
+      hostService.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
+      int port = hostService.getLocalPort();
+      Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "-d", "--name", "shadow",
+          "-p", port + ":80", "localhost/busybox-httpd"));
+      assertThat(run.code()).as(run.out()).isNotZero();
+      assertThat(run.out()).contains("already in use on the host");
+    }
+  }
+}
