@@ -3,6 +3,7 @@ package dev.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.BerthException;
+import dev.berth.machine.AtomicFiles;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
@@ -456,6 +457,11 @@ public final class MachineAgent {
   private void openControlSocket() {
     try {
       Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      // the pid first: from here on, an agent that does not answer is known alive, not stale
+      AtomicFiles.write(
+          files.agentPid(),
+          ProcessHandle.current().pid() + "\n",
+          PosixFilePermissions.fromString("rw-------"));
       control = UnixSockets.listenPrivate(files.control(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage());
@@ -546,10 +552,12 @@ public final class MachineAgent {
       watchers.clear();
     }
     closeQuietly(control);
-    try {
-      Files.deleteIfExists(files.control());
-    } catch (IOException e) {
-      LOG.warn("cannot delete {}: {}", files.control(), e.toString());
+    for (Path path : List.of(files.control(), files.agentPid())) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", path, e.toString());
+      }
     }
   }
 
