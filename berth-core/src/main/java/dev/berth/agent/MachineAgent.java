@@ -129,13 +129,15 @@ public final class MachineAgent {
           "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
               + " 10-50x slower"));
     }
-    openReadySocket();
+    openReadySocket(config);
     network =
         MachineNetwork.start(
             options.network(),
             files,
             config.ssh().port(),
             machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE));
+    // lastUp is recorded only once the guest is ready: a first boot cut short (agent killed while
+    // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);
     progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
@@ -202,7 +204,7 @@ public final class MachineAgent {
         new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
   }
 
-  private void openReadySocket() {
+  private void openReadySocket(MachineConfig config) {
     try {
       Files.deleteIfExists(files.ready());
       readyServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -221,6 +223,8 @@ public final class MachineAgent {
                 while ((line = lines.readLine()) != null) {
                   if (line.strip().equals("Ready")) {
                     readyLine.complete(line);
+                  } else if (line.strip().equals(FirstBootFailure.LINE)) {
+                    readyLine.completeExceptionally(FirstBootFailure.of(config, files));
                   }
                 }
               } catch (IOException e) {
