@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import dev.berth.agent.AgentLauncher;
 import dev.berth.agent.MachineAgent;
 import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = AgentCommand.NAME, hidden = true, description = "Run a machine's host agent.")
 final class AgentCommand extends BaseCommand {
-  static final String NAME = "agent";
+  static final String NAME = AgentLauncher.COMMAND;
 
   @Parameters(paramLabel = "NAME")
   String name; // initialized by picocli

@@ -16,6 +16,8 @@ import dev.berth.image.ImageCache;
 import dev.berth.machine.Machines;
 import dev.berth.os.Host;
 import dev.berth.os.JdkProcessRunner;
+import dev.berth.os.JdkProcessTable;
+import dev.berth.os.ProcessTable;
 import java.io.BufferedReader;
 import java.time.Clock;
 
@@ -30,6 +32,8 @@ public final class CliContext {
   private Machines machines;
   private MachineLifecycle lifecycle;
   private ImageCache imageCache;
+  private final ProcessTable processes = new JdkProcessTable();
+  private AgentSocketProbe agents;
 
   public CliContext(Host host, BufferedReader in, boolean interactive) {
     this.host = host;
@@ -56,6 +60,8 @@ public final class CliContext {
       lifecycle =
           new MachineLifecycle(
               machines(),
+              agents(),
+              processes,
               new JvmAgentLauncher(),
               Accelerator.probe(
                   host.os(),
@@ -93,6 +99,13 @@ public final class CliContext {
     return new MachineImages(machines(), imageCache());
   }
 
+  private synchronized AgentSocketProbe agents() {
+    if (agents == null) {
+      agents = new AgentSocketProbe(BerthDirs.from(host), processes, AgentSocketProbe.ANSWER_TIMEOUT);
+    }
+    return agents;
+  }
+
   public synchronized Machines machines() {
     if (machines == null) {
       BerthDirs dirs = BerthDirs.from(host);
@@ -104,7 +117,7 @@ public final class CliContext {
               disks,
               new CachedBaseImages(imageCache()),
               SystemConnections.of(host),
-              new AgentSocketProbe(dirs),
+              agents(),
               Clock.systemUTC());
     }
     return machines;

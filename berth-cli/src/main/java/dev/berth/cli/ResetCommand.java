@@ -34,7 +34,7 @@ final class ResetCommand extends BaseCommand {
     }
     machines()
         .reset(
-            name -> context().lifecycle().stop(name, ProgressRenderer.of(err(), false, false)));
+            name -> context().lifecycle().stopWhatRuns(name, ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

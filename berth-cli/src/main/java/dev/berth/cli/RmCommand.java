@@ -44,7 +44,7 @@ final class RmCommand extends BaseCommand {
             force,
             saveImage,
             saveIgnition,
-            () -> context().lifecycle().stop(name, ProgressRenderer.of(err(), false, false)));
+            () -> context().lifecycle().stopWhatRuns(name, ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

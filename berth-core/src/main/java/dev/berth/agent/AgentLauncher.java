@@ -10,6 +10,12 @@ import java.util.List;
  */
 public interface AgentLauncher {
   /**
+   * The verb that runs an agent: every launcher puts {@code agent NAME} among the agent's
+   * arguments, which is how a pid is recognized as the agent of machine NAME.
+   */
+  String COMMAND = "agent";
+
+  /**
    * Starts the agent for {@code machine} with {@code args}, detached from the caller's terminal,
    * its output appended to {@code log}.
    */

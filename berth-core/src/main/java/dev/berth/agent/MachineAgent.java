@@ -3,6 +3,7 @@ package dev.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.BerthException;
+import dev.berth.machine.AtomicFiles;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
@@ -128,7 +129,7 @@ public final class MachineAgent {
           "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
               + " 10-50x slower"));
     }
-    openReadySocket();
+    openReadySocket(config);
     network =
         MachineNetwork.start(
             options.network(),
@@ -136,6 +137,8 @@ public final class MachineAgent {
             config.ssh().port(),
             MachineNetwork.guestPolicy(config),
             machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE));
+    // lastUp is recorded only once the guest is ready: a first boot cut short (agent killed while
+    // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);
     progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
@@ -202,7 +205,7 @@ public final class MachineAgent {
         new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
   }
 
-  private void openReadySocket() {
+  private void openReadySocket(MachineConfig config) {
     try {
       Files.deleteIfExists(files.ready());
       readyServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -221,6 +224,8 @@ public final class MachineAgent {
                 while ((line = lines.readLine()) != null) {
                   if (line.strip().equals("Ready")) {
                     readyLine.complete(line);
+                  } else if (line.strip().equals(FirstBootFailure.LINE)) {
+                    readyLine.completeExceptionally(FirstBootFailure.of(config, files));
                   }
                 }
               } catch (IOException e) {
@@ -457,6 +462,11 @@ public final class MachineAgent {
   private void openControlSocket() {
     try {
       Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      // the pid first: from here on, an agent that does not answer is known alive, not stale
+      AtomicFiles.write(
+          files.agentPid(),
+          ProcessHandle.current().pid() + "\n",
+          PosixFilePermissions.fromString("rw-------"));
       control = UnixSockets.listenPrivate(files.control(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage());
@@ -547,10 +557,12 @@ public final class MachineAgent {
       watchers.clear();
     }
     closeQuietly(control);
-    try {
-      Files.deleteIfExists(files.control());
-    } catch (IOException e) {
-      LOG.warn("cannot delete {}: {}", files.control(), e.toString());
+    for (Path path : List.of(files.control(), files.agentPid())) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", path, e.toString());
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.api.ApiClient;
 import dev.berth.net.forward.Forward;
+import dev.berth.os.ProcessTable;
 import dev.berth.qemu.Accelerator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,19 +26,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Starting and stopping machines from a short-lived command: {@code start} launches the agent and
  * relays its progress until the machine is ready or has failed; {@code stop} asks the agent to
- * stop. Both first clean up what a crash may have left: a stale socket, an orphaned QEMU.
+ * stop. Both first clean up what a crash may have left: a stale socket, an orphaned QEMU; but only
+ * once the agent is known dead, since an agent that is slow to answer still owns them.
  */
 public final class MachineLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(MachineLifecycle.class);
   private static final Duration AGENT_UP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_TIMEOUT = Duration.ofMinutes(3);
+  /** How long an agent asked to exit by a signal may take: its shutdown hook waits 2 minutes. */
+  private static final Duration AGENT_EXIT_GRACE = Duration.ofMinutes(2);
 
   private final Machines machines;
+  private final AgentSocketProbe agents;
+  private final ProcessTable processes;
   private final AgentLauncher launcher;
   private final Accelerator accelerator;
 
-  public MachineLifecycle(Machines machines, AgentLauncher launcher, Accelerator accelerator) {
+  public MachineLifecycle(
+      Machines machines,
+      AgentSocketProbe agents,
+      ProcessTable processes,
+      AgentLauncher launcher,
+      Accelerator accelerator) {
     this.machines = machines;
+    this.agents = agents;
+    this.processes = processes;
     this.launcher = launcher;
     this.accelerator = accelerator;
   }
@@ -56,7 +69,14 @@ public final class MachineLifecycle {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       machines.status(name);
       RuntimeFiles files = machines.runtime(name);
-      Optional<AgentClient.Status> agent = AgentClient.status(files, Duration.ofSeconds(5));
+      Optional<AgentClient.Status> agent = agents.find(name);
+      if (agent.isPresent() && agent.get().state() == MachineState.UNRESPONSIVE) {
+        throw new BerthException(
+            "the agent of machine \"" + name + "\" (pid " + agent.get().pid()
+                + ") is running but not answering",
+            "try again in a moment, or stop the machine with: berth stop " + name
+                + " (which ends the agent if it still does not answer)");
+      }
       if (agent.isPresent()) {
         throw new BerthException(
             "machine \"" + name + "\" is already " + agent.get().state().display().toLowerCase(java.util.Locale.ROOT),
@@ -133,24 +153,60 @@ public final class MachineLifecycle {
   /**
    * Stops a machine; returns false if it was not running. A machine whose agent is gone may
    * still have an orphaned QEMU: that is stopped too.
+   *
+   * <p>An agent that does not answer, or answers but does not stop, is asked to exit by a signal
+   * (its shutdown hook powers the guest off as a stop would) and killed if it still runs after
+   * {@link #AGENT_EXIT_GRACE}: as {@code podman machine stop} kills a QEMU that ignores the power
+   * button, {@code stop} ends with the machine stopped, or fails saying which process is left.
+   * Returns or throws; never leaves an agent running with its files removed.
    */
   public boolean stop(String name, ProgressListener progress) {
     machines.status(name);
-    RuntimeFiles files = machines.runtime(name);
-    Optional<AgentClient.Status> agent = AgentClient.status(files, Duration.ofSeconds(5));
-    if (agent.isEmpty()) {
+    return stopWhatRuns(name, progress);
+  }
+
+  /**
+   * Stops what runs of a machine, its agent or a QEMU a crashed agent left, as {@link #stop}
+   * does, without reading its description: for {@code rm} and {@code reset}, which remove
+   * machines whose description may be unreadable. Returns false if no agent ran.
+   */
+  public boolean stopWhatRuns(String name, ProgressListener progress) {
+    try (MachineLocks.Held lock = machines.locks().machine(name)) {
+      RuntimeFiles files = machines.runtime(name);
+      Optional<AgentClient.Status> agent = agents.find(name);
+      if (agent.isEmpty()) {
+        cleanUpAfterCrash(name, files, progress);
+        return false;
+      }
+      progress.step("Stopping machine \"" + name + "\"");
+      if (agent.get().state() != MachineState.UNRESPONSIVE) {
+        try {
+          AgentClient.converse(files, "stop", event -> true, STOP_TIMEOUT);
+        } catch (IOException e) {
+          LOG.warn("stopping through the agent failed: {}", e.getMessage());
+        }
+        processes.awaitExit(agent.get().pid(), Duration.ofSeconds(30));
+        agent = agents.find(name);
+      }
+      if (agent.isPresent()) {
+        endAgent(name, agent.get(), progress);
+      }
       cleanUpAfterCrash(name, files, progress);
-      return false;
+      return true;
     }
-    progress.step("Stopping machine \"" + name + "\"");
-    try {
-      AgentClient.converse(files, "stop", event -> true, STOP_TIMEOUT);
-    } catch (IOException e) {
-      LOG.warn("stopping through the agent failed: {}", e.getMessage());
+  }
+
+  private void endAgent(String name, AgentClient.Status agent, ProgressListener progress) {
+    long pid = agent.pid();
+    progress.warn(
+        "the agent of machine \"" + name + "\" (pid " + pid + ") "
+            + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")
+            + "; ending it");
+    if (!processes.end(pid, AGENT_EXIT_GRACE)) {
+      throw new BerthException(
+          "cannot end the agent of machine \"" + name + "\" (pid " + pid + ")",
+          "kill it with: kill -9 " + pid + ", then run: berth stop " + name);
     }
-    ProcessHandle.of(agent.get().pid()).ifPresent(p -> waitForExit(p, Duration.ofSeconds(30)));
-    cleanUpAfterCrash(name, files, progress);
-    return true;
   }
 
   /**
@@ -209,19 +265,23 @@ public final class MachineLifecycle {
 
   /**
    * What a crashed agent leaves: QEMU still running (nothing kills it when its agent is killed),
-   * socket files nobody accepts on. QEMU is identified by its pid file and its command line, since
-   * pids are reused.
+   * socket and pid files nobody accepts on. QEMU is identified by its pid file and its command
+   * line, since pids are reused. Only for a machine whose agent is known not to run.
    */
-  void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
+  private void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
     orphanQemu(name, files)
         .ifPresent(
-            qemu -> {
-              progress.warn("stopping QEMU (pid " + qemu.pid() + ") left running by a crashed agent");
-              qemu.destroyForcibly();
-              waitForExit(qemu, Duration.ofSeconds(30));
+            pid -> {
+              progress.warn("stopping QEMU (pid " + pid + ") left running by a crashed agent");
+              if (!processes.end(pid, Duration.ofSeconds(10))) {
+                throw new BerthException(
+                    "cannot stop QEMU (pid " + pid + ") of machine \"" + name + "\"",
+                    "kill it with: kill -9 " + pid);
+              }
             });
     List<Path> stale = new ArrayList<>(files.leftovers());
     stale.add(files.control());
+    stale.add(files.agentPid());
     for (Path path : stale) {
       try {
         Files.deleteIfExists(path);
@@ -231,19 +291,15 @@ public final class MachineLifecycle {
     }
   }
 
-  static Optional<ProcessHandle> orphanQemu(String name, RuntimeFiles files) {
+  private Optional<Long> orphanQemu(String name, RuntimeFiles files) {
     try {
       if (!Files.exists(files.qemuPid())) {
         return Optional.empty();
       }
       long pid = Long.parseLong(Files.readString(files.qemuPid()).strip());
       String marker = "process=berth-" + name;
-      return ProcessHandle.of(pid)
-          .filter(ProcessHandle::isAlive)
-          .filter(
-              p ->
-                  p.info().arguments().map(args -> List.of(args).stream().anyMatch(a -> a.endsWith(marker))).orElse(false)
-                      || p.info().commandLine().map(c -> c.contains(marker)).orElse(false));
+      return Optional.of(pid)
+          .filter(p -> processes.runs(p, args -> args.stream().anyMatch(a -> a.endsWith(marker))));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }

@@ -6,7 +6,11 @@ import dev.berth.image.CachedImage;
 import dev.berth.image.ImageCache;
 import java.util.List;
 
-/** The image cache seen through the machines: what is in use is never removed. */
+/**
+ * The image cache seen through the machines: what is in use is never removed. Each operation
+ * holds the lock that {@code init} holds from fetching a base image until the machine whose disk
+ * refers to it exists, so a prune cannot remove an image between the two.
+ */
 public final class MachineImages {
   private final Machines machines;
   private final ImageCache cache;
@@ -17,12 +21,16 @@ public final class MachineImages {
   }
 
   public List<CachedImage> list() {
-    return cache.list(machines.imagesInUse());
+    try (MachineLocks.Held lock = machines.locks().global()) {
+      return cache.list(machines.imagesInUse());
+    }
   }
 
   /** Removes unused images: superseded ones, or with {@code all} every unused one. */
   public List<CachedImage> prune(boolean all) {
-    return cache.prune(all, machines.imagesInUse());
+    try (MachineLocks.Held lock = machines.locks().global()) {
+      return cache.prune(all, machines.imagesInUse());
+    }
   }
 
   /**
@@ -30,7 +38,7 @@ public final class MachineImages {
    * Never fails the init that called it; a problem is a warning.
    */
   public void autoPrune(ProgressListener progress) {
-    try {
+    try (MachineLocks.Held lock = machines.locks().global()) {
       cache.pruneOlderThan(ImageCache.AUTO_PRUNE_AGE, machines.imagesInUse());
     } catch (BerthException e) {
       progress.warn("skipped pruning old images: " + e.getMessage());

@@ -5,7 +5,9 @@ public enum MachineState {
   STOPPED("Stopped"),
   STARTING("Starting"),
   RUNNING("Running"),
-  STOPPING("Stopping");
+  STOPPING("Stopping"),
+  /** Its agent runs but did not answer in time: busy, hung or stopped by a signal. */
+  UNRESPONSIVE("Unresponsive");
 
   private final String display;
 

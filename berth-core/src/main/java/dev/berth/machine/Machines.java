@@ -460,8 +460,10 @@ public final class Machines {
   }
 
   /**
-   * Removes a machine, its connections and files. A running machine is refused unless {@code
-   * force}, in which case {@code stopper} stops it first.
+   * Removes a machine, its connections and files. A running machine (an unresponsive one too) is
+   * refused unless {@code force}. Then {@code stopper} runs, whatever the state: it stops the
+   * machine, or a QEMU that a crashed agent left, and throws if it cannot, so that no disk is
+   * deleted under a live QEMU.
    */
   public void remove(
       String name, boolean force, boolean saveImage, boolean saveIgnition, Runnable stopper) {
@@ -469,12 +471,10 @@ public final class Machines {
       if (!Files.exists(dirs().machineConfig(name)) && !Files.exists(dirs().machineData(name))) {
         throw MachineStore.notFound(name);
       }
-      if (states.probe(name) != MachineState.STOPPED) {
-        if (!force) {
-          requireStopped(name, "remove it");
-        }
-        stopper.run();
+      if (!force) {
+        requireStopped(name, "remove it");
       }
+      stopper.run();
       connections.remove(Set.of(name, Connection.rootName(name)), MachineName.DEFAULT);
       Set<Path> keep = new HashSet<>();
       Optional<MachineConfig> config = readable(name);

@@ -44,6 +44,11 @@ public record RuntimeFiles(Path dir) {
     return dir.resolve("gateway-api.sock");
   }
 
+  /** The agent's pid, written by the agent before it listens on its control socket. */
+  public Path agentPid() {
+    return dir.resolve("agent.pid");
+  }
+
   public Path qemuPid() {
     return dir.resolve("qemu.pid");
   }

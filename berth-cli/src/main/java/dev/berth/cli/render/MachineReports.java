@@ -87,6 +87,7 @@ public final class MachineReports {
     return switch (state) {
       case RUNNING, STOPPING -> "Currently running";
       case STARTING -> "Currently starting";
+      case UNRESPONSIVE -> "Currently unresponsive";
       case STOPPED ->
           c.lastUp() == null
               ? "Never"
