@@ -38,8 +38,22 @@ public final class LoopbackServers implements AutoCloseable {
 
     public LoopbackServers() throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        dns = new DatagramSocket(new InetSocketAddress(lo, 0));
-        dnsTcp = new ServerSocket(dns.getLocalPort(), 50, lo);
+        // DNS answers on one port number for UDP and TCP: a UDP port whose TCP twin is taken is given up.
+        DatagramSocket udp = null;
+        ServerSocket tcp = null;
+        for (int attempt = 0; tcp == null; attempt++) {
+            udp = new DatagramSocket(new InetSocketAddress(lo, 0));
+            try {
+                tcp = new ServerSocket(udp.getLocalPort(), 50, lo);
+            } catch (java.net.BindException e) {
+                udp.close();
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
+        }
+        dns = udp;
+        dnsTcp = tcp;
         udpEcho = new DatagramSocket(new InetSocketAddress(lo, 0));
         tcpEcho = new ServerSocket(0, 512, lo);
         spawn("dns", this::serveDns);
