@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 final class AgentCommand extends BaseCommand {
   static final String NAME = "agent";
 
-  @Parameters(paramLabel = "NAME")
+  @Parameters(converter = MachineNameConverter.class, paramLabel = "NAME")
   String name; // initialized by picocli
 
   @Option(names = "--timeout", required = true)

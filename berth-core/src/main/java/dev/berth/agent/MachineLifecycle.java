@@ -7,6 +7,7 @@ import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.machine.UserName;
 import dev.berth.net.api.ApiClient;
 import dev.berth.net.forward.Forward;
 import dev.berth.qemu.Accelerator;
@@ -179,6 +180,9 @@ public final class MachineLifecycle {
 
   /** Runs the system {@code ssh} into the machine, returning its exit status. */
   public int ssh(String name, String username, List<String> command, boolean terminal) {
+    if (username != null) {
+      UserName.validate(username);
+    }
     MachineConfig config = machines.status(name).config();
     if (machines.state(name) != MachineState.RUNNING) {
       throw new BerthException(

@@ -38,7 +38,7 @@ public final class MachineLocks {
   }
 
   public Held machine(String name) {
-    return acquire(dir.resolve(name + ".lock"), "machine \"" + name + "\"");
+    return acquire(dir.resolve(MachineName.validate(name) + ".lock"), "machine \"" + name + "\"");
   }
 
   private static Held acquire(Path file, String what) {

@@ -56,7 +56,8 @@ public final class MachineStore {
       for (Path dir : children.sorted().toList()) {
         String name = dir.getFileName().toString();
         Path file = dir.resolve(DESCRIPTION);
-        if (name.startsWith(".") || !Files.exists(file)) {
+        // Staging directories start with a dot; a name init would refuse is none of Berth's.
+        if (!MachineName.isValid(name) || !Files.exists(file)) {
           continue;
         }
         try {

@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +38,6 @@ public final class Machines {
   public static final String DISK_FILE = "disk.qcow2";
 
   private static final long MIN_MEMORY_MIB = 512;
-  private static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
   private final Host host;
   private final MachineStore store;
@@ -93,9 +91,9 @@ public final class Machines {
     long diskGiB = options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
     String user = options.username() == null ? InitOptions.DEFAULT_USER : options.username();
     validateResources(cpus, memory, diskGiB);
-    if (!USER_NAME.matcher(user).matches() || user.equals("root")) {
+    if (UserName.validate(user).equals("root")) {
       throw new BerthException(
-          "invalid user name \"" + user + "\"",
+          "invalid user name \"root\"",
           "use a lower-case name of letters, digits, '_' and '-' other than root");
     }
     String timezone = timezone(options.timezone());
@@ -337,7 +335,7 @@ public final class Machines {
     return connections
         .defaultName()
         .map(n -> n.endsWith("-root") ? n.substring(0, n.length() - "-root".length()) : n)
-        .filter(store::exists);
+        .filter(n -> MachineName.isValid(n) && store.exists(n));
   }
 
   /** The runtime files (sockets, logs) of a machine. */

@@ -237,6 +237,37 @@ class MachinesTest {
   }
 
   @Test
+  void remove_nameThatLeavesBerthsDirectories_refusedAndNothingDeleted() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Path victim = Files.createDirectories(dir.resolve("victim"));
+    Files.writeString(victim.resolve("keep"), "precious");
+    List<String> before = TreeSnapshot.of(dir);
+    for (String bad : List.of("../../../victim", "../../victim", ".", "..", "a/b")) {
+      assertThatThrownBy(() -> machines.remove(bad, true, false, false, () -> {}))
+          .as(bad)
+          .isInstanceOf(BerthException.class)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.filesToRemove(bad, false, false))
+          .as(bad)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.set(bad, new Machines.Changes(1, null, null, null)))
+          .as(bad)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.status(bad)).as(bad).hasMessageContaining("invalid machine name");
+    }
+    assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
+    assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
+  }
+
+  @Test
+  void entries_directoryNotNamedLikeAMachine_notListed() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Path stray = Files.createDirectories(machines.dirs().machinesConfig().resolve("not a machine"));
+    Files.copy(machines.dirs().machineConfig("m").resolve("machine.json"), stray.resolve("machine.json"));
+    assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
+  }
+
+  @Test
   void reset_removesEverything() {
     machines.init(options("a"), ProgressListener.NONE);
     machines.init(options("b"), ProgressListener.NONE);
