@@ -18,14 +18,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -203,9 +200,7 @@ public final class MachineAgent {
 
   private void openReadySocket() {
     try {
-      Files.deleteIfExists(files.ready());
-      readyServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      readyServer.bind(UnixDomainSocketAddress.of(files.ready()));
+      readyServer = UnixSockets.listenPrivate(files.ready(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.ready() + ": " + e.getMessage());
     }
@@ -455,7 +450,7 @@ public final class MachineAgent {
 
   private void openControlSocket() {
     try {
-      Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      machines.createRuntime(name);
       control = UnixSockets.listenPrivate(files.control(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage());

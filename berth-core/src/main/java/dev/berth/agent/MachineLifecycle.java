@@ -14,7 +14,6 @@ import dev.berth.qemu.Accelerator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +63,7 @@ public final class MachineLifecycle {
             "stop it with: berth stop " + name);
       }
       cleanUpAfterCrash(name, files, progress);
-      Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
       progress.step("Starting machine \"" + name + "\"");
       ProcessHandle process =

@@ -61,6 +61,10 @@ public record BerthDirs(Path config, Path data, Path runtime) {
     return longest <= MAX_SOCKET_PATH ? runtime : shortRuntime(host);
   }
 
+  /**
+   * A name any user can take first: the directory is checked to be the user's alone before it is
+   * used ({@link Machines#runtime}, {@link Machines#createRuntime}).
+   */
   private static Path shortRuntime(Host host) {
     return Path.of("/tmp", "berth-" + host.uid());
   }

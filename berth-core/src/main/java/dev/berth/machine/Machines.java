@@ -47,6 +47,7 @@ public final class Machines {
   private final SystemConnections connections;
   private final StateProbe states;
   private final Clock clock;
+  private final PrivateDirectories privateDirs;
 
   public Machines(
       Host host,
@@ -64,6 +65,7 @@ public final class Machines {
     this.connections = connections;
     this.states = states;
     this.clock = clock;
+    this.privateDirs = new PrivateDirectories(PrivateDirectories.POSIX, host.uid());
   }
 
   public BerthDirs dirs() {
@@ -338,9 +340,22 @@ public final class Machines {
         .filter(n -> MachineName.isValid(n) && store.exists(n));
   }
 
-  /** The runtime files (sockets, logs) of a machine. */
+  /**
+   * The runtime files (sockets, logs) of a machine. Throws if what exists of its runtime directory,
+   * or of Berth's, is not the user's alone: nothing there could be trusted.
+   */
   public RuntimeFiles runtime(String name) {
-    return new RuntimeFiles(dirs().machineRuntime(name));
+    Path dir = dirs().machineRuntime(name);
+    privateDirs.checkExisting(dirs().runtime(), dir);
+    return new RuntimeFiles(dir);
+  }
+
+  /**
+   * The runtime files of a machine, its runtime directory and Berth's made if missing: both
+   * checked to be the user's alone (mode 0700, not a symbolic link) before a socket goes there.
+   */
+  public RuntimeFiles createRuntime(String name) {
+    return new RuntimeFiles(privateDirs.ensure(dirs().machineRuntime(name), dirs().runtime()));
   }
 
   /** The host API socket clients reach the machine's podman through. */

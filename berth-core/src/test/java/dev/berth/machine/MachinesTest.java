@@ -268,6 +268,25 @@ class MachinesTest {
   }
 
   @Test
+  void runtime_madeTheUsersAlone_andRefusedOnceOthersCouldEnterIt() throws Exception {
+    int me = (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    Host mine =
+        new Host(host.env(), host.home(), host.userName(), me, host.os(), host.arch(), host.cpus(),
+            host.memoryBytes(), host.zone());
+    Machines ours =
+        new Machines(mine, BerthDirs.from(mine), new DiskImages(qemuImg), null,
+            SystemConnections.of(mine), name -> MachineState.STOPPED, Clock.systemUTC());
+    RuntimeFiles files = ours.createRuntime("m");
+    assertThat(Files.getPosixFilePermissions(files.dir())).isEqualTo(PrivateDirectories.OWNER_ONLY);
+    assertThat(Files.getPosixFilePermissions(ours.dirs().runtime())).isEqualTo(PrivateDirectories.OWNER_ONLY);
+    assertThat(ours.runtime("m")).isEqualTo(files);
+
+    Files.setPosixFilePermissions(ours.dirs().runtime(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThatThrownBy(() -> ours.runtime("m")).hasMessageContaining("has mode rwxrwxrwx");
+    assertThatThrownBy(() -> ours.createRuntime("m")).hasMessageContaining("has mode rwxrwxrwx");
+  }
+
+  @Test
   void reset_removesEverything() {
     machines.init(options("a"), ProgressListener.NONE);
     machines.init(options("b"), ProgressListener.NONE);
