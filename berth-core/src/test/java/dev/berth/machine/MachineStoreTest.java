@@ -70,6 +70,31 @@ class MachineStoreTest {
   }
 
   @Test
+  void read_descriptionLackingAField_namesMachineFileAndField_othersStillListed() throws Exception {
+    MachineStore store = store();
+    store.write(config("a"));
+    store.write(config("b"));
+    Path file = store.descriptionFile("b");
+    for (String field : List.of("SSH", "Resources", "Created", "DiskPath", "IgnitionPath")) {
+      com.fasterxml.jackson.databind.node.ObjectNode json =
+          (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().valueToTree(config("b"));
+      json.remove(field);
+      Files.write(file, Json.mapper().writeValueAsBytes(json));
+      assertThatThrownBy(() -> store.read("b"))
+          .as(field)
+          .isInstanceOf(BerthException.class)
+          .hasMessage("machine \"b\": its description " + file + " lacks " + field);
+      List<MachineStore.Entry> entries = store.list();
+      assertThat(entries).extracting(MachineStore.Entry::readable).containsExactly(true, false);
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode json =
+        (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().valueToTree(config("b"));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("SSH")).remove("RemoteUsername");
+    Files.write(file, Json.mapper().writeValueAsBytes(json));
+    assertThatThrownBy(() -> store.read("b")).hasMessageEndingWith("lacks SSH.RemoteUsername");
+  }
+
+  @Test
   void read_newerSchema_refusedRatherThanMisread() throws Exception {
     MachineStore store = store();
     Path file = store.descriptionFile("n");
