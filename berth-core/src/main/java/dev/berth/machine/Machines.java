@@ -1,5 +1,7 @@
 package dev.berth.machine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
 import dev.berth.ProgressListener;
 import dev.berth.connection.Connection;
@@ -110,6 +112,7 @@ public final class Machines {
             "ignition file " + userIgnition + " does not exist",
             "pass an existing Ignition config with --ignition-path");
       }
+      requireJsonObject(userIgnition);
     }
 
     try (MachineLocks.Held global = locks.global()) {
@@ -127,6 +130,23 @@ public final class Machines {
       return create(
           name, base, new MachineConfig.Resources(cpus, memory, diskGiB), user, uid, port,
           volumes, userIgnition, options.rootful(), timezone, progress);
+    }
+  }
+
+  /** An Ignition config is a JSON object; anything else would fail only in the guest's first boot. */
+  private static void requireJsonObject(Path ignition) {
+    String hint = "pass an Ignition config (a JSON object) with --ignition-path";
+    JsonNode tree;
+    try {
+      tree = Json.mapper().readTree(ignition.toFile());
+    } catch (JsonProcessingException e) {
+      throw new BerthException(
+          "ignition file " + ignition + " is not JSON: " + e.getOriginalMessage(), hint, e);
+    } catch (IOException e) {
+      throw new BerthException("cannot read ignition file " + ignition + ": " + e.getMessage(), hint, e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new BerthException("ignition file " + ignition + " is not a JSON object", hint);
     }
   }
 

@@ -125,6 +125,29 @@ class MachinesTest {
   }
 
   @Test
+  void init_ignitionFileThatIsNoJsonObject_refusedAndNothingBehind() throws Exception {
+    Path notJson = Files.writeString(dir.resolve("not.ign"), "variant: fcos\nversion: 1.5.0\n");
+    Path array = Files.writeString(dir.resolve("array.ign"), "[1, 2]");
+    Path object = Files.writeString(dir.resolve("ok.ign"), "{\"ignition\":{\"version\":\"3.4.0\"}}");
+    for (Path bad : List.of(notJson, array)) {
+      assertThatThrownBy(
+              () ->
+                  machines.init(
+                      new InitOptions("m", base.toString(), null, null, 20L, null, null, bad, false, null),
+                      ProgressListener.NONE))
+          .as(bad.toString())
+          .isInstanceOf(BerthException.class)
+          .hasMessageStartingWith("ignition file " + bad + " is not");
+      assertThat(machines.entries()).isEmpty();
+    }
+    MachineConfig config =
+        machines.init(
+            new InitOptions("m", base.toString(), null, null, 20L, null, null, object, false, null),
+            ProgressListener.NONE);
+    assertThat(config.userIgnition()).isTrue();
+  }
+
+  @Test
   void init_diskSmallerThanImage_refused() {
     qemuImg.virtualSize = 30L << 30;
     assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
