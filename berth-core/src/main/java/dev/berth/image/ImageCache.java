@@ -181,6 +181,7 @@ public final class ImageCache {
       artifact = new ImageArtifact(url.uri(), null, null, null, null, url.uri().toString());
     } else {
       Path file = ((ImageSource.LocalFile) source).path();
+      DiskImageFiles.requireDiskImage(file);
       artifact = new ImageArtifact(file.toUri(), null, null, null, null, file.toString());
     }
     if (artifact.sha256() != null) {
