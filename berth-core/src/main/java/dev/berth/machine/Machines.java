@@ -499,6 +499,7 @@ public final class Machines {
           List.of(dirs().machineConfig(name), dirs().machineData(name), dirs().machineRuntime(name))) {
         deleteTreeExcept(dir, keep);
       }
+      locks.deleteMachineLock(name);
     }
   }
 

@@ -78,6 +78,18 @@ class MachineLocksTest {
   }
 
   @Test
+  void machine_lockFileDeletedByItsHolder_nextHolderLocksTheFileAtThePath() throws Exception {
+    MachineLocks locks = new MachineLocks(dir);
+    try (MachineLocks.Held held = locks.machine("m")) {
+      locks.deleteMachineLock("m");
+      assertThat(dir.resolve("m.lock")).doesNotExist();
+    }
+    try (MachineLocks.Held next = locks.machine("m")) {
+      assertThat(dir.resolve("m.lock")).exists();
+    }
+  }
+
+  @Test
   void global_reentrantInOneThread() {
     MachineLocks locks = new MachineLocks(dir);
     try (MachineLocks.Held outer = locks.global();

@@ -219,6 +219,19 @@ class MachinesTest {
   }
 
   @Test
+  void remove_deletesTheMachinesLockFile_andTheNameCanBeLockedAgain() {
+    machines.init(options("m"), ProgressListener.NONE);
+    machines.set("m", new Machines.Changes(1, null, null, null));
+    Path lockFile = machines.dirs().locks().resolve("m.lock");
+    assertThat(lockFile).exists();
+    machines.remove("m", false, false, false, () -> {});
+    assertThat(lockFile).doesNotExist();
+    try (MachineLocks.Held again = machines.locks().machine("m")) {
+      assertThat(lockFile).exists();
+    }
+  }
+
+  @Test
   void remove_saveImageAndIgnition_keepsThem() {
     MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
     assertThat(machines.filesToRemove("m", true, true)).doesNotContain(config.diskPath(), config.ignitionPath());
