@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.CliRun.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,14 +29,6 @@ class HostileInputTest {
   void setUp() throws Exception {
     host = TestHosts.under(dir);
     Files.createDirectories(host.home());
-  }
-
-  private static void assertError(CliRun run, String message) {
-    assertThat(run.exitCode()).as(run.toString()).isEqualTo(125);
-    assertThat(run.err().lines())
-        .as(run.toString())
-        .anySatisfy(line -> assertThat(line).startsWith("Error: ").contains(message));
-    assertThat(run.err()).doesNotContain("\tat ");
   }
 
   @Test

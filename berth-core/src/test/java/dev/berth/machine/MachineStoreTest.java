@@ -3,6 +3,7 @@ package dev.berth.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
 import dev.berth.testing.TestHosts;
 import java.nio.file.Files;
@@ -76,8 +77,8 @@ class MachineStoreTest {
     store.write(config("b"));
     Path file = store.descriptionFile("b");
     for (String field : List.of("SSH", "Resources", "Created", "DiskPath", "IgnitionPath")) {
-      com.fasterxml.jackson.databind.node.ObjectNode json =
-          (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().valueToTree(config("b"));
+      ObjectNode json =
+          (ObjectNode) Json.mapper().valueToTree(config("b"));
       json.remove(field);
       Files.write(file, Json.mapper().writeValueAsBytes(json));
       assertThatThrownBy(() -> store.read("b"))
@@ -87,9 +88,9 @@ class MachineStoreTest {
       List<MachineStore.Entry> entries = store.list();
       assertThat(entries).extracting(MachineStore.Entry::readable).containsExactly(true, false);
     }
-    com.fasterxml.jackson.databind.node.ObjectNode json =
-        (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper().valueToTree(config("b"));
-    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("SSH")).remove("RemoteUsername");
+    ObjectNode json =
+        (ObjectNode) Json.mapper().valueToTree(config("b"));
+    ((ObjectNode) json.get("SSH")).remove("RemoteUsername");
     Files.write(file, Json.mapper().writeValueAsBytes(json));
     assertThatThrownBy(() -> store.read("b")).hasMessageEndingWith("lacks SSH.RemoteUsername");
   }
