@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 final class AgentCommand extends BaseCommand {
   static final String NAME = AgentLauncher.COMMAND;
 
-  @Parameters(paramLabel = "NAME")
+  @Parameters(converter = MachineNameConverter.class, paramLabel = "NAME")
   String name; // initialized by picocli
 
   @Option(names = "--timeout", required = true)

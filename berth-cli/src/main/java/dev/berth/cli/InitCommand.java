@@ -19,6 +19,7 @@ final class InitCommand extends BaseCommand {
   @Parameters(
       arity = "0..1",
       paramLabel = "NAME",
+      converter = MachineNameConverter.class,
       description = "Name of the machine (default: " + MachineName.DEFAULT + ").")
   String name; // initialized by picocli
 

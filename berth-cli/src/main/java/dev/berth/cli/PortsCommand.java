@@ -18,7 +18,11 @@ import picocli.CommandLine.Parameters;
     description = "List the ports a running machine forwards from the host: its SSH port and the ports"
         + " containers publish.")
 final class PortsCommand extends BaseCommand {
-  @Parameters(arity = "0..1", paramLabel = "NAME", defaultValue = MachineName.DEFAULT)
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      defaultValue = MachineName.DEFAULT,
+      converter = MachineNameConverter.class)
   String name; // initialized by picocli
 
   @Option(names = "--format", paramLabel = "json", description = "json: the forwards as gvproxy lists them.")

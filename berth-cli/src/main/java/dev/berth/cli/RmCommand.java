@@ -11,7 +11,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a machine.")
 final class RmCommand extends BaseCommand {
-  @Parameters(arity = "0..1", paramLabel = "NAME", defaultValue = MachineName.DEFAULT)
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      defaultValue = MachineName.DEFAULT,
+      converter = MachineNameConverter.class)
   String name; // initialized by picocli
 
   @Option(

@@ -11,7 +11,11 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Change settings of a stopped machine.")
 final class SetCommand extends BaseCommand {
-  @Parameters(arity = "0..1", paramLabel = "NAME", defaultValue = MachineName.DEFAULT)
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      defaultValue = MachineName.DEFAULT,
+      converter = MachineNameConverter.class)
   String name; // initialized by picocli
 
   @Option(names = "--cpus", description = "Number of CPUs.")

@@ -12,7 +12,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a machine.")
 final class StartCommand extends BaseCommand {
-  @Parameters(arity = "0..1", paramLabel = "NAME", defaultValue = MachineName.DEFAULT)
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      defaultValue = MachineName.DEFAULT,
+      converter = MachineNameConverter.class)
   String name; // initialized by picocli
 
   @Option(names = "--no-info", description = "Print no tips once started.")

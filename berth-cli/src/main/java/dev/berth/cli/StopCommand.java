@@ -7,7 +7,11 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop a machine.")
 final class StopCommand extends BaseCommand {
-  @Parameters(arity = "0..1", paramLabel = "NAME", defaultValue = MachineName.DEFAULT)
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "NAME",
+      defaultValue = MachineName.DEFAULT,
+      converter = MachineNameConverter.class)
   String name; // initialized by picocli
 
   @Override

@@ -1,5 +1,6 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.CliRun.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,14 +47,6 @@ class CliIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     return new Exec(p.exitValue(), out);
-  }
-
-  private static void assertError(CliRun run, String message) {
-    assertThat(run.exitCode()).as(run.toString()).isEqualTo(125);
-    assertThat(run.err().lines())
-        .as(run.toString())
-        .anySatisfy(line -> assertThat(line).startsWith("Error: ").contains(message));
-    assertThat(run.err()).doesNotContain("\tat ");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.berth.os.Host;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
@@ -23,5 +25,14 @@ record CliRun(int exitCode, String out, String err) {
 
   static CliRun run(Host host, String... args) {
     return withInput(host, "", args);
+  }
+
+  /** That the run failed as a user error: exit 125, an "Error: " line with {@code message}. */
+  static void assertError(CliRun run, String message) {
+    assertThat(run.exitCode()).as(run.toString()).isEqualTo(125);
+    assertThat(run.err().lines())
+        .as(run.toString())
+        .anySatisfy(line -> assertThat(line).startsWith("Error: ").contains(message));
+    assertThat(run.err()).doesNotContain("\tat ");
   }
 }

@@ -19,8 +19,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -207,9 +205,7 @@ public final class MachineAgent {
 
   private void openReadySocket(MachineConfig config) {
     try {
-      Files.deleteIfExists(files.ready());
-      readyServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      readyServer.bind(UnixDomainSocketAddress.of(files.ready()));
+      readyServer = UnixSockets.listenPrivate(files.ready(), 0);
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.ready() + ": " + e.getMessage());
     }
@@ -461,7 +457,7 @@ public final class MachineAgent {
 
   private void openControlSocket() {
     try {
-      Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      machines.createRuntime(name);
       // the pid first: from here on, an agent that does not answer is known alive, not stale
       AtomicFiles.write(
           files.agentPid(),

@@ -7,6 +7,7 @@ import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.machine.UserName;
 import dev.berth.net.api.ApiClient;
 import dev.berth.net.forward.Forward;
 import dev.berth.os.ProcessTable;
@@ -14,7 +15,6 @@ import dev.berth.qemu.Accelerator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +83,7 @@ public final class MachineLifecycle {
             "stop it with: berth stop " + name);
       }
       cleanUpAfterCrash(name, files, progress);
-      Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
       progress.step("Starting machine \"" + name + "\"");
       ProcessHandle process =
@@ -235,6 +235,9 @@ public final class MachineLifecycle {
 
   /** Runs the system {@code ssh} into the machine, returning its exit status. */
   public int ssh(String name, String username, List<String> command, boolean terminal) {
+    if (username != null) {
+      UserName.validate(username);
+    }
     MachineConfig config = machines.status(name).config();
     if (machines.state(name) != MachineState.RUNNING) {
       throw new BerthException(

@@ -36,7 +36,6 @@ final class Download {
   private static final int BUFFER = 1 << 20;
   private static final int READ_AHEAD = 1 << 16;
   private static final long PROGRESS_STEP = 1 << 20;
-  private static final byte[] QCOW2_MAGIC = {'Q', 'F', 'I', (byte) 0xFB};
 
   /**
    * What a pass produced.
@@ -276,12 +275,7 @@ final class Download {
           "the file is damaged; fetch it again or use another image",
           e);
     }
-    String format =
-        imageHead != null
-                && imageHead.length >= 4
-                && Arrays.equals(imageHead, 0, 4, QCOW2_MAGIC, 0, 4)
-            ? "qcow2"
-            : "raw";
+    String format = DiskImageFiles.isQcow2(imageHead) ? "qcow2" : "raw";
     String plainDigest = plainSha == null ? null : HexFormat.of().formatHex(plainSha.digest());
     return new Result(null, plainDigest, writer.length(), writer.allocatedBytes(), format);
   }

@@ -181,6 +181,7 @@ public final class ImageCache {
       artifact = new ImageArtifact(url.uri(), null, null, null, null, url.uri().toString());
     } else {
       Path file = ((ImageSource.LocalFile) source).path();
+      DiskImageFiles.requireDiskImage(file);
       artifact = new ImageArtifact(file.toUri(), null, null, null, null, file.toString());
     }
     if (artifact.sha256() != null) {
@@ -194,6 +195,7 @@ public final class ImageCache {
   }
 
   private CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
+    plainHttpWarning(artifact).ifPresent(progress::warn);
     try {
       Files.createDirectories(root);
     } catch (IOException e) {
@@ -257,6 +259,30 @@ public final class ImageCache {
     } finally {
       temps.forEach(ImageCache::deleteQuietly);
     }
+  }
+
+  /**
+   * What to tell the user when an image or the stream that names it comes over plain http: no
+   * TLS, so only a SHA-256 from a stream fetched over https proves the image is the publisher's.
+   */
+  static Optional<String> plainHttpWarning(ImageArtifact artifact) {
+    boolean plainImage = "http".equalsIgnoreCase(artifact.location().getScheme());
+    boolean plainSource = artifact.source().regionMatches(true, 0, "http:", 0, "http:".length());
+    if (!plainImage && !plainSource) {
+      return Optional.empty();
+    }
+    String what =
+        artifact.displayLocation()
+            + (plainImage ? " is fetched" : " is named by a stream fetched")
+            + " over http, without TLS: ";
+    if (!plainSource) {
+      return Optional.of(what + "it is checked against the SHA-256 its https stream gives");
+    }
+    return Optional.of(
+        what
+            + (artifact.sha256() == null
+                ? "nothing verifies it (no SHA-256 is given for it)"
+                : "its SHA-256 came over http too, so nothing proves it is the publisher's"));
   }
 
   private Path copy(

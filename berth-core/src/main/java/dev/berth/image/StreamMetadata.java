@@ -123,13 +123,35 @@ public final class StreamMetadata {
         null);
   }
 
+  /**
+   * A file's location, resolved against the metadata's. A stream fetched over the network names
+   * http(s) locations only: a {@code file:} one would have Berth read a file of this host that
+   * whoever serves the stream chose.
+   */
   private static URI location(JsonNode file, URI uri, String prefix) {
     String location = text(file, "location", uri, prefix);
+    URI resolved;
     try {
-      return uri.resolve(parseLocation(location));
+      resolved = uri.resolve(parseLocation(location));
     } catch (URISyntaxException | IllegalArgumentException e) {
       throw invalid(uri, "has an invalid " + prefix + ".location: " + location, e);
     }
+    boolean local = "file".equalsIgnoreCase(uri.getScheme());
+    if (!isHttp(resolved) && !(local && "file".equalsIgnoreCase(resolved.getScheme()))) {
+      String allowed =
+          local
+              ? "only http, https and file locations are allowed"
+              : "a stream fetched over the network may name only http and https locations";
+      throw new BerthException(
+          "stream metadata " + uri + " has " + prefix + ".location " + resolved + ": " + allowed,
+          "use stream metadata from a source you trust");
+    }
+    return resolved;
+  }
+
+  private static boolean isHttp(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    return scheme.equals("http") || scheme.equals("https");
   }
 
   /** An absolute URL as it is; a relative path with spaces or other characters encoded. */

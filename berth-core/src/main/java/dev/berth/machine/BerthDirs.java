@@ -61,6 +61,10 @@ public record BerthDirs(Path config, Path data, Path runtime) {
     return longest <= MAX_SOCKET_PATH ? runtime : shortRuntime(host);
   }
 
+  /**
+   * A name any user can take first: the directory is checked to be the user's alone before it is
+   * used ({@link Machines#runtime}, {@link Machines#createRuntime}).
+   */
   private static Path shortRuntime(Host host) {
     return Path.of("/tmp", "berth-" + host.uid());
   }
@@ -81,18 +85,18 @@ public record BerthDirs(Path config, Path data, Path runtime) {
     return data.resolve("locks");
   }
 
-  /** A machine's config directory: description, Ignition, key pair. */
+  /** A machine's config directory: description, Ignition, key pair. Throws for an invalid name. */
   public Path machineConfig(String name) {
-    return machinesConfig().resolve(name);
+    return machinesConfig().resolve(MachineName.validate(name));
   }
 
-  /** A machine's data directory: its disk. */
+  /** A machine's data directory: its disk. Throws for an invalid name. */
   public Path machineData(String name) {
-    return machinesData().resolve(name);
+    return machinesData().resolve(MachineName.validate(name));
   }
 
-  /** A machine's runtime directory: sockets, pid files, logs. */
+  /** A machine's runtime directory: sockets, pid files, logs. Throws for an invalid name. */
   public Path machineRuntime(String name) {
-    return runtime.resolve(name);
+    return runtime.resolve(MachineName.validate(name));
   }
 }

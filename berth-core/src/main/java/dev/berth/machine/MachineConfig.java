@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The description of one machine, stored as JSON in its config directory. It holds only what the
@@ -111,6 +114,39 @@ public record MachineConfig(
       @JsonProperty("ReadOnly") boolean readOnly,
       @JsonProperty("Tag") String tag,
       @JsonProperty("Type") String type) {}
+
+  /**
+   * The first field Berth needs that this description lacks, by its JSON name ("SSH.Port" style),
+   * or empty. A description cut short or edited by hand is refused on load, not met later as a
+   * null.
+   */
+  public Optional<String> missingField() {
+    Map<String, Object> required = new LinkedHashMap<>();
+    required.put("Name", name);
+    required.put("Created", created);
+    required.put("DiskPath", diskPath);
+    required.put("IgnitionPath", ignitionPath);
+    required.put("Resources", resources);
+    required.put("SSH", ssh);
+    if (ssh != null) {
+      required.put("SSH.IdentityPath", ssh.identityPath());
+      required.put("SSH.RemoteUsername", ssh.remoteUsername());
+    }
+    if (image != null) {
+      required.put("Image.Path", image.path());
+    }
+    for (int i = 0; i < mounts.size(); i++) {
+      Mount mount = mounts.get(i);
+      String at = "Mounts[" + i + "]";
+      required.put(at + ".Source", mount.source());
+      required.put(at + ".Target", mount.target());
+      required.put(at + ".Tag", mount.tag());
+    }
+    return required.entrySet().stream()
+        .filter(field -> field.getValue() == null)
+        .map(Map.Entry::getKey)
+        .findFirst();
+  }
 
   public MachineConfig withResources(Resources newResources) {
     return new MachineConfig(

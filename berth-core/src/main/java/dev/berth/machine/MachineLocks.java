@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,9 +41,30 @@ public final class MachineLocks {
   }
 
   public Held machine(String name) {
-    return acquire(dir.resolve(name + ".lock"), "machine \"" + name + "\"");
+    return acquire(dir.resolve(MachineName.validate(name) + ".lock"), "machine \"" + name + "\"");
   }
 
+  /**
+   * Deletes a machine's lock file, as {@code rm} does once the machine is gone. Only the holder of
+   * that lock may call this: a process that opened the file before and waits for it then gets a
+   * lock on a file no longer at the path, sees that (see {@link #acquire}) and locks the file there
+   * now, which a later locker creates anew.
+   */
+  public void deleteMachineLock(String name) {
+    Path file = dir.resolve(MachineName.validate(name) + ".lock");
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new BerthException("cannot delete lock file " + file + ": " + e.getMessage(), null, e);
+    }
+  }
+
+  /**
+   * Locks the file at {@code file}. Since {@link #deleteMachineLock} may unlink it, a lock counts
+   * only on the file still at the path: the file is opened between two looks at the path that
+   * agree (an unlinked file never returns to it), and after the lock is granted the path must
+   * still name that file; else the lock is dropped and taken again on the file there now.
+   */
   private static Held acquire(Path file, String what) {
     ReentrantLock local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), f -> new ReentrantLock());
     local.lock();
@@ -49,13 +73,30 @@ public final class MachineLocks {
     }
     try {
       Files.createDirectories(file.getParent());
-      FileChannel channel =
-          FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock = waitForLock(channel, what);
+      FileChannel channel;
+      FileLock lock;
+      while (true) {
+        Object before = fileKey(file);
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        Object opened = fileKey(file);
+        // A file system without file keys (none that Berth runs on) gets no checks.
+        if (opened != null && !opened.equals(before)) {
+          channel.close(); // created just now, or replaced meanwhile: open again to know which
+          continue;
+        }
+        lock = waitForLock(channel, what);
+        if (opened == null || opened.equals(fileKey(file))) {
+          break;
+        }
+        lock.release();
+        channel.close();
+      }
+      FileChannel heldChannel = channel;
+      FileLock heldLock = lock;
       return () -> {
         try {
-          lock.release();
-          channel.close();
+          heldLock.release();
+          heldChannel.close();
         } catch (IOException e) {
           // Closing the channel releases the lock in any case.
         } finally {
@@ -68,6 +109,16 @@ public final class MachineLocks {
         throw b;
       }
       throw new BerthException("cannot lock " + what + " (" + file + "): " + e.getMessage());
+    }
+  }
+
+  /** The identity (device and inode) of the file at {@code file}, or null if there is none. */
+  private static Object fileKey(Path file) throws IOException {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (NoSuchFileException e) {
+      return null;
     }
   }
 

@@ -12,7 +12,15 @@ public final class MachineName {
 
   private MachineName() {}
 
-  /** Returns the name if it is valid, else throws an error that says why. */
+  /** Whether {@code name} is a machine name: what may become a file name under Berth's directories. */
+  public static boolean isValid(String name) {
+    return name.length() <= MAX_LENGTH && VALID.matcher(name).matches();
+  }
+
+  /**
+   * Returns the name if it is valid, else throws an error that says why. Every path made from a
+   * name goes through here first, so that "..", "." or "a/b" never leave Berth's directories.
+   */
   public static String validate(String name) {
     if (name.length() > MAX_LENGTH) {
       throw new BerthException(

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -56,7 +57,8 @@ public final class MachineStore {
       for (Path dir : children.sorted().toList()) {
         String name = dir.getFileName().toString();
         Path file = dir.resolve(DESCRIPTION);
-        if (name.startsWith(".") || !Files.exists(file)) {
+        // Staging directories start with a dot; a name init would refuse is none of Berth's.
+        if (!MachineName.isValid(name) || !Files.exists(file)) {
           continue;
         }
         try {
@@ -122,6 +124,12 @@ public final class MachineStore {
             "machine description " + file + " has no valid SchemaVersion", removeHint(name));
       }
       MachineConfig config = Json.mapper().treeToValue(tree, MachineConfig.class);
+      Optional<String> missing = config.missingField();
+      if (missing.isPresent()) {
+        throw new BerthException(
+            "machine \"" + name + "\": its description " + file + " lacks " + missing.get(),
+            removeHint(name));
+      }
       if (!name.equals(config.name())) {
         throw new BerthException(
             "machine description " + file + " names machine \"" + config.name() + "\", not \""

@@ -1,5 +1,7 @@
 package dev.berth.machine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
 import dev.berth.ProgressListener;
 import dev.berth.connection.Connection;
@@ -25,7 +27,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +40,6 @@ public final class Machines {
   public static final String DISK_FILE = "disk.qcow2";
 
   private static final long MIN_MEMORY_MIB = 512;
-  private static final Pattern USER_NAME = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
   private final Host host;
   private final MachineStore store;
@@ -49,6 +49,7 @@ public final class Machines {
   private final SystemConnections connections;
   private final StateProbe states;
   private final Clock clock;
+  private final PrivateDirectories privateDirs;
 
   public Machines(
       Host host,
@@ -66,6 +67,7 @@ public final class Machines {
     this.connections = connections;
     this.states = states;
     this.clock = clock;
+    this.privateDirs = new PrivateDirectories(PrivateDirectories.POSIX, host.uid());
   }
 
   public BerthDirs dirs() {
@@ -93,9 +95,9 @@ public final class Machines {
     long diskGiB = options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
     String user = options.username() == null ? InitOptions.DEFAULT_USER : options.username();
     validateResources(cpus, memory, diskGiB);
-    if (!USER_NAME.matcher(user).matches() || user.equals("root")) {
+    if (UserName.validate(user).equals("root")) {
       throw new BerthException(
-          "invalid user name \"" + user + "\"",
+          "invalid user name \"root\"",
           "use a lower-case name of letters, digits, '_' and '-' other than root");
     }
     String timezone = timezone(options.timezone());
@@ -110,6 +112,7 @@ public final class Machines {
             "ignition file " + userIgnition + " does not exist",
             "pass an existing Ignition config with --ignition-path");
       }
+      requireJsonObject(userIgnition);
     }
 
     try (MachineLocks.Held global = locks.global()) {
@@ -127,6 +130,23 @@ public final class Machines {
       return create(
           name, base, new MachineConfig.Resources(cpus, memory, diskGiB), user, uid, port,
           volumes, userIgnition, options.rootful(), timezone, options.publish(), progress);
+    }
+  }
+
+  /** An Ignition config is a JSON object; anything else would fail only in the guest's first boot. */
+  private static void requireJsonObject(Path ignition) {
+    String hint = "pass an Ignition config (a JSON object) with --ignition-path";
+    JsonNode tree;
+    try {
+      tree = Json.mapper().readTree(ignition.toFile());
+    } catch (JsonProcessingException e) {
+      throw new BerthException(
+          "ignition file " + ignition + " is not JSON: " + e.getOriginalMessage(), hint, e);
+    } catch (IOException e) {
+      throw new BerthException("cannot read ignition file " + ignition + ": " + e.getMessage(), hint, e);
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new BerthException("ignition file " + ignition + " is not a JSON object", hint);
     }
   }
 
@@ -339,12 +359,25 @@ public final class Machines {
     return connections
         .defaultName()
         .map(n -> n.endsWith("-root") ? n.substring(0, n.length() - "-root".length()) : n)
-        .filter(store::exists);
+        .filter(n -> MachineName.isValid(n) && store.exists(n));
   }
 
-  /** The runtime files (sockets, logs) of a machine. */
+  /**
+   * The runtime files (sockets, logs) of a machine. Throws if what exists of its runtime directory,
+   * or of Berth's, is not the user's alone: nothing there could be trusted.
+   */
   public RuntimeFiles runtime(String name) {
-    return new RuntimeFiles(dirs().machineRuntime(name));
+    Path dir = dirs().machineRuntime(name);
+    privateDirs.checkExisting(dirs().runtime(), dir);
+    return new RuntimeFiles(dir);
+  }
+
+  /**
+   * The runtime files of a machine, its runtime directory and Berth's made if missing: both
+   * checked to be the user's alone (mode 0700, not a symbolic link) before a socket goes there.
+   */
+  public RuntimeFiles createRuntime(String name) {
+    return new RuntimeFiles(privateDirs.ensure(dirs().machineRuntime(name), dirs().runtime()));
   }
 
   /** The host API socket clients reach the machine's podman through. */
@@ -488,6 +521,7 @@ public final class Machines {
           List.of(dirs().machineConfig(name), dirs().machineData(name), dirs().machineRuntime(name))) {
         deleteTreeExcept(dir, keep);
       }
+      locks.deleteMachineLock(name);
     }
   }
 

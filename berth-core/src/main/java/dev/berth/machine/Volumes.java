@@ -32,6 +32,13 @@ public final class Volumes {
 
   public static Spec parse(String spec, Host host) {
     String expanded = expand(spec, host);
+    // A newline in a target would end a line of the guest's mount unit and start another.
+    if (expanded.chars().anyMatch(Character::isISOControl)) {
+      throw new BerthException(
+          "invalid volume \"" + escapeControls(expanded) + "\": a control character (shown as"
+              + " \\uXXXX) is in its source or target",
+          "use -v SRC[:DST[:ro]] with paths of printable characters");
+    }
     String[] parts = expanded.split(":", -1);
     if (parts.length > 3 || parts[0].isEmpty()) {
       throw invalid(spec, "expected SRC[:DST[:ro|rw]]");
@@ -83,6 +90,14 @@ public final class Volumes {
       m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value == null ? "" : value));
     }
     m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String escapeControls(String text) {
+    StringBuilder out = new StringBuilder();
+    text.chars()
+        .forEach(
+            c -> out.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : (char) c));
     return out.toString();
   }
 

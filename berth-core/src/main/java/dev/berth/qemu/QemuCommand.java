@@ -104,22 +104,22 @@ public final class QemuCommand {
       argv.addAll(
           List.of(
               "-drive",
-              "if=pflash,format=raw,readonly=on,file=" + platform.aarch64Firmware()));
+              "if=pflash,format=raw,readonly=on,file=" + optionValue(platform.aarch64Firmware())));
     }
     argv.addAll(
-        List.of("-drive", "if=virtio,format=qcow2,discard=unmap,file=" + guest.disk()));
+        List.of("-drive", "if=virtio,format=qcow2,discard=unmap,file=" + optionValue(guest.disk())));
     argv.addAll(
-        List.of("-fw_cfg", "name=opt/com.coreos/config,file=" + guest.ignition()));
-    argv.addAll(List.of("-qmp", "unix:" + paths.qmp() + ",server=on,wait=off"));
+        List.of("-fw_cfg", "name=opt/com.coreos/config,file=" + optionValue(guest.ignition())));
+    argv.addAll(List.of("-qmp", "unix:" + optionValue(paths.qmp()) + ",server=on,wait=off"));
     argv.addAll(network(guest.network()));
     argv.addAll(
         List.of(
             "-device", "virtio-serial",
-            "-chardev", "socket,id=ready,path=" + paths.ready() + ",server=off",
+            "-chardev", "socket,id=ready,path=" + optionValue(paths.ready()) + ",server=off",
             "-device", "virtserialport,chardev=ready,name=" + MachineIgnition.READY_PORT));
     argv.addAll(
         List.of(
-            "-chardev", "file,id=console,path=" + paths.console(),
+            "-chardev", "file,id=console,path=" + optionValue(paths.console()),
             "-serial", "chardev:console"));
     argv.addAll(List.of("-device", "virtio-rng-pci"));
     for (Share share : guest.shares()) {
@@ -127,6 +127,15 @@ public final class QemuCommand {
     }
     argv.addAll(List.of("-pidfile", paths.pidFile().toString()));
     return argv;
+  }
+
+  /**
+   * A path as the value in a QEMU option list ({@code file=}, {@code path=}, {@code unix:}): QEMU
+   * splits those at commas, and reads a doubled comma as one. Plain path arguments ({@code
+   * -kernel}, {@code -initrd}, {@code -pidfile}) are taken as they are and must not go through here.
+   */
+  static String optionValue(Path path) {
+    return path.toString().replace(",", ",,");
   }
 
   /**
@@ -138,7 +147,7 @@ public final class QemuCommand {
    * files on the host. readonly=on makes QEMU refuse writes even if the guest remounts rw.
    */
   static String virtfs(Share share) {
-    return "local,path=" + share.source().toString().replace(",", ",,")
+    return "local,path=" + optionValue(share.source())
         + ",mount_tag=" + share.tag()
         + ",security_model=none" + (share.readOnly() ? ",readonly=on" : "");
   }
@@ -155,7 +164,7 @@ public final class QemuCommand {
     Stream stream = (Stream) network;
     return List.of(
         "-netdev",
-        "stream,id=net0,server=off,addr.type=unix,addr.path=" + stream.socket(),
+        "stream,id=net0,server=off,addr.type=unix,addr.path=" + optionValue(stream.socket()),
         "-device",
         device + (stream.mtu() > 1500 ? ",host_mtu=" + stream.mtu() : ""));
   }

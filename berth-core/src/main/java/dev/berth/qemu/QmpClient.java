@@ -14,7 +14,9 @@ import java.net.UnixDomainSocketAddress;
 import dev.berth.os.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -62,10 +64,12 @@ public final class QmpClient implements Closeable {
 
   /**
    * Connects, reads the greeting and negotiates capabilities. {@code events} receives every
-   * asynchronous event on the reader thread.
+   * asynchronous event on the reader thread. QEMU makes the socket with its umask; it is made the
+   * owner's alone first, since whoever reaches QEMU's monitor controls the machine.
    */
   public static QmpClient connect(Path socket, Consumer<JsonNode> events, Duration timeout)
       throws IOException {
+    Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
     try {
       channel.connect(UnixDomainSocketAddress.of(socket));

@@ -1,10 +1,13 @@
 package dev.berth.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.BerthException;
 import dev.berth.os.Host;
 import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +48,20 @@ class BerthDirsTest {
     String longestSocket =
         dirs.machineRuntime("m".repeat(MachineName.MAX_LENGTH)).resolve("ready.sock").toString();
     assertThat(longestSocket.length()).isLessThanOrEqualTo(103);
+  }
+
+  @Test
+  void machinePaths_nameThatLeavesTheirDirectory_refused() {
+    BerthDirs dirs = BerthDirs.from(host(Map.of("BERTH_HOME", "/b")));
+    for (String bad : new String[] {"..", ".", "../x", "a/b", "/etc"}) {
+      for (java.util.function.Function<String, Path> path :
+          List.<java.util.function.Function<String, Path>>of(
+              dirs::machineConfig, dirs::machineData, dirs::machineRuntime)) {
+        assertThatThrownBy(() -> path.apply(bad))
+            .as(bad)
+            .isInstanceOf(BerthException.class)
+            .hasMessageContaining("invalid machine name");
+      }
+    }
   }
 }

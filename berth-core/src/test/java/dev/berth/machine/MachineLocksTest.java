@@ -1,7 +1,10 @@
 package dev.berth.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.berth.BerthException;
+import dev.berth.testing.TreeSnapshot;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,6 +61,31 @@ class MachineLocksTest {
       assertThat(dir.resolve("a.lock")).exists();
       assertThat(dir.resolve("b.lock")).exists();
       assertThat(dir.resolve("global.lock")).exists();
+    }
+  }
+
+  @Test
+  void machine_nameThatLeavesTheLocksDirectory_refusedBeforeAnyFileIsMade() throws Exception {
+    Path locksDir = dir.resolve("data/locks");
+    MachineLocks locks = new MachineLocks(locksDir);
+    for (String bad : List.of("../x", "../../x", "..", ".", "a/b")) {
+      assertThatThrownBy(() -> locks.machine(bad))
+          .as(bad)
+          .isInstanceOf(BerthException.class)
+          .hasMessageContaining("invalid machine name");
+    }
+    assertThat(TreeSnapshot.of(dir)).containsExactly("");
+  }
+
+  @Test
+  void machine_lockFileDeletedByItsHolder_nextHolderLocksTheFileAtThePath() throws Exception {
+    MachineLocks locks = new MachineLocks(dir);
+    try (MachineLocks.Held held = locks.machine("m")) {
+      locks.deleteMachineLock("m");
+      assertThat(dir.resolve("m.lock")).doesNotExist();
+    }
+    try (MachineLocks.Held next = locks.machine("m")) {
+      assertThat(dir.resolve("m.lock")).exists();
     }
   }
 

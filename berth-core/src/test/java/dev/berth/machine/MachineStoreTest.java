@@ -3,6 +3,7 @@ package dev.berth.machine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
 import dev.berth.testing.TestHosts;
 import java.nio.file.Files;
@@ -67,6 +68,31 @@ class MachineStoreTest {
     assertThatThrownBy(() -> store.read("b"))
         .isInstanceOf(BerthException.class)
         .hasMessageContaining(broken.toString());
+  }
+
+  @Test
+  void read_descriptionLackingAField_namesMachineFileAndField_othersStillListed() throws Exception {
+    MachineStore store = store();
+    store.write(config("a"));
+    store.write(config("b"));
+    Path file = store.descriptionFile("b");
+    for (String field : List.of("SSH", "Resources", "Created", "DiskPath", "IgnitionPath")) {
+      ObjectNode json =
+          (ObjectNode) Json.mapper().valueToTree(config("b"));
+      json.remove(field);
+      Files.write(file, Json.mapper().writeValueAsBytes(json));
+      assertThatThrownBy(() -> store.read("b"))
+          .as(field)
+          .isInstanceOf(BerthException.class)
+          .hasMessage("machine \"b\": its description " + file + " lacks " + field);
+      List<MachineStore.Entry> entries = store.list();
+      assertThat(entries).extracting(MachineStore.Entry::readable).containsExactly(true, false);
+    }
+    ObjectNode json =
+        (ObjectNode) Json.mapper().valueToTree(config("b"));
+    ((ObjectNode) json.get("SSH")).remove("RemoteUsername");
+    Files.write(file, Json.mapper().writeValueAsBytes(json));
+    assertThatThrownBy(() -> store.read("b")).hasMessageEndingWith("lacks SSH.RemoteUsername");
   }
 
   @Test

@@ -125,6 +125,29 @@ class MachinesTest {
   }
 
   @Test
+  void init_ignitionFileThatIsNoJsonObject_refusedAndNothingBehind() throws Exception {
+    Path notJson = Files.writeString(dir.resolve("not.ign"), "variant: fcos\nversion: 1.5.0\n");
+    Path array = Files.writeString(dir.resolve("array.ign"), "[1, 2]");
+    Path object = Files.writeString(dir.resolve("ok.ign"), "{\"ignition\":{\"version\":\"3.4.0\"}}");
+    for (Path bad : List.of(notJson, array)) {
+      assertThatThrownBy(
+              () ->
+                  machines.init(
+                      new InitOptions("m", base.toString(), null, null, 20L, null, null, bad, false, null),
+                      ProgressListener.NONE))
+          .as(bad.toString())
+          .isInstanceOf(BerthException.class)
+          .hasMessageStartingWith("ignition file " + bad + " is not");
+      assertThat(machines.entries()).isEmpty();
+    }
+    MachineConfig config =
+        machines.init(
+            new InitOptions("m", base.toString(), null, null, 20L, null, null, object, false, null),
+            ProgressListener.NONE);
+    assertThat(config.userIgnition()).isTrue();
+  }
+
+  @Test
   void init_diskSmallerThanImage_refused() {
     qemuImg.virtualSize = 30L << 30;
     assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
@@ -208,6 +231,19 @@ class MachinesTest {
   }
 
   @Test
+  void remove_deletesTheMachinesLockFile_andTheNameCanBeLockedAgain() {
+    machines.init(options("m"), ProgressListener.NONE);
+    machines.set("m", new Machines.Changes(1, null, null, null));
+    Path lockFile = machines.dirs().locks().resolve("m.lock");
+    assertThat(lockFile).exists();
+    machines.remove("m", false, false, false, () -> {});
+    assertThat(lockFile).doesNotExist();
+    try (MachineLocks.Held again = machines.locks().machine("m")) {
+      assertThat(lockFile).exists();
+    }
+  }
+
+  @Test
   void remove_saveImageAndIgnition_keepsThem() {
     MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
     assertThat(machines.filesToRemove("m", true, true)).doesNotContain(config.diskPath(), config.ignitionPath());
@@ -246,6 +282,56 @@ class MachinesTest {
   void remove_unknown_notFound() {
     assertThatThrownBy(() -> machines.remove("ghost", true, false, false, () -> {}))
         .hasMessage("machine \"ghost\" does not exist");
+  }
+
+  @Test
+  void remove_nameThatLeavesBerthsDirectories_refusedAndNothingDeleted() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Path victim = Files.createDirectories(dir.resolve("victim"));
+    Files.writeString(victim.resolve("keep"), "precious");
+    List<String> before = TreeSnapshot.of(dir);
+    for (String bad : List.of("../../../victim", "../../victim", ".", "..", "a/b")) {
+      assertThatThrownBy(() -> machines.remove(bad, true, false, false, () -> {}))
+          .as(bad)
+          .isInstanceOf(BerthException.class)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.filesToRemove(bad, false, false))
+          .as(bad)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.set(bad, new Machines.Changes(1, null, null, null)))
+          .as(bad)
+          .hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.status(bad)).as(bad).hasMessageContaining("invalid machine name");
+    }
+    assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
+    assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
+  }
+
+  @Test
+  void entries_directoryNotNamedLikeAMachine_notListed() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Path stray = Files.createDirectories(machines.dirs().machinesConfig().resolve("not a machine"));
+    Files.copy(machines.dirs().machineConfig("m").resolve("machine.json"), stray.resolve("machine.json"));
+    assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
+  }
+
+  @Test
+  void runtime_madeTheUsersAlone_andRefusedOnceOthersCouldEnterIt() throws Exception {
+    int me = (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    Host mine =
+        new Host(host.env(), host.home(), host.userName(), me, host.os(), host.arch(), host.cpus(),
+            host.memoryBytes(), host.zone());
+    Machines ours =
+        new Machines(mine, BerthDirs.from(mine), new DiskImages(qemuImg), null,
+            SystemConnections.of(mine), name -> MachineState.STOPPED, Clock.systemUTC());
+    RuntimeFiles files = ours.createRuntime("m");
+    assertThat(Files.getPosixFilePermissions(files.dir())).isEqualTo(PrivateDirectories.OWNER_ONLY);
+    assertThat(Files.getPosixFilePermissions(ours.dirs().runtime())).isEqualTo(PrivateDirectories.OWNER_ONLY);
+    assertThat(ours.runtime("m")).isEqualTo(files);
+
+    Files.setPosixFilePermissions(ours.dirs().runtime(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThatThrownBy(() -> ours.runtime("m")).hasMessageContaining("has mode rwxrwxrwx");
+    assertThatThrownBy(() -> ours.createRuntime("m")).hasMessageContaining("has mode rwxrwxrwx");
   }
 
   @Test

@@ -64,6 +64,24 @@ class VolumesTest {
   }
 
   @Test
+  void parse_controlCharacterInSourceOrTarget_refused() throws Exception {
+    Path src = Files.createDirectories(dir.resolve("src"));
+    Path oddSource = Files.createDirectories(dir.resolve("odd\nname"));
+    for (String spec :
+        List.of(
+            src + ":/mnt/x\nWhat=/etc\nWhere=/mnt/y",
+            src + ":/mnt/x\ty",
+            src + ":/mnt/x\u007f",
+            oddSource + ":/mnt/x")) {
+      assertThatThrownBy(() -> Volumes.parse(spec, TestHosts.under(dir)))
+          .as(spec)
+          .isInstanceOf(BerthException.class)
+          .hasMessageContaining("a control character")
+          .hasMessageNotContaining("\n");
+    }
+  }
+
+  @Test
   void defaults_linuxSharesHome_unlessHomeIsASystemDirectory() {
     Host host = TestHosts.under(dir);
     assertThat(Volumes.defaults(host)).containsExactly(host.home() + ":" + host.home());

@@ -71,6 +71,36 @@ class QemuCommandTest {
   }
 
   @Test
+  void pathsWithCommas_doubledInEveryOptionValue_plainPathArgumentsAsTheyAre() {
+    Path home = Path.of("/home/u/a,b");
+    QemuCommand.Guest guest =
+        new QemuCommand.Guest(
+            "m", 2, 2048, home.resolve("data/disk.qcow2"), home.resolve("cache/x.kernel"),
+            home.resolve("cache/x.initramfs"), false, home.resolve("conf/ignition.ign"),
+            List.of(new QemuCommand.Share(home.resolve("src"), "vol0", false)),
+            new QemuCommand.Stream(home.resolve("run/net.sock"), 1500));
+    QemuCommand.RuntimePaths paths =
+        new QemuCommand.RuntimePaths(
+            home.resolve("run/qmp.sock"), home.resolve("run/ready.sock"),
+            home.resolve("run/console.log"), home.resolve("run/qemu.pid"));
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform("darwin", "aarch64", Accelerator.HVF, home.resolve("fw/code.fd")),
+            guest,
+            paths);
+    assertThat(line(argv))
+        .contains("file=/home/u/a,,b/data/disk.qcow2")
+        .contains("-fw_cfg name=opt/com.coreos/config,file=/home/u/a,,b/conf/ignition.ign")
+        .contains("-qmp unix:/home/u/a,,b/run/qmp.sock,server=on,wait=off")
+        .contains("addr.path=/home/u/a,,b/run/net.sock")
+        .contains("socket,id=ready,path=/home/u/a,,b/run/ready.sock,server=off")
+        .contains("file,id=console,path=/home/u/a,,b/run/console.log")
+        .contains("local,path=/home/u/a,,b/src,mount_tag=vol0")
+        .contains("-kernel /home/u/a,b/cache/x.kernel -initrd /home/u/a,b/cache/x.initramfs")
+        .contains("-pidfile /home/u/a,b/run/qemu.pid");
+  }
+
+  @Test
   void laterBoot_hasNoFirstBootArgument() {
     List<String> argv =
         QemuCommand.build(

@@ -83,4 +83,18 @@ class QmpClientTest {
     }
     server.join(5000);
   }
+
+  @Test
+  void connect_socketQemuMadeWithItsUmask_madeTheOwnersAloneFirst() throws Exception {
+    Path socket = dir.resolve("qmp.sock");
+    Thread server = serve(socket);
+    java.nio.file.Files.setPosixFilePermissions(
+        socket, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    try (QmpClient qmp = QmpClient.connect(socket, e -> {}, Duration.ofSeconds(5))) {
+      assertThat(java.nio.file.Files.getPosixFilePermissions(socket))
+          .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      qmp.execute("quit", Duration.ofSeconds(5));
+    }
+    server.join(5000);
+  }
 }

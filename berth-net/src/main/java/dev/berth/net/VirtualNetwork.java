@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -72,16 +71,14 @@ public final class VirtualNetwork implements AutoCloseable {
     }
 
     /**
-     * Listens on a unix socket for guests. The path must not exist; it is removed when the listener
-     * or the network closes.
+     * Listens on a unix socket for guests, mode 0600: whoever connects is the guest. The path must
+     * not exist; it is removed when the listener or the network closes.
      */
     public Listener listenUnix(Path path, Framing framing) throws IOException {
         if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(path + " already exists");
         }
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path));
-        return register(server, framing, path);
+        return register(UnixSockets.listenPrivate(path, 0), framing, path);
     }
 
     /** Listens on a TCP address for guests (QEMU's {@code -netdev socket,connect=…} or {@code stream} over TCP). */
