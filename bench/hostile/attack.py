@@ -5,7 +5,7 @@ Run inside the guest's namespace (except flows-server, on the host). Each prints
 what it achieved. Traffic goes only to the gateway (192.168.127.1), the host alias (192.168.127.254,
 the host's 127.0.0.1), the host's 127.0.0.1 or the guest's own TAP device.
 
-  attack.py headers GATEWAY MAX_BYTES SECONDS
+  attack.py headers GATEWAY MAX_BYTES SECONDS LINE_BYTES
   attack.py forwards GATEWAY GUEST_ADDR COUNT FIRST_PORT
   attack.py flows-server PORT
   attack.py flows-client HOST_ALIAS PORT COUNT HOLD_SECONDS
@@ -20,9 +20,9 @@ import threading
 import time
 
 
-def headers(gateway, max_bytes, seconds):
-    """One request whose head never ends: 8 KB header lines, each with a new name, to the forwarder."""
-    value = b"a" * 8000
+def headers(gateway, max_bytes, seconds, line_bytes):
+    """One request whose head never ends: header lines of LINE_BYTES, each with a new name."""
+    value = b"a" * max(1, line_bytes - 14)
     sent = 0
     line_no = 0
     error = ""
@@ -32,8 +32,9 @@ def headers(gateway, max_bytes, seconds):
     try:
         s.sendall(b"GET /services/forwarder/all HTTP/1.1\r\nHost: gateway\r\n")
         while sent < max_bytes and time.monotonic() - start < seconds:
-            chunk = b"".join(b"X-%08d: %s\r\n" % (line_no + i, value) for i in range(16))
-            line_no += 16
+            lines = max(16, 131072 // line_bytes)
+            chunk = b"".join(b"X-%08d: %s\r\n" % (line_no + i, value) for i in range(lines))
+            line_no += lines
             s.sendall(chunk)
             sent += len(chunk)
         s.sendall(b"\r\n")
@@ -177,7 +178,7 @@ def macs(iface, api_socket, frames, seconds):
 def main(argv):
     attack = argv[1]
     if attack == "headers":
-        headers(argv[2], int(argv[3]), float(argv[4]))
+        headers(argv[2], int(argv[3]), float(argv[4]), int(argv[5]))
     elif attack == "forwards":
         forwards(argv[2], argv[3], int(argv[4]), int(argv[5]))
     elif attack == "flows-server":

@@ -8,8 +8,8 @@
 # forwarder and the host's API afterwards; and the bytes it logged. The attacks
 # (bench/hostile/attack.py), each bounded in time:
 #
-#  headers   one request to http://192.168.127.1/ whose head never ends (8 KB lines, new names), up to
-#            HEADER_BYTES (150 MB) or 15 s;
+#  headers   one request to http://192.168.127.1/ whose head never ends (HEADER_LINE_BYTES lines, 64 by
+#            default, the most costly per byte; each a new name), up to HEADER_BYTES (150 MB) or 15 s;
 #  forwards  FORWARDS (2,000) POST /services/forwarder/expose from the guest, host 127.0.0.1:20000+i;
 #  flows     FLOWS (5,000) TCP connections from the guest to the host alias 192.168.127.254 (the host's
 #            127.0.0.1:15400, a server that holds them), held until counted;
@@ -30,6 +30,7 @@ AFTER_TREE=$PWD
 BEFORE_TREE=${1:-}
 ATTACKS=${ATTACKS:-headers forwards flows macs}
 HEADER_BYTES=${HEADER_BYTES:-150000000}
+HEADER_LINE_BYTES=${HEADER_LINE_BYTES:-64}
 FORWARDS=${FORWARDS:-2000}
 FLOWS=${FLOWS:-5000}
 MAC_FRAMES=${MAC_FRAMES:-3000000}
@@ -103,7 +104,7 @@ measure() {
     >"$ROOT/samples" & SAMPLER_PID=$!
   case $attack in
     headers)
-      detail=$(ns python3 "$ATTACK" headers $GATEWAY "$HEADER_BYTES" 15)
+      detail=$(ns python3 "$ATTACK" headers $GATEWAY "$HEADER_BYTES" 15 "$HEADER_LINE_BYTES")
       t1=$(threads) f1=$(fds);;
     forwards)
       detail=$(ns python3 "$ATTACK" forwards $GATEWAY "$GUEST_ADDR" "$FORWARDS" $FIRST_FORWARD_PORT)
