@@ -13,9 +13,12 @@ harness_require() {
 # Compiles berth-net with its tests and the relay; sets CP and TEST_CLASSES (copies in $WORK, so that a
 # build during a long run does not change the classes under it).
 harness_build() {
-  mvn -B -q -o -pl berth-net -DskipTests test-compile
-  mvn -B -q -o -pl berth-net org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-    -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
+  # The test classpath as the compiler saw it, from Maven's debug output: the dependency plugin's own
+  # dependencies are not all in the offline repository.
+  mvn -B -o -X -pl berth-net -DskipTests test-compile >"$WORK/mvn.log" 2>&1 || { tail -40 "$WORK/mvn.log" >&2; return 1; }
+  sed -n 's/^\[DEBUG\]   (f) testPath = \[\(.*\)\]$/\1/p' "$WORK/mvn.log" | head -1 | sed 's/, /\n/g' \
+    | grep -v '/target/\(test-\)\?classes$' | paste -sd: - >"$WORK/cp.txt"
+  [ -s "$WORK/cp.txt" ] || { echo "no test classpath in $WORK/mvn.log" >&2; return 1; }
   cp -r berth-net/target/classes "$WORK/classes"
   cp -r berth-net/target/test-classes "$WORK/test-classes"
   TEST_CLASSES="$WORK/test-classes"
