@@ -54,13 +54,16 @@ class HostileGuestIT {
     return Exec.run(env, Duration.ofMinutes(15), argv);
   }
 
-  /** What the gateway's forwarder answers a POST from inside the guest, status line first. */
+  /**
+   * What the gateway's forwarder answers a POST from inside the guest, status line first. The script
+   * travels base64-encoded, so that no shell between here and the guest's bash reads its quotes.
+   */
   private static String postFromGuest(String route, String json) throws Exception {
-    String body = Base64.getEncoder().encodeToString(json.getBytes(StandardCharsets.UTF_8));
-    String script = "body=$(echo " + body + " | base64 -d); exec 3<>/dev/tcp/192.168.127.1/80;"
+    String script = "body='" + json + "'; exec 3<>/dev/tcp/192.168.127.1/80;"
         + " printf 'POST /services/forwarder/" + route + " HTTP/1.1\\r\\nHost: gateway.containers.internal\\r\\n"
         + "Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; cat <&3";
-    Exec e = berth("ssh", NAME, "bash -c '" + script + "'");
+    String encoded = Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_8));
+    Exec e = berth("ssh", NAME, "echo " + encoded + " | base64 -d | bash");
     assertThat(e.code()).as(e.out()).isZero();
     return e.out();
   }
@@ -112,7 +115,9 @@ class HostileGuestIT {
 
   @Test
   @Order(4)
-  void podmanRunOnEveryAddressFailsWithTheSettingThatAllowsIt() throws Exception {
+  void podmanRunOnEveryAddressPublishesOnLoopbackOnly() throws Exception {
+    // Debian's podman 4.3.1 drops the host IP before it calls the forwarder (podman 5 sends it, and
+    // gets the 403 of theGuestCannotPutItsSshOnEveryHostInterface…): either way nothing reaches the LAN.
     Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
     Exec load = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "load", "-i",
         GuestImage.busyboxHttpd().toString()));
@@ -120,11 +125,9 @@ class HostileGuestIT {
     int port = freePort();
     Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "-d", "--name", "everywhere",
         "-p", "0.0.0.0:" + port + ":80", "localhost/busybox-httpd"));
-    assertThat(run.code()).as(run.out()).isNotZero();
-    assertThat(run.out()).contains("--publish-all-addresses");
-    try (ServerSocket probe = new ServerSocket()) {
-      probe.bind(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), port));
-    }
+    assertThat(run.code()).as(run.out()).isZero();
+    Exec ports = berth("ports", NAME);
+    assertThat(ports.out()).containsPattern("127\\.0\\.0\\.1:" + port + "\\s").doesNotContain("0.0.0.0:" + port);
   }
 
   @Test
