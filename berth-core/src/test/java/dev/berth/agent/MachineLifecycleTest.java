@@ -52,7 +52,7 @@ class MachineLifecycleTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    Host host = TestHosts.under(dir);
+    Host host = TestHosts.ownedUnder(dir);
     Path base = Files.writeString(dir.resolve("base.qcow2"), "base");
     AgentSocketProbe agents =
         new AgentSocketProbe(BerthDirs.from(host), processes, Duration.ofMillis(200));
@@ -64,8 +64,7 @@ class MachineLifecycleTest {
           throw new IOException("no agent in a unit test");
         };
     lifecycle = new MachineLifecycle(machines, agents, processes, launcher, Accelerator.KVM);
-    files = machines.runtime("m");
-    Files.createDirectories(files.dir());
+    files = machines.createRuntime("m");
   }
 
   @AfterEach

@@ -23,7 +23,7 @@ class MachineImagesTest {
   @Test
   void prune_whileInitUsesAFetchedImage_waitsAndKeepsIt() throws Exception {
     Host host = TestHosts.under(dir);
-    Path local = Files.write(dir.resolve("local.raw"), new byte[64 * 1024]);
+    Path local = Files.write(dir.resolve("local.raw"), new byte[1024 * 1024]);
     ImageCache cache = new ImageCache(BerthDirs.from(host).images());
     List<CachedImage> pruned = new CopyOnWriteArrayList<>();
     CountDownLatch pruneDone = new CountDownLatch(1);
