@@ -1,15 +1,12 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
-import dev.berth.cli.render.MachineReports;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
+import dev.berth.report.MachineInspection;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -30,13 +27,13 @@ final class InspectCommand extends BaseCommand {
   @Override
   public Integer call() throws Exception {
     List<String> wanted = names == null || names.isEmpty() ? List.of(MachineName.DEFAULT) : names;
-    List<ObjectNode> reports = new ArrayList<>();
+    List<MachineInspection> reports = new ArrayList<>();
     List<BerthException> errors = new ArrayList<>();
     for (String name : wanted) {
       try {
         Machines.Status status = machines().status(name);
         reports.add(
-            MachineReports.inspect(
+            MachineInspection.of(
                 status.config(),
                 status.state(),
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
@@ -47,11 +44,9 @@ final class InspectCommand extends BaseCommand {
     }
     if (format != null) {
       GoTemplate template = GoTemplate.parse(format);
-      reports.forEach(r -> out().println(template.render(r)));
+      reports.forEach(r -> out().println(template.render(JsonOutput.tree(r))));
     } else if (!reports.isEmpty()) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      reports.forEach(array::add);
-      out().println(JsonOutput.indented(array, "     "));
+      out().println(JsonOutput.indented(reports, "     "));
     }
     if (!errors.isEmpty()) {
       for (int i = 0; i < errors.size() - 1; i++) {
