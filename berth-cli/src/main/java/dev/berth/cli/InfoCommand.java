@@ -11,22 +11,19 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
     description = "Show information about the host and its machines.")
 final class InfoCommand extends BaseCommand {
-  @Option(
-      names = {"-f", "--format"},
-      description = "\"json\", or a Go template such as '{{.Host.MachineState}}'.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Override
   public Integer call() throws Exception {
     MachineInfo info = MachineInfo.of(machines());
-    if (format == null) {
+    if (format.value() == null) {
       ObjectMapper yaml =
           new ObjectMapper(
               new YAMLFactory()
@@ -34,10 +31,10 @@ final class InfoCommand extends BaseCommand {
                   .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
       out().print(yaml.writeValueAsString(lowerCaseKeys((ObjectNode) JsonOutput.tree(info))));
       out().flush();
-    } else if ("json".equals(format)) {
+    } else if ("json".equals(format.value())) {
       out().println(JsonOutput.indented(info, "  "));
     } else {
-      out().println(GoTemplate.parse(format).render(JsonOutput.tree(info)));
+      out().println(GoTemplate.parse(format.value()).render(JsonOutput.tree(info)));
     }
     return 0;
   }

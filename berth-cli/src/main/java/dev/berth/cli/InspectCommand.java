@@ -10,7 +10,7 @@ import dev.berth.report.MachineInspection;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -21,8 +21,7 @@ final class InspectCommand extends BaseCommand {
   @Parameters(paramLabel = "NAME", arity = "0..*", description = "Machines (default: " + MachineName.DEFAULT + ").")
   List<String> names; // initialized by picocli
 
-  @Option(names = "--format", description = "A Go template, e.g. '{{.ConnectionInfo.PodmanSocket.Path}}'.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Override
   public Integer call() throws Exception {
@@ -42,8 +41,8 @@ final class InspectCommand extends BaseCommand {
         errors.add(e);
       }
     }
-    if (format != null) {
-      GoTemplate template = GoTemplate.parse(format);
+    if (format.value() != null) {
+      GoTemplate template = GoTemplate.parse(format.value());
       reports.forEach(r -> out().println(template.render(JsonOutput.tree(r))));
     } else if (!reports.isEmpty()) {
       out().println(JsonOutput.indented(reports, "     "));

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -21,20 +22,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "List machines.")
 final class ListCommand extends BaseCommand {
-  @Option(
-      names = "--format",
-      description = "\"json\", or a Go template such as '{{.Name}}\\t{{.LastUp}}'.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Option(
       names = {"-n", "--noheading"},
       description = "Print no header row.")
   boolean noHeading; // initialized by picocli
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print only the names.")
-  boolean quiet; // initialized by picocli
+  @Mixin OutputOptions.Quiet quiet;
 
   @Override
   public Integer call() {
@@ -45,16 +40,16 @@ final class ListCommand extends BaseCommand {
                 err().println(
                     "Warning: skipping machine \"" + entry.name() + "\": " + entry.error().getMessage()));
 
-    if (quiet) {
+    if (quiet.isSet()) {
       rows.forEach(r -> out().println(r.config().name()));
       return 0;
     }
-    if ("json".equals(format)) {
+    if ("json".equals(format.value())) {
       out().println(JsonOutput.indented(rows.stream().map(Row::report).toList(), "  "));
       return 0;
     }
-    if (format != null) {
-      GoTemplate template = GoTemplate.parse(format);
+    if (format.value() != null) {
+      GoTemplate template = GoTemplate.parse(format.value());
       if (template.isTable() && !noHeading) {
         out().println(template.header());
       }
