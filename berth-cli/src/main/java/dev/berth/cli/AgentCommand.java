@@ -4,6 +4,7 @@ import dev.berth.agent.AgentLauncher;
 import dev.berth.agent.MachineAgent;
 import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.Firmware;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -48,7 +49,7 @@ final class AgentCommand extends BaseCommand {
             new MachineAgent.Options(
                 Duration.ofSeconds(timeoutSeconds),
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
-                context().aarch64Firmware(),
+                Firmware.aarch64(),
                 network),
             Clock.systemUTC());
     return agent.run();

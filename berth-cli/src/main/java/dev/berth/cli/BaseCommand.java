@@ -18,6 +18,11 @@ abstract class BaseCommand implements Callable<Integer> {
     return context().machines();
   }
 
+  /** Starts machines, printing to this command's streams. */
+  MachineStarter starter() {
+    return new MachineStarter(context(), out(), err());
+  }
+
   PrintWriter out() {
     return spec.commandLine().getOut();
   }

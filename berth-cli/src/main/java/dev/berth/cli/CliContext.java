@@ -4,9 +4,7 @@ import dev.berth.agent.AgentSocketProbe;
 import dev.berth.agent.MachineLifecycle;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.DiskImages;
@@ -69,22 +67,6 @@ public final class CliContext {
                   () -> Accelerator.qemuStartsWithKvm(QemuCommand.binary(host.arch()))));
     }
     return lifecycle;
-  }
-
-  /** The first UEFI firmware for aarch64 guests found where QEMU packages put it. */
-  public Path aarch64Firmware() {
-    for (String candidate :
-        List.of(
-            "/usr/share/AAVMF/AAVMF_CODE.fd",
-            "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",
-            "/usr/share/edk2/aarch64/QEMU_EFI.fd",
-            "/opt/homebrew/share/qemu/edk2-aarch64-code.fd",
-            "/usr/local/share/qemu/edk2-aarch64-code.fd")) {
-      if (Files.isReadable(Path.of(candidate))) {
-        return Path.of(candidate);
-      }
-    }
-    return null;
   }
 
   private synchronized ImageCache imageCache() {

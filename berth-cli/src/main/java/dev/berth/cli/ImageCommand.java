@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -24,15 +25,12 @@ final class ImageCommand extends BaseCommand {
 
   @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List cached images.")
   static final class ListImages extends BaseCommand {
-    @Option(
-        names = {"-q", "--quiet"},
-        description = "Print only the digests.")
-    boolean quiet; // initialized by picocli
+    @Mixin OutputOptions.Quiet quiet;
 
     @Override
     public Integer call() {
       List<CachedImage> images = context().images().list();
-      if (quiet) {
+      if (quiet.isSet()) {
         images.forEach(i -> out().println(i.digest()));
         return 0;
       }

@@ -8,20 +8,15 @@ import dev.berth.machine.MachineName;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "init",
     mixinStandardHelpOptions = true,
     description = "Initialize a new virtual machine.")
 final class InitCommand extends BaseCommand {
-  @Parameters(
-      arity = "0..1",
-      paramLabel = "NAME",
-      converter = MachineNameConverter.class,
-      description = "Name of the machine (default: " + MachineName.DEFAULT + ").")
-  String name; // initialized by picocli
+  @Mixin MachineNameParameter machine;
 
   @Option(
       names = {"--image", "--image-path"},
@@ -89,19 +84,16 @@ final class InitCommand extends BaseCommand {
   @Option(names = "--now", description = "Start the machine once it is created.")
   boolean now; // initialized by picocli
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print no progress.")
-  boolean quiet; // initialized by picocli
+  @Mixin OutputOptions.Quiet quiet;
 
   @Override
   public Integer call() {
-    ProgressRenderer progress = ProgressRenderer.of(err(), context().interactive(), quiet);
+    ProgressRenderer progress = ProgressRenderer.of(err(), context().interactive(), quiet.isSet());
     MachineConfig config =
         machines()
             .init(
                 new InitOptions(
-                    name, image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
+                    machine.name(), image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
                     timezone,
                     new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts)),
                 progress);
@@ -109,7 +101,7 @@ final class InitCommand extends BaseCommand {
     progress.finish();
     out().println("Machine init complete");
     if (now) {
-      return StartCommand.start(config.name(), null, NetworkMode.BERTH, quiet, quiet, this);
+      return starter().start(config.name(), null, NetworkMode.BERTH, quiet.isSet(), quiet.isSet());
     }
     out().println("To start your machine run:");
     out().println();

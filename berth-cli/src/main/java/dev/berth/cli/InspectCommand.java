@@ -1,19 +1,16 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
-import dev.berth.cli.render.MachineReports;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
+import dev.berth.report.MachineInspection;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(
@@ -24,19 +21,18 @@ final class InspectCommand extends BaseCommand {
   @Parameters(paramLabel = "NAME", arity = "0..*", description = "Machines (default: " + MachineName.DEFAULT + ").")
   List<String> names; // initialized by picocli
 
-  @Option(names = "--format", description = "A Go template, e.g. '{{.ConnectionInfo.PodmanSocket.Path}}'.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Override
   public Integer call() throws Exception {
     List<String> wanted = names == null || names.isEmpty() ? List.of(MachineName.DEFAULT) : names;
-    List<ObjectNode> reports = new ArrayList<>();
+    List<MachineInspection> reports = new ArrayList<>();
     List<BerthException> errors = new ArrayList<>();
     for (String name : wanted) {
       try {
         Machines.Status status = machines().status(name);
         reports.add(
-            MachineReports.inspect(
+            MachineInspection.of(
                 status.config(),
                 status.state(),
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
@@ -45,13 +41,11 @@ final class InspectCommand extends BaseCommand {
         errors.add(e);
       }
     }
-    if (format != null) {
-      GoTemplate template = GoTemplate.parse(format);
-      reports.forEach(r -> out().println(template.render(r)));
+    if (format.value() != null) {
+      GoTemplate template = GoTemplate.parse(format.value());
+      reports.forEach(r -> out().println(template.render(JsonOutput.tree(r))));
     } else if (!reports.isEmpty()) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      reports.forEach(array::add);
-      out().println(JsonOutput.indented(array, "     "));
+      out().println(JsonOutput.indented(reports, "     "));
     }
     if (!errors.isEmpty()) {
       for (int i = 0; i < errors.size() - 1; i++) {

@@ -1,23 +1,19 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.Humanize;
 import dev.berth.cli.render.JsonOutput;
-import dev.berth.cli.render.MachineReports;
 import dev.berth.cli.render.Table;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
-import dev.berth.machine.MachineStore;
+import dev.berth.report.MachineList;
+import dev.berth.report.MachineList.Row;
+import dev.berth.report.MachineListEntry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -26,60 +22,39 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "List machines.")
 final class ListCommand extends BaseCommand {
-  @Option(
-      names = "--format",
-      description = "\"json\", or a Go template such as '{{.Name}}\\t{{.LastUp}}'.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Option(
       names = {"-n", "--noheading"},
       description = "Print no header row.")
   boolean noHeading; // initialized by picocli
 
-  @Option(
-      names = {"-q", "--quiet"},
-      description = "Print only the names.")
-  boolean quiet; // initialized by picocli
-
-  private record Row(MachineConfig config, MachineState state, boolean isDefault) {}
+  @Mixin OutputOptions.Quiet quiet;
 
   @Override
   public Integer call() {
-    List<Row> rows = new ArrayList<>();
-    Optional<String> defaultMachine = machines().defaultMachine();
-    for (MachineStore.Entry entry : machines().entries()) {
-      if (!entry.readable()) {
-        err().println("Warning: skipping machine \"" + entry.name() + "\": " + entry.error().getMessage());
-        continue;
-      }
-      MachineState state = machines().state(entry.name());
-      rows.add(new Row(entry.config(), state, defaultMachine.filter(entry.name()::equals).isPresent()));
-    }
-    rows.sort(
-        Comparator.comparing((Row r) -> r.state() == MachineState.STOPPED)
-            .thenComparing(
-                r -> r.config().lastUp() == null ? Instant.MIN : r.config().lastUp(),
-                Comparator.reverseOrder())
-            .thenComparing(r -> r.config().name()));
+    List<Row> rows =
+        MachineList.of(
+            machines(),
+            entry ->
+                err().println(
+                    "Warning: skipping machine \"" + entry.name() + "\": " + entry.error().getMessage()));
 
-    if (quiet) {
+    if (quiet.isSet()) {
       rows.forEach(r -> out().println(r.config().name()));
       return 0;
     }
-    if ("json".equals(format)) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      rows.forEach(r -> array.add(MachineReports.listEntry(r.config(), r.state(), r.isDefault())));
-      out().println(JsonOutput.indented(array, "  "));
+    if ("json".equals(format.value())) {
+      out().println(JsonOutput.indented(rows.stream().map(Row::report).toList(), "  "));
       return 0;
     }
-    if (format != null) {
-      GoTemplate template = GoTemplate.parse(format);
+    if (format.value() != null) {
+      GoTemplate template = GoTemplate.parse(format.value());
       if (template.isTable() && !noHeading) {
         out().println(template.header());
       }
       for (Row r : rows) {
-        JsonNode entry = MachineReports.listEntry(r.config(), r.state(), r.isDefault());
-        out().println(template.render(entry));
+        out().println(template.render(JsonOutput.tree(r.report())));
       }
       return 0;
     }
@@ -93,14 +68,25 @@ final class ListCommand extends BaseCommand {
       table.row(
           List.of(
               c.name() + (r.isDefault() ? "*" : ""),
-              MachineReports.VM_TYPE,
+              MachineListEntry.VM_TYPE,
               Humanize.duration(Duration.between(c.created(), now)) + " ago",
-              MachineReports.lastUpColumn(c, r.state(), now),
+              lastUpColumn(c, r.state(), now),
               Integer.toString(c.resources().cpus()),
               Humanize.bytes(c.resources().memoryMiB() << 20),
               Humanize.bytes(c.resources().diskSizeGiB() << 30)));
     }
     table.print(out());
     return 0;
+  }
+
+  /** The LAST UP column: "Currently running", "Never", or how long ago. */
+  private static String lastUpColumn(MachineConfig c, MachineState state, Instant now) {
+    return switch (state) {
+      case RUNNING, STOPPING -> "Currently running";
+      case STARTING -> "Currently starting";
+      case UNRESPONSIVE -> "Currently unresponsive";
+      case STOPPED ->
+          c.lastUp() == null ? "Never" : Humanize.duration(Duration.between(c.lastUp(), now)) + " ago";
+    };
   }
 }

@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.berth.cli.render.JsonOutput;
 import dev.berth.cli.render.Table;
-import dev.berth.machine.MachineName;
 import dev.berth.net.forward.Forward;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "ports",
@@ -18,20 +16,14 @@ import picocli.CommandLine.Parameters;
     description = "List the ports a running machine forwards from the host: its SSH port and the ports"
         + " containers publish.")
 final class PortsCommand extends BaseCommand {
-  @Parameters(
-      arity = "0..1",
-      paramLabel = "NAME",
-      defaultValue = MachineName.DEFAULT,
-      converter = MachineNameConverter.class)
-  String name; // initialized by picocli
+  @Mixin MachineNameParameter machine;
 
-  @Option(names = "--format", paramLabel = "json", description = "json: the forwards as gvproxy lists them.")
-  String format; // initialized by picocli
+  @Mixin OutputOptions.Format format;
 
   @Override
   public Integer call() {
-    List<Forward> forwards = context().lifecycle().ports(name);
-    if ("json".equals(format)) {
+    List<Forward> forwards = context().lifecycle().ports(machine.name());
+    if ("json".equals(format.value())) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       for (Forward f : forwards) {
         array.addObject().put("local", f.local()).put("remote", f.remote()).put("protocol", f.protocol());
@@ -39,9 +31,10 @@ final class PortsCommand extends BaseCommand {
       out().println(JsonOutput.indented(array, "  "));
       return 0;
     }
-    if (format != null) {
+    if (format.value() != null) {
       throw new ParameterException(
-          spec.commandLine(), "unknown --format \"" + format + "\": leave it out for a table, or use json");
+          spec.commandLine(),
+          "unknown --format \"" + format.value() + "\": leave it out for a table, or use json");
     }
     Table table = new Table().row(List.of("HOST", "GUEST", "PROTOCOL"));
     for (Forward f : forwards) {

@@ -1,22 +1,16 @@
 package dev.berth.cli;
 
 import dev.berth.cli.render.ProgressRenderer;
-import dev.berth.machine.MachineName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a machine.")
 final class RmCommand extends BaseCommand {
-  @Parameters(
-      arity = "0..1",
-      paramLabel = "NAME",
-      defaultValue = MachineName.DEFAULT,
-      converter = MachineNameConverter.class)
-  String name; // initialized by picocli
+  @Mixin MachineNameParameter machine;
 
   @Option(
       names = {"-f", "--force"},
@@ -31,9 +25,9 @@ final class RmCommand extends BaseCommand {
 
   @Override
   public Integer call() throws IOException {
-    List<Path> files = machines().filesToRemove(name, saveImage, saveIgnition);
+    List<Path> files = machines().filesToRemove(machine.name(), saveImage, saveIgnition);
     if (!force) {
-      machines().status(name);
+      machines().status(machine.name());
       out().println("The following files will be deleted:");
       out().println();
       files.forEach(f -> out().println(f));
@@ -44,11 +38,14 @@ final class RmCommand extends BaseCommand {
     }
     machines()
         .remove(
-            name,
+            machine.name(),
             force,
             saveImage,
             saveIgnition,
-            () -> context().lifecycle().stopWhatRuns(name, ProgressRenderer.of(err(), false, false)));
+            () ->
+                context()
+                    .lifecycle()
+                    .stopWhatRuns(machine.name(), ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

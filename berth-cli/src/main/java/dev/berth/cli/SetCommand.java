@@ -1,22 +1,16 @@
 package dev.berth.cli;
 
-import dev.berth.machine.MachineName;
 import dev.berth.machine.Machines;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(
     name = "set",
     mixinStandardHelpOptions = true,
     description = "Change settings of a stopped machine.")
 final class SetCommand extends BaseCommand {
-  @Parameters(
-      arity = "0..1",
-      paramLabel = "NAME",
-      defaultValue = MachineName.DEFAULT,
-      converter = MachineNameConverter.class)
-  String name; // initialized by picocli
+  @Mixin MachineNameParameter machine;
 
   @Option(names = "--cpus", description = "Number of CPUs.")
   Integer cpus; // initialized by picocli
@@ -57,7 +51,7 @@ final class SetCommand extends BaseCommand {
   public Integer call() {
     machines()
         .set(
-            name,
+            machine.name(),
             new Machines.Changes(
                 cpus, memory, diskSize, rootful, publishAllAddresses, publishPrivilegedPorts));
     return 0;

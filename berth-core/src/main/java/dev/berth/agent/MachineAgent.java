@@ -9,6 +9,8 @@ import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.UnixSockets;
+import dev.berth.net.ssh.ForwardSession;
+import dev.berth.net.ssh.UnixSocketForwarder;
 import dev.berth.os.ChannelStreams;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
@@ -50,6 +52,7 @@ public final class MachineAgent {
   private static final Logger LOG = LoggerFactory.getLogger(MachineAgent.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int CONSOLE_TAIL_LINES = 30;
+  private static final Duration SSH_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
   /** How the agent runs the machine. */
   public record Options(
@@ -73,7 +76,7 @@ public final class MachineAgent {
   private Process qemu;
   private QmpClient qmp;
   private GuestSsh ssh;
-  private ApiForwarder api;
+  private UnixSocketForwarder api;
   private MachineNetwork network;
 
   public MachineAgent(Machines machines, String name, Options options, Clock clock) {
@@ -173,7 +176,10 @@ public final class MachineAgent {
       }
     }
     try {
-      api = ApiForwarder.start(files.api(), () -> liveSsh(config), guestApiSocket(config));
+      api =
+          UnixSocketForwarder.start(
+              files.api(), guestApiSocket(config), sshUser(config) + "@127.0.0.1:" + config.ssh().port(),
+              () -> apiSession(config));
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.api() + ": " + e.getMessage());
     }
@@ -289,7 +295,7 @@ public final class MachineAgent {
 
   /** Retries until a login succeeds, {@code deadline} passes, QEMU exits or {@code abandoned}. */
   private GuestSsh connectSsh(MachineConfig config, Instant deadline, BooleanSupplier abandoned) {
-    String user = config.rootful() ? "root" : config.ssh().remoteUsername();
+    String user = sshUser(config);
     HostKeyPin pin = hostKeyPin(machines, name);
     Exception last = null;
     while (clock.instant().isBefore(deadline) && !abandoned.getAsBoolean()) {
@@ -300,7 +306,7 @@ public final class MachineAgent {
         GuestSsh session =
             GuestSsh.connect(
                 "127.0.0.1", config.ssh().port(), user, config.ssh().identityPath(), pin,
-                Duration.ofSeconds(10));
+                SSH_LOGIN_TIMEOUT);
         LOG.info("SSH login as {} succeeded", user);
         return session;
       } catch (BerthException e) {
@@ -314,16 +320,27 @@ public final class MachineAgent {
     throw startFailed("SSH to the guest never answered" + (last == null ? "" : ": " + last.getMessage()));
   }
 
-  /** The agent's SSH session, reconnected if it dropped (a guest that was busy, a network blip). */
-  private synchronized GuestSsh liveSsh(MachineConfig config) {
+  private static String sshUser(MachineConfig config) {
+    return config.rootful() ? "root" : config.ssh().remoteUsername();
+  }
+
+  /**
+   * The API socket's session: the agent's own while it is open, else one new login (a guest that was
+   * busy, a network blip); the forwarder retries under its policy.
+   */
+  private synchronized ForwardSession apiSession(MachineConfig config) throws IOException {
     if (ssh == null || !ssh.isOpen()) {
-      LOG.warn("SSH session to the guest dropped; reconnecting");
       if (ssh != null) {
+        LOG.warn("SSH session to the guest dropped; reconnecting");
         ssh.close();
+        ssh = null;
       }
-      ssh = connectSsh(config, clock.instant().plus(Duration.ofSeconds(60)), () -> false);
+      ssh =
+          GuestSsh.connect(
+              "127.0.0.1", config.ssh().port(), sshUser(config), config.ssh().identityPath(),
+              hostKeyPin(machines, name), SSH_LOGIN_TIMEOUT);
     }
-    return ssh;
+    return ssh.forwardSession();
   }
 
   /** The pin of a machine's guest host key, shared by the agent and {@code berth ssh}. */

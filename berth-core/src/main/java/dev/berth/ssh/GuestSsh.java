@@ -1,7 +1,7 @@
 package dev.berth.ssh;
 
 import dev.berth.BerthException;
-import dev.berth.net.ssh.DirectStreamLocalChannel;
+import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.SshClients;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -18,7 +18,6 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.session.ConnectionService;
 import org.apache.sshd.common.util.io.resource.PathResource;
 import org.apache.sshd.common.util.security.SecurityUtils;
 
@@ -116,12 +115,9 @@ public final class GuestSsh implements Closeable {
     }
   }
 
-  /** Opens a stream to a unix socket in the guest. */
-  public DirectStreamLocalChannel openUnixSocket(String path, Duration timeout) throws IOException {
-    DirectStreamLocalChannel channel = new DirectStreamLocalChannel(path);
-    session.getService(ConnectionService.class).registerChannel(channel);
-    channel.open().verify(timeout);
-    return channel;
+  /** This session for a {@link dev.berth.net.ssh.UnixSocketForwarder}: streams to guest sockets. */
+  public ForwardSession forwardSession() {
+    return ForwardSession.of(session);
   }
 
   @Override

@@ -16,7 +16,12 @@ public final class JsonOutput {
 
   private JsonOutput() {}
 
-  public static String indented(JsonNode node, String indent) {
+  /** A report record (or a tree) as a tree, for Go templates and YAML. */
+  public static JsonNode tree(Object value) {
+    return MAPPER.valueToTree(value);
+  }
+
+  public static String indented(Object value, String indent) {
     DefaultIndenter indenter = new DefaultIndenter(indent, "\n");
     DefaultPrettyPrinter printer =
         new DefaultPrettyPrinter()
@@ -26,7 +31,7 @@ public final class JsonOutput {
                 Separators.createDefaultInstance()
                     .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
     try {
-      return MAPPER.writer(printer).writeValueAsString(node);
+      return MAPPER.writer(printer).writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
