@@ -28,6 +28,8 @@ import java.util.function.Predicate;
  * @param udpIdleTimeout  how long a UDP flow lives without traffic
  * @param tcpBufferBudget the most bytes buffered over all connections at once (whole buffers of
  *                        {@code tcpBufferBytes}); a connection that finds none waits for one
+ * @param tcpMaxFlows     the most TCP connections a guest may open at once (each holds a host
+ *                        socket); its SYN beyond them gets a RST
  */
 public record NetworkConfig(
         Inet4Address subnet,
@@ -42,10 +44,13 @@ public record NetworkConfig(
         Predicate<InetSocketAddress> outboundAllowed,
         int tcpBufferBytes,
         Duration udpIdleTimeout,
-        long tcpBufferBudget) {
+        long tcpBufferBudget,
+        int tcpMaxFlows) {
 
     /** Buffers over all connections by default: within the agent's 1 GiB of direct memory. */
     public static final long DEFAULT_TCP_BUFFER_BUDGET = 512L << 20;
+    /** Connections a guest may open by default: each is a host descriptor. */
+    public static final int DEFAULT_TCP_MAX_FLOWS = 4096;
 
     public static final int MIN_MTU = 576;
     public static final int MAX_MTU = 65520;
@@ -71,6 +76,9 @@ public record NetworkConfig(
         if (tcpBufferBudget < 2L * tcpBufferBytes) {
             throw new IllegalArgumentException("the TCP buffer budget must hold two buffers: " + tcpBufferBudget);
         }
+        if (tcpMaxFlows < 1) {
+            throw new IllegalArgumentException("at least one TCP connection must be allowed: " + tcpMaxFlows);
+        }
         int mask = -1 << (32 - prefixLength);
         int net = toInt(subnet) & mask;
         for (Inet4Address a : new Inet4Address[] {gatewayIp, guestIp, hostAliasIp}) {
@@ -92,7 +100,7 @@ public record NetworkConfig(
                 ipv4("192.168.127.2"), MacAddress.parse("5a:94:ef:e4:0c:ee"),
                 ipv4("192.168.127.254"),
                 1500, null, NetworkConfig::ordinaryDestination, 2 * 1024 * 1024, Duration.ofSeconds(90),
-                DEFAULT_TCP_BUFFER_BUDGET);
+                DEFAULT_TCP_BUFFER_BUDGET, DEFAULT_TCP_MAX_FLOWS);
     }
 
     /** gvproxy's default: everything but link-local (cloud metadata) and multicast destinations. */
@@ -103,32 +111,37 @@ public record NetworkConfig(
 
     public NetworkConfig withMtu(int newMtu) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
+                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
     }
 
     public NetworkConfig withDnsUpstream(InetSocketAddress upstream) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
+                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
     }
 
     public NetworkConfig withOutboundAllowed(Predicate<InetSocketAddress> allowed) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget);
+                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
     }
 
     public NetworkConfig withTcpBufferBytes(int bytes) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout, tcpBufferBudget);
+                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
     }
 
     public NetworkConfig withUdpIdleTimeout(Duration timeout) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout, tcpBufferBudget);
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout, tcpBufferBudget, tcpMaxFlows);
     }
 
     public NetworkConfig withTcpBufferBudget(long bytes) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, bytes);
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, bytes, tcpMaxFlows);
+    }
+
+    public NetworkConfig withTcpMaxFlows(int flows) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, flows);
     }
 
     public int subnetMask() {

@@ -171,6 +171,21 @@ class TcpNatTest {
     }
 
     @Test
+    void aGuestOpeningMoreConnectionsThanAllowedGetsARst() throws Exception {
+        guest.close();
+        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
+                .withTcpBufferBytes(BUFFER)
+                .withTcpMaxFlows(2)
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        net = guest.net();
+        assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
+        assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
+        Frames.Parsed refused = new Conn(server.getLocalPort()).connect(65535, 7);
+        assertThat(refused.flags() & (TCP_RST | TCP_ACK)).isEqualTo(TCP_RST | TCP_ACK);
+        assertThat(net.stats().tcpFlows()).isEqualTo(2);
+    }
+
+    @Test
     void connectionsBeyondTheBufferBudgetWaitForABufferAndThenFlow() throws Exception {
         guest.close();
         guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()

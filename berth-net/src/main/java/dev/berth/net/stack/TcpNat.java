@@ -38,11 +38,6 @@ final class TcpNat {
      * are dropped and the guest retries them. Bounds what a SYN flood from a guest can hold.
      */
     static final int MAX_HALF_OPEN = 512;
-    /**
-     * Connections at once (each holds a host socket): a guest's SYN beyond it gets a RST, so a guest
-     * cannot take every descriptor of the process. Forwards from the host are not refused by it.
-     */
-    static final int MAX_FLOWS = 4096;
 
     final Gateway gw;
     final BufferPool pool;
@@ -138,8 +133,11 @@ final class TcpNat {
         if (halfOpen >= MAX_HALF_OPEN) {
             return;
         }
-        if (flows.size() >= MAX_FLOWS) {
-            refusedAtLimit.warn(LOG, "{} TCP connections open, the most a guest may hold: refusing more", MAX_FLOWS);
+        // Each connection holds a host socket: a guest cannot take every descriptor of the process.
+        // Forwards from the host are not refused by it.
+        if (flows.size() >= gw.config.tcpMaxFlows()) {
+            refusedAtLimit.warn(LOG, "{} TCP connections open, the most a guest may hold: refusing more",
+                    gw.config.tcpMaxFlows());
             writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
             return;
         }
