@@ -24,8 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The forwarder attacked from where an attacker sits: inside a real berth-os guest, as its ordinary
- * user, with nothing but bash's {@code /dev/tcp} (and podman, as a container's owner would). Each
- * request is one the review reproduced against the unbounded forwarder.
+ * user, with nothing but bash's {@code /dev/tcp}, and from a container in it (busybox's nc), as
+ * other people's images run. Each request is one the review reproduced against the unbounded
+ * forwarder.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileGuestIT {
@@ -132,6 +133,22 @@ class HostileGuestIT {
 
   @Test
   @Order(5)
+  void aContainerCannotTurnAHostFileIntoASocketEither() throws Exception {
+    Path victim = Files.writeString(home.resolve("victim-of-a-container.txt"), "the user's file\n");
+    String json = "{\"local\":\"" + victim + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}";
+    Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
+    // The JSON travels as $0, so that no quoting stands between it and the request.
+    String script = "printf 'POST /services/forwarder/expose HTTP/1.1\\r\\nHost: g\\r\\nContent-Length: %d\\r\\n"
+        + "Connection: close\\r\\n\\r\\n%s' ${#0} \"$0\" | /bin/busybox nc 192.168.127.1 80";
+    Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "--rm",
+        "localhost/busybox-httpd", "/bin/sh", "-c", script, json));
+    assertThat(run.out()).contains("HTTP/1.1 403 ").contains("guests cannot make unix forwards");
+    assertThat(Files.isRegularFile(victim, LinkOption.NOFOLLOW_LINKS)).isTrue();
+    assertThat(Files.readString(victim)).isEqualTo("the user's file\n");
+  }
+
+  @Test
+  @Order(6)
   void aPortAHostServiceHoldsOnIpv6LoopbackIsNotTakenOnIpv4() throws Exception {
     Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
     try (ServerSocket hostService = new ServerSocket()) {
