@@ -137,11 +137,11 @@ class HostileGuestIT {
     Path victim = Files.writeString(home.resolve("victim-of-a-container.txt"), "the user's file\n");
     String json = "{\"local\":\"" + victim + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}";
     Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
-    // The JSON travels as $0, so that no quoting stands between it and the request.
+    // The JSON travels as $1, so that no quoting stands between it and the request.
     String script = "printf 'POST /services/forwarder/expose HTTP/1.1\\r\\nHost: g\\r\\nContent-Length: %d\\r\\n"
-        + "Connection: close\\r\\n\\r\\n%s' ${#0} \"$0\" | /bin/busybox nc 192.168.127.1 80";
+        + "Connection: close\\r\\n\\r\\n%s' ${#1} \"$1\" | /bin/busybox nc 192.168.127.1 80";
     Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "--rm",
-        "localhost/busybox-httpd", "/bin/sh", "-c", script, json));
+        "localhost/busybox-httpd", "/bin/sh", "-c", script, "sh", json));
     assertThat(run.out()).contains("HTTP/1.1 403 ").contains("guests cannot make unix forwards");
     assertThat(Files.isRegularFile(victim, LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(Files.readString(victim)).isEqualTo("the user's file\n");
