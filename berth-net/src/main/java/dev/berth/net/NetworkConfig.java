@@ -148,16 +148,32 @@ public record NetworkConfig(
         return -1 << (32 - prefixLength);
     }
 
+    /**
+     * A dotted quad parsed by hand: the text never reaches the resolver, so a guest's string cannot make
+     * the host look up a name.
+     */
     public static Inet4Address ipv4(String dotted) {
-        try {
-            InetAddress a = InetAddress.getByName(dotted);
-            if (a instanceof Inet4Address v4 && Character.isDigit(dotted.charAt(0))) {
-                return v4;
+        String[] parts = dotted.split("\\.", -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+        }
+        byte[] bytes = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            String part = parts[i];
+            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IllegalArgumentException("not an IPv4 address: " + dotted);
             }
+            int value = Integer.parseInt(part);
+            if (value > 255) {
+                throw new IllegalArgumentException("not an IPv4 address: " + dotted);
+            }
+            bytes[i] = (byte) value;
+        }
+        try {
+            return (Inet4Address) InetAddress.getByAddress(bytes);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("not an IPv4 address: " + dotted, e);
         }
-        throw new IllegalArgumentException("not an IPv4 address: " + dotted);
     }
 
     public static int toInt(Inet4Address a) {

@@ -1,5 +1,6 @@
 package dev.berth.net.forward;
 
+import dev.berth.net.NetworkConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
@@ -56,7 +57,11 @@ public record GuestForwardPolicy(
         if (hp.host().isEmpty()) {
             ip = InetAddress.getLoopbackAddress();
         } else if (IPV4_LITERAL.matcher(hp.host()).matches()) {
-            ip = PortForwards.listenAddress(local).getAddress();
+            try {
+                ip = NetworkConfig.ipv4(hp.host());
+            } catch (IllegalArgumentException e) {
+                throw new ForwardException.Refused("listen address " + local + ": not an IPv4 address");
+            }
         } else {
             throw new ForwardException.Refused("listen address " + local + ": give an IPv4 address, not a name");
         }

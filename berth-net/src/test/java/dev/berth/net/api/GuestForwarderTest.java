@@ -104,6 +104,9 @@ class GuestForwarderTest {
         // The host alias .254 is the host's own loopback: a forward there would publish a host service.
         assertThat(post(guestApi, "expose", expose(":" + port, "192.168.127.254:5432", "tcp")))
                 .startsWith("HTTP/1.1 403 ").contains("only to its own address");
+        assertThat(post(guestApi, "expose", expose(":" + port, "example.invalid:80", "tcp")))
+                .startsWith("HTTP/1.1 500 ").contains("invalid remote addr");
+        assertThat(post(guestApi, "expose", expose("999.1.1.1:" + port, ":80", "tcp"))).startsWith("HTTP/1.1 403 ");
         assertThat(net.forwards().all()).isEmpty();
     }
 
