@@ -6,14 +6,27 @@ ready_timeout=300    # seconds from QEMU start to Ready; TCG boots in well under
 command_timeout=300  # any one command run over SSH
 declare -A qemu_pid=() ssh_port=()
 
-# artifact_field ARTIFACT FIELD: a field of disk, kernel or initramfs in stream.json, which
-# guest/build writes with one artifact a line.
+# vm_arch: the architecture booted (x86_64 or aarch64), by default the host's. Set it before
+# vm_artifacts and vm_choose_accel.
+vm_arch=$(uname -m)
+# artifact_field ARTIFACT FIELD: a field of $vm_arch's disk, kernel or initramfs in stream.json,
+# which guest/build writes with one artifact a line, its location named after the architecture.
 artifact_field() {
-    grep "\"$1\":" "$out/stream.json" | grep -o "\"$2\":\"[^\"]*\"" | cut -d'"' -f4
+    grep "\"$1\":" "$out/stream.json" | grep -- "-$vm_arch[-.]" | grep -o "\"$2\":\"[^\"]*\"" \
+        | cut -d'"' -f4
+}
+# stream_arches: the architectures that stream.json lists.
+stream_arches() {
+    grep -o '"location":"berth-os-[^"]*-vmlinuz"' "$out/stream.json" \
+        | sed 's/.*-\([a-z0-9_]*\)-vmlinuz"$/\1/'
 }
 vm_artifacts() {
     if [ ! -s "$out/stream.json" ]; then
         echo "no $out/stream.json: run guest/build first" >&2
+        return 1
+    fi
+    if [ -z "$(artifact_field kernel location)" ]; then
+        echo "$out/stream.json has no $vm_arch image: run guest/build --arch $vm_arch" >&2
         return 1
     fi
     disk_xz=$out/$(artifact_field disk location)
@@ -21,17 +34,27 @@ vm_artifacts() {
     initrd=$out/$(artifact_field initramfs location)
 }
 
-# KVM where /dev/kvm works, else TCG. /dev/kvm can exist and still fail once a vCPU runs (QEMU
-# aborts setting an MSR on some nested or sandboxed hosts): probe by running a machine a moment.
-vm_choose_accel() { # CALLER: sets $accel and $cpu, and says which
+# KVM where /dev/kvm works and the guest has the host's architecture, else TCG. /dev/kvm can
+# exist and still fail once a vCPU runs (QEMU aborts setting an MSR on some nested or sandboxed
+# hosts): probe by running a machine a moment.
+vm_choose_accel() { # CALLER: sets $accel, $cpu, $qemu, $machine and $console, and says which
     accel=tcg cpu=max
-    if [ -r /dev/kvm ] && [ -w /dev/kvm ] && ({ echo cont; sleep 2; echo quit; } | timeout 30 \
-            qemu-system-x86_64 -accel kvm -cpu host -machine q35 -nodefaults -display none \
+    case $vm_arch in
+        x86_64) qemu=qemu-system-x86_64 machine=q35 console=ttyS0 ;;
+        # pauth-impdef: QEMU's own pointer-authentication algorithm, much faster under TCG than
+        # the architected QARMA.
+        aarch64) qemu=qemu-system-aarch64 machine=virt console=ttyAMA0 cpu=max,pauth-impdef=on ;;
+        *) echo "$1: no way to boot $vm_arch" >&2; return 1 ;;
+    esac
+    if [ "$vm_arch" = "$(uname -m)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] \
+            && ({ echo cont; sleep 2; echo quit; } | timeout 30 \
+            "$qemu" -accel kvm -cpu host -machine "$machine" -nodefaults -display none \
             -monitor stdio >/dev/null) 2>/dev/null; then
         accel=kvm cpu=host
-        echo "$1: booting under KVM"
+        echo "$1: booting $vm_arch under KVM"
     else
-        echo "$1: /dev/kvm is absent or unusable: booting under TCG (software emulation, slow)"
+        echo "$1: booting $vm_arch under TCG (software emulation, slow): no usable /dev/kvm" \
+            "for it"
     fi
 }
 
@@ -138,9 +161,9 @@ vm_boot() {
     ssh_port[$vm]=$(_free_port)
     : > "$tmp/$vm.ready"
     mkdir -p "$tmp/share"
-    qemu-system-x86_64 -name "berth-os-test-$vm" -machine q35 -accel "$accel" -cpu "$cpu" \
+    "$qemu" -name "berth-os-test-$vm" -machine "$machine" -accel "$accel" -cpu "$cpu" \
         -smp 2 -m 2048 -nodefaults -display none \
-        -kernel "$kernel" -initrd "$initrd" -append "root=/dev/vda rw console=ttyS0 $*" \
+        -kernel "$kernel" -initrd "$initrd" -append "root=/dev/vda rw console=$console $*" \
         -drive "if=virtio,file=$disk,format=qcow2" \
         -netdev "user,id=net0,hostfwd=tcp:127.0.0.1:${ssh_port[$vm]}-:22" \
         -device virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee \
