@@ -1,6 +1,9 @@
 package dev.berth.cli;
 
 import dev.berth.BerthVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
@@ -32,6 +35,8 @@ import picocli.CommandLine.ScopeType;
       InfoCommand.class,
       ResetCommand.class,
       ImageCommand.class,
+      NetCommand.class,
+      CompletionCommand.class,
       AgentCommand.class
     })
 public final class BerthCommand {
@@ -54,10 +59,17 @@ public final class BerthCommand {
     LogLevel.apply(level);
   }
 
+  /** "berth version 0.1.0 (commit 0123456789ab)": the commit the build wrote (see berth-cli/pom.xml). */
   static final class Version implements IVersionProvider {
     @Override
-    public String[] getVersion() {
-      return new String[] {"berth version " + BerthVersion.get()};
+    public String[] getVersion() throws IOException {
+      String commit = "unknown";
+      try (InputStream in = BerthCommand.class.getResourceAsStream("commit")) {
+        if (in != null) {
+          commit = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+      }
+      return new String[] {"berth version " + BerthVersion.get() + " (commit " + commit + ")"};
     }
   }
 }

@@ -14,12 +14,14 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Runs berth-net on its own, taking gvproxy's flags where they overlap:
@@ -41,7 +43,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code direct-streamlocal} channel). The guest's host key is not checked. The SSH session is made
  * while the guest boots (up to 60 attempts) and made again when it drops: see {@link SshSocketForward}.
  *
- * <p>Runs until killed, or until standard input ends with {@code -listen-stdio}.
+ * <p>Runs until killed, or until standard input ends with {@code -listen-stdio}. {@code berth net} runs
+ * the same with the same flags (see {@link #run}).
  */
 public final class BerthNetMain {
 
@@ -49,111 +52,92 @@ public final class BerthNetMain {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> qemu = new ArrayList<>();
-        List<String> lengthLe = new ArrayList<>();
-        boolean stdio = false;
-        List<String> apiHost = new ArrayList<>();
-        List<String> apiServices = new ArrayList<>();
-        int sshPort = 2222;
-        NetworkConfig config = NetworkConfig.gvproxyDefaults();
-        Path pidFile = null;
-        List<String> forwardSock = new ArrayList<>();
-        List<String> forwardDest = new ArrayList<>();
-        List<String> forwardUser = new ArrayList<>();
-        List<String> forwardIdentity = new ArrayList<>();
-        boolean guestAnyAddress = false;
-        boolean guestPrivilegedPorts = false;
+        BerthNetOptions options = new BerthNetOptions();
+        try {
+            parse(args, options);
+            System.exit(run(options));
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+        }
+    }
+
+    private static void parse(String[] args, BerthNetOptions o) {
         for (int i = 0; i < args.length; i++) {
             String flag = args[i].startsWith("--") ? args[i].substring(1) : args[i];
             switch (flag) {
-                case "-listen-qemu" -> qemu.add(value(args, ++i, flag));
-                case "-listen-stream-le" -> lengthLe.add(value(args, ++i, flag));
-                case "-listen-stdio" -> stdio = !value(args, ++i, flag).isEmpty();
-                case "-listen" -> apiHost.add(value(args, ++i, flag));
-                case "-services" -> apiServices.add(value(args, ++i, flag));
-                case "-ssh-port" -> {
-                    sshPort = Integer.parseInt(value(args, ++i, flag));
-                    if (sshPort != -1 && (sshPort < 1024 || sshPort > 65535)) {
-                        usage("-ssh-port must be -1 or between 1024 and 65535: " + sshPort);
-                    }
-                }
-                case "-mtu" -> {
-                    int mtu = Integer.parseInt(value(args, ++i, flag));
-                    config = config.withMtu(mtu == 0 ? 1500 : mtu);
-                }
-                case "-dns-upstream" -> {
-                    String v = value(args, ++i, flag);
-                    int colon = v.lastIndexOf(':');
-                    config = config.withDnsUpstream(
-                            new InetSocketAddress(v.substring(0, colon), Integer.parseInt(v.substring(colon + 1))));
-                }
-                case "-forward-sock" -> forwardSock.add(value(args, ++i, flag));
-                case "-forward-dest" -> forwardDest.add(value(args, ++i, flag));
-                case "-forward-user" -> forwardUser.add(value(args, ++i, flag));
-                case "-forward-identity" -> forwardIdentity.add(value(args, ++i, flag));
-                case "-pid-file" -> pidFile = Path.of(value(args, ++i, flag));
-                case "-log-file" -> {
-                    PrintStream log = new PrintStream(new FileOutputStream(value(args, ++i, flag), true), true,
-                            StandardCharsets.UTF_8);
-                    System.setOut(log);
-                    System.setErr(log);
-                }
-                case "-guest-any-address" -> guestAnyAddress = true;
-                case "-guest-privileged-ports" -> guestPrivilegedPorts = true;
-                case "-debug" -> System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
-                default -> usage("unknown flag " + args[i]);
+                case "-listen-qemu" -> o.listenQemu.add(value(args, ++i, flag));
+                case "-listen-stream-le" -> o.listenStreamLe.add(value(args, ++i, flag));
+                case "-listen-stdio" -> o.listenStdio = !value(args, ++i, flag).isEmpty();
+                case "-listen" -> o.listen.add(value(args, ++i, flag));
+                case "-services" -> o.services.add(value(args, ++i, flag));
+                case "-ssh-port" -> o.sshPort = number(value(args, ++i, flag), flag);
+                case "-mtu" -> o.mtu = number(value(args, ++i, flag), flag);
+                case "-dns-upstream" -> o.dnsUpstream = value(args, ++i, flag);
+                case "-forward-sock" -> o.forwardSock.add(value(args, ++i, flag));
+                case "-forward-dest" -> o.forwardDest.add(value(args, ++i, flag));
+                case "-forward-user" -> o.forwardUser.add(value(args, ++i, flag));
+                case "-forward-identity" -> o.forwardIdentity.add(value(args, ++i, flag));
+                case "-pid-file" -> o.pidFile = Path.of(value(args, ++i, flag));
+                case "-log-file" -> o.logFile = Path.of(value(args, ++i, flag));
+                case "-guest-any-address" -> o.guestAnyAddress = true;
+                case "-guest-privileged-ports" -> o.guestPrivilegedPorts = true;
+                case "-debug" -> o.debug = true;
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
-        if (qemu.isEmpty() && lengthLe.isEmpty() && !stdio) {
-            usage("nothing to listen on: give -listen-qemu, -listen-stream-le or -listen-stdio");
+    }
+
+    /**
+     * Runs the network the options describe until the JVM is told to stop (a signal; the shutdown hook
+     * closes everything and removes the pid file), or, with {@code -listen-stdio}, until standard input
+     * ends: then it returns the exit status. Options that cannot work throw IllegalArgumentException
+     * before anything starts. Call it before anything logs: {@code -debug} and {@code -log-file} set up
+     * the logging.
+     */
+    public static int run(BerthNetOptions o) throws IOException, InterruptedException {
+        if (o.sshPort != -1 && (o.sshPort < 1024 || o.sshPort > 65535)) {
+            throw new IllegalArgumentException("-ssh-port must be -1 or between 1024 and 65535: " + o.sshPort);
+        }
+        if (o.mtu < 0) {
+            throw new IllegalArgumentException("-mtu must be positive (0 for 1500): " + o.mtu);
+        }
+        if (o.listenQemu.isEmpty() && o.listenStreamLe.isEmpty() && !o.listenStdio) {
+            throw new IllegalArgumentException(
+                    "nothing to listen on: give -listen-qemu, -listen-stream-le or -listen-stdio");
+        }
+        NetworkConfig config = NetworkConfig.gvproxyDefaults().withMtu(o.mtu == 0 ? 1500 : o.mtu);
+        if (o.dnsUpstream != null) {
+            config = config.withDnsUpstream(hostPort(o.dnsUpstream, "-dns-upstream"));
+        }
+        for (String uri : o.listenQemu) {
+            listenAddress(uri);
+        }
+        for (String uri : o.listenStreamLe) {
+            listenAddress(uri);
+        }
+        List<Path> apiHost = o.listen.stream().map(BerthNetMain::unixPath).toList();
+        List<Path> apiServices = o.services.stream().map(BerthNetMain::unixPath).toList();
+        List<SshSocketForward.Spec> sshForwards =
+                sshForwards(o.forwardSock, o.forwardDest, o.forwardUser, o.forwardIdentity);
+        if (o.logFile != null) {
+            PrintStream log = new PrintStream(new FileOutputStream(o.logFile.toFile(), true), true, StandardCharsets.UTF_8);
+            System.setOut(log);
+            System.setErr(log);
+        }
+        if (o.debug) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
         OutputStream frameOutput = null;
-        if (stdio) {
+        if (o.listenStdio) {
             // Standard output carries frames: keep every print off it.
             frameOutput = new FileOutputStream(FileDescriptor.out);
             System.setOut(System.err);
         }
-        List<SshSocketForward.Spec> sshForwards = List.of();
-        try {
-            sshForwards = sshForwards(forwardSock, forwardDest, forwardUser, forwardIdentity);
-        } catch (IllegalArgumentException e) {
-            usage(e.getMessage());
-        }
         VirtualNetwork net = VirtualNetwork.start(config);
-        for (String uri : qemu) {
-            listen(net, uri, Framing.QEMU);
-        }
-        for (String uri : lengthLe) {
-            listen(net, uri, Framing.LENGTH16_LE);
-        }
         List<Closeable> apis = new ArrayList<>();
-        for (String uri : apiHost) {
-            apis.add(ApiServer.start(net, ApiRoutes.Scope.HOST, unixPath(uri)));
-        }
-        for (String uri : apiServices) {
-            apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, unixPath(uri)));
-        }
         Path privateDir = UnixSockets.privateDirectory("berth-net");
-        GuestForwardPolicy guestPolicy = new GuestForwardPolicy(guestAnyAddress, guestPrivilegedPorts,
-                GuestForwardPolicy.DEFAULT_MAX_FORWARDS, "berth-net -guest-any-address",
-                "berth-net -guest-privileged-ports");
-        apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock"), guestPolicy));
-        if (sshPort != -1) {
-            try {
-                net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
-            } catch (ForwardException e) {
-                System.err.println("berth-net: SSH port " + sshPort + ": " + e.getMessage() + " (choose another with -ssh-port)");
-                System.exit(1);
-            }
-        }
-        for (SshSocketForward.Spec spec : sshForwards) {
-            apis.add(SshSocketForward.start(net, new InetSocketAddress(config.guestIp(), 22), spec));
-        }
-        if (pidFile != null) {
-            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-        }
-        Path pid = pidFile;
-        CountDownLatch stopped = new CountDownLatch(1);
+        Path pid = o.pidFile;
+        CompletableFuture<Integer> inputEnded = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Closeable api : apis) {
                 try {
@@ -175,18 +159,51 @@ public final class BerthNetMain {
                     System.err.println("cannot remove " + pid + ": " + e);
                 }
             }
-            stopped.countDown();
         }));
+        for (String uri : o.listenQemu) {
+            listen(net, uri, Framing.QEMU);
+        }
+        for (String uri : o.listenStreamLe) {
+            listen(net, uri, Framing.LENGTH16_LE);
+        }
+        for (Path path : apiHost) {
+            apis.add(ApiServer.start(net, ApiRoutes.Scope.HOST, path));
+        }
+        for (Path path : apiServices) {
+            apis.add(ApiServer.start(net, ApiRoutes.Scope.SERVICES, path));
+        }
+        GuestForwardPolicy guestPolicy = new GuestForwardPolicy(o.guestAnyAddress, o.guestPrivilegedPorts,
+                GuestForwardPolicy.DEFAULT_MAX_FORWARDS, "berth-net -guest-any-address",
+                "berth-net -guest-privileged-ports");
+        apis.add(ApiServer.serveGuests(net, privateDir.resolve("gateway-api.sock"), guestPolicy));
+        if (o.sshPort != -1) {
+            try {
+                net.forwards().expose("tcp", "127.0.0.1:" + o.sshPort, config.guestIp().getHostAddress() + ":22");
+            } catch (ForwardException e) {
+                throw new IllegalArgumentException(
+                        "SSH port " + o.sshPort + ": " + e.getMessage() + " (choose another with -ssh-port)", e);
+            }
+        }
+        for (SshSocketForward.Spec spec : sshForwards) {
+            apis.add(SshSocketForward.start(net, new InetSocketAddress(config.guestIp(), 22), spec));
+        }
+        if (pid != null) {
+            Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+        }
         if (frameOutput != null) {
             // Last, once the shutdown hook cleans up: the end of the input may come at once.
             net.attachStreams(new FileInputStream(FileDescriptor.in), frameOutput, Framing.LENGTH16_LE)
                     .whenComplete((done, failure) -> {
                         System.err.println("berth-net: " + (failure == null ? "standard input ended"
                                 : "cannot write to standard output: " + failure.getMessage()) + "; stopping");
-                        System.exit(failure == null ? 0 : 1);
+                        inputEnded.complete(failure == null ? 0 : 1);
                     });
         }
-        stopped.await();
+        try {
+            return inputEnded.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** gvproxy's rules: the four lists the same length, every identity file there; else IllegalArgumentException. */
@@ -211,25 +228,57 @@ public final class BerthNetMain {
     }
 
     private static void listen(VirtualNetwork net, String uri, Framing framing) throws IOException {
-        URI u = URI.create(uri);
-        switch (u.getScheme() == null ? "" : u.getScheme()) {
-            case "unix" -> net.listenUnix(Path.of(u.getPath()), framing);
-            case "tcp" -> net.listenTcp(new InetSocketAddress(u.getHost(), u.getPort()), framing);
-            default -> usage("unsupported listen address " + uri + " (unix:///PATH or tcp://HOST:PORT)");
+        URI u = listenAddress(uri);
+        if (u.getScheme().equals("unix")) {
+            net.listenUnix(Path.of(u.getPath()), framing);
+        } else {
+            net.listenTcp(new InetSocketAddress(u.getHost(), u.getPort()), framing);
+        }
+    }
+
+    private static URI listenAddress(String uri) {
+        URI u = uri(uri);
+        if (!"unix".equals(u.getScheme()) && !"tcp".equals(u.getScheme())) {
+            throw new IllegalArgumentException("unsupported listen address " + uri + " (unix:///PATH or tcp://HOST:PORT)");
+        }
+        return u;
+    }
+
+    private static URI uri(String uri) {
+        try {
+            return new URI(uri);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("not a URI: " + uri + " (" + e.getReason() + ")", e);
+        }
+    }
+
+    private static InetSocketAddress hostPort(String value, String flag) {
+        int colon = value.lastIndexOf(':');
+        if (colon < 1) {
+            throw new IllegalArgumentException(flag + " takes HOST:PORT, not " + value);
+        }
+        return new InetSocketAddress(value.substring(0, colon), number(value.substring(colon + 1), flag));
+    }
+
+    private static int number(String value, String flag) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " takes a number, not " + value, e);
         }
     }
 
     private static Path unixPath(String uri) {
-        URI u = URI.create(uri);
+        URI u = uri(uri);
         if (!"unix".equals(u.getScheme())) {
-            usage("the API listens on unix sockets only: unix:///PATH, not " + uri);
+            throw new IllegalArgumentException("the API listens on unix sockets only: unix:///PATH, not " + uri);
         }
         return Path.of(u.getPath());
     }
 
     private static String value(String[] args, int i, String flag) {
         if (i >= args.length) {
-            usage(flag + " needs a value");
+            throw new IllegalArgumentException(flag + " needs a value");
         }
         return args[i];
     }
