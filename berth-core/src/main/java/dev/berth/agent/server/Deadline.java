@@ -4,6 +4,7 @@ import dev.berth.BerthException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
@@ -71,9 +72,9 @@ final class Deadline {
     if (!completed) {
       throw startFailed(what + " within " + total.toSeconds() + " s");
     }
-    if (future.isCompletedExceptionally()) {
+    if (future.isCompletedExceptionally() && qemu.isAlive()) {
       Throwable cause = future.handle((value, error) -> error).join();
-      if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      if (cause instanceof CompletionException && cause.getCause() != null) {
         cause = cause.getCause();
       }
       if (cause instanceof BerthException failure) {
@@ -84,7 +85,9 @@ final class Deadline {
     if (stopRequested.isDone()) {
       throw new BerthException("the start of machine \"" + machine + "\" was cancelled by a stop");
     }
-    if (!future.isDone()) {
+    // a wait that QEMU's exit ended, or a check that failed because QEMU exited: QEMU's exit is
+    // the cause to report
+    if (!future.isDone() || future.isCompletedExceptionally()) {
       throw startFailed("QEMU exited with status " + qemu.exitValue() + "; " + what);
     }
     return future.join();
