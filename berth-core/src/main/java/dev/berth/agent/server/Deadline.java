@@ -39,10 +39,6 @@ final class Deadline {
     this.machine = machine;
   }
 
-  Instant end() {
-    return end;
-  }
-
   /** Whether time is left. */
   boolean open() {
     return clock.now().isBefore(end);

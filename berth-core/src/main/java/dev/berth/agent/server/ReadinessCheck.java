@@ -1,5 +1,7 @@
 package dev.berth.agent.server;
 
+import java.util.function.Consumer;
+
 /** One thing a machine must do before it is ready, waited for under the start's deadline. */
 interface ReadinessCheck {
   /** What is checked, for the agent's log: "QMP answers". */
@@ -8,7 +10,7 @@ interface ReadinessCheck {
   /** Returns once the check holds; throws the start's failure when it cannot. */
   void await(Deadline deadline);
 
-  static ReadinessCheck of(String name, java.util.function.Consumer<Deadline> await) {
+  static ReadinessCheck of(String name, Consumer<Deadline> await) {
     return new ReadinessCheck() {
       @Override
       public String name() {
