@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
-import dev.berth.agent.AgentLauncher;
-import dev.berth.agent.MachineAgent;
+import dev.berth.agent.client.AgentLauncher;
+import dev.berth.agent.server.MachineAgents;
 import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.Firmware;
@@ -42,16 +42,15 @@ final class AgentCommand extends BaseCommand {
     }
     System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
     System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
-    MachineAgent agent =
-        new MachineAgent(
+    return MachineAgents.create(
             machines(),
             name,
-            new MachineAgent.Options(
+            new MachineAgents.Options(
                 Duration.ofSeconds(timeoutSeconds),
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
                 Firmware.aarch64(),
                 network),
-            Clock.systemUTC());
-    return agent.run();
+            Clock.systemUTC())
+        .run();
   }
 }

@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.agent.AgentEvent;
+import dev.berth.MachineEvent;
+import dev.berth.agent.AgentProtocol;
 import dev.berth.net.Framing;
 import dev.berth.net.NetworkConfig;
 import dev.berth.net.VirtualNetwork;
@@ -55,8 +55,7 @@ public final class ClassDataTraining {
             List.of("ports", "training"))) {
       Main.commandLine(context).setOut(discard).setErr(discard).execute(command.toArray(String[]::new));
     }
-    new ObjectMapper()
-        .readValue("{\"type\":\"progress\",\"message\":\"training\"}", AgentEvent.class);
+    AgentProtocol.decode(AgentProtocol.encode(new MachineEvent.Step("training")));
 
     try (VirtualNetwork net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults());
         ApiServer api = ApiServer.start(net, ApiRoutes.Scope.SERVICES, dir.resolve("api.sock"));

@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
-import dev.berth.agent.AgentSocketProbe;
-import dev.berth.agent.MachineLifecycle;
+import dev.berth.agent.client.AgentSocketProbe;
+import dev.berth.agent.client.MachineLifecycle;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import java.nio.file.Path;

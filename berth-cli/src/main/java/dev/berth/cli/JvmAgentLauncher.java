@@ -1,6 +1,6 @@
 package dev.berth.cli;
 
-import dev.berth.agent.AgentLauncher;
+import dev.berth.agent.client.AgentLauncher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.agent.NetworkMode;
-import dev.berth.agent.StartFailedException;
+import dev.berth.agent.client.StartFailedException;
 import dev.berth.cli.render.ProgressRenderer;
 import java.io.PrintWriter;
 import java.nio.file.Path;

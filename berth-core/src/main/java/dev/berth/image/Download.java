@@ -1,6 +1,7 @@
 package dev.berth.image;
 
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -162,7 +163,7 @@ final class Download {
     boolean local = "file".equalsIgnoreCase(artifact.location().getScheme());
     String task = (local ? "Reading " : "Downloading ") + artifact.fileName();
     if (kept > 0) {
-      progress.step("Resuming the download of " + artifact.fileName() + " at byte " + kept);
+      progress.accept(new MachineEvent.Step("Resuming the download of " + artifact.fileName() + " at byte " + kept));
     }
     MessageDigest sha = sha256();
     InputStream body = opened.body();
@@ -192,7 +193,7 @@ final class Download {
           plainDigest,
           "checksum mismatch for the decompressed image of " + artifact.displayLocation());
       writer.finish();
-      progress.transfer(task, counting.count(), counting.count());
+      progress.accept(new MachineEvent.Transfer(task, counting.count(), counting.count()));
       return new Result(digest, plainDigest, image.size(), image.allocated(), image.format());
     } catch (SourceFailure e) {
       String reason =
@@ -460,7 +461,7 @@ final class Download {
         count += n;
         if (count - reported >= PROGRESS_STEP) {
           reported = count;
-          progress.transfer(task, count, total);
+          progress.accept(new MachineEvent.Transfer(task, count, total));
         }
       }
       return n;

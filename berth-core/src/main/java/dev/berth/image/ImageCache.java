@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -160,7 +161,7 @@ public final class ImageCache {
    * URLs and local files carry no digest beforehand, so they are read every time, and stored only
    * when their digest is new.
    *
-   * <p>Progress comes as {@link ProgressListener#transfer} events in bytes as fetched; while the
+   * <p>Progress comes as {@link MachineEvent.Transfer} events in bytes as fetched; while the
    * {@code xz} tool decompresses, they come from a feeder thread, one at a time.
    *
    * @throws BerthException when the image cannot be resolved, fetched, verified or stored; the
@@ -169,7 +170,7 @@ public final class ImageCache {
   public CachedImage pull(ImageSource source, ProgressListener progress) {
     ImageArtifact artifact;
     if (source instanceof ImageSource.Stream stream) {
-      progress.step("Looking up the newest image of " + source.describe());
+      progress.accept(new MachineEvent.Step("Looking up the newest image of " + source.describe()));
       byte[] metadata;
       try {
         metadata = fetcher.readAll(stream.metadata());
@@ -187,7 +188,7 @@ public final class ImageCache {
     if (artifact.sha256() != null) {
       Optional<IndexEntry> cached = entry(artifact.sha256()).filter(e -> complete(e, artifact));
       if (cached.isPresent()) {
-        progress.step("Using cached image " + describe(cached.get()));
+        progress.accept(new MachineEvent.Step("Using cached image " + describe(cached.get())));
         return touch(cached.get()).toImage(root, false);
       }
     }
@@ -195,7 +196,7 @@ public final class ImageCache {
   }
 
   private CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
-    plainHttpWarning(artifact).ifPresent(progress::warn);
+    plainHttpWarning(artifact).ifPresent(warning -> progress.accept(new MachineEvent.Warning(warning)));
     try {
       Files.createDirectories(root);
     } catch (IOException e) {
@@ -217,7 +218,7 @@ public final class ImageCache {
           artifact.sha256() != null && scheme.startsWith("http")
               ? root.resolve(artifact.sha256() + ".part")
               : null;
-      progress.step("Fetching " + artifact.displayLocation());
+      progress.accept(new MachineEvent.Step("Fetching " + artifact.displayLocation()));
       Download.Result result = download.run(artifact, disk, part);
       Optional<IndexEntry> existing = entry(result.sha256()).filter(e -> complete(e, artifact));
       if (existing.isPresent()) {
@@ -288,7 +289,7 @@ public final class ImageCache {
   private Path copy(
       Download download, ImageArtifact file, List<Path> temps, ProgressListener progress) {
     Path temp = newTemp(file, temps);
-    progress.step("Fetching " + file.displayLocation());
+    progress.accept(new MachineEvent.Step("Fetching " + file.displayLocation()));
     download.copy(file, temp);
     return temp;
   }
@@ -342,12 +343,12 @@ public final class ImageCache {
     if (newest.isEmpty()) {
       throw error;
     }
-    progress.warn(
+    progress.accept(new MachineEvent.Warning(
         "cannot fetch the stream metadata ("
             + error.getMessage()
             + "); using the cached image "
             + describe(newest.get())
-            + ", which may not be the newest");
+            + ", which may not be the newest"));
     return touch(newest.get()).toImage(root, false);
   }
 

@@ -1,6 +1,7 @@
 package dev.berth.machine;
 
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.image.CachedImage;
 import dev.berth.image.ImageCache;
@@ -41,7 +42,7 @@ public final class MachineImages {
     try (MachineLocks.Held lock = machines.locks().global()) {
       cache.pruneOlderThan(ImageCache.AUTO_PRUNE_AGE, machines.imagesInUse());
     } catch (BerthException e) {
-      progress.warn("skipped pruning old images: " + e.getMessage());
+      progress.accept(new MachineEvent.Warning("skipped pruning old images: " + e.getMessage()));
     }
   }
 }

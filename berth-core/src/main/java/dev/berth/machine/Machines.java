@@ -3,6 +3,7 @@ package dev.berth.machine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.connection.Connection;
 import dev.berth.connection.SystemConnections;
@@ -254,11 +255,11 @@ public final class Machines {
               "." + name + ".init-",
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 
-      progress.step("Creating disk (" + resources.diskSizeGiB() + " GiB)");
+      progress.accept(new MachineEvent.Step("Creating disk (" + resources.diskSizeGiB() + " GiB)"));
       disks.createOverlay(
           base.path(), base.format(), stagedData.resolve(DISK_FILE), resources.diskSizeGiB());
 
-      progress.step("Generating SSH key");
+      progress.accept(new MachineEvent.Step("Generating SSH key"));
       MachineKeys.Written key =
           MachineKeys.generate(stagedConfig.resolve(KEY_FILE), user + "@" + name);
 
@@ -271,7 +272,7 @@ public final class Machines {
         ignitionVolumes.add(new MachineIgnition.Volume(tag, v.target(), v.readOnly()));
       }
 
-      progress.step("Writing Ignition config");
+      progress.accept(new MachineEvent.Step("Writing Ignition config"));
       Path ignition = stagedConfig.resolve(IGNITION_FILE);
       if (userIgnition != null) {
         Files.copy(userIgnition, ignition);

@@ -26,43 +26,68 @@ import org.apache.sshd.common.util.security.SecurityUtils;
  * machine's key, the host key pinned, nothing read from the user's {@code ~/.ssh}.
  */
 public final class GuestSsh implements Closeable {
-  private final SshClient client;
   private final ClientSession session;
 
-  private GuestSsh(SshClient client, ClientSession session) {
-    this.client = client;
+  private GuestSsh(ClientSession session) {
     this.session = session;
   }
 
   /** The result of a remote command. */
   public record ExecResult(int exitCode, String stdout, String stderr) {}
 
-  public static GuestSsh connect(
-      String host, int port, String user, Path privateKey, HostKeyPin pin, Duration timeout)
-      throws IOException {
-    // The agent holds one session for the machine's whole life.
-    SshClient client = SshClients.longLived(pin);
-    try {
-      ClientSession session = client.connect(user, host, port).verify(timeout).getSession();
+  /**
+   * The one MINA client of a process, for every login it makes to one guest: a login retried every
+   * few hundred milliseconds while the guest boots is a new session, not a new client with threads
+   * of its own. Started on the first login, so that making it costs a boot nothing.
+   */
+  public static final class Client implements Closeable {
+    private final HostKeyPin pin;
+    private SshClient client;
+    private boolean closed;
+
+    public Client(HostKeyPin pin) {
+      this.pin = pin;
+    }
+
+    public GuestSsh connect(String host, int port, String user, Path privateKey, Duration timeout)
+        throws IOException {
+      SshClient started = started();
       try {
-        session.addPublicKeyIdentity(loadKey(privateKey));
-        session.auth().verify(timeout);
-      } catch (IOException e) {
-        session.close(true);
+        ClientSession session = started.connect(user, host, port).verify(timeout).getSession();
+        try {
+          session.addPublicKeyIdentity(loadKey(privateKey));
+          session.auth().verify(timeout);
+        } catch (IOException | RuntimeException e) {
+          session.close(true);
+          throw e;
+        }
+        return new GuestSsh(session);
+      } catch (IOException | RuntimeException e) {
         BerthException refusal = pin.refusal();
         if (refusal != null) {
           throw refusal;
         }
         throw e;
       }
-      return new GuestSsh(client, session);
-    } catch (IOException | RuntimeException e) {
-      client.stop();
-      BerthException refusal = pin.refusal();
-      if (refusal != null) {
-        throw refusal;
+    }
+
+    private synchronized SshClient started() throws IOException {
+      if (closed) {
+        throw new IOException("the SSH client is closed");
       }
-      throw e;
+      if (client == null) {
+        // Holds sessions for the machine's whole life.
+        client = SshClients.longLived(pin);
+      }
+      return client;
+    }
+
+    @Override
+    public synchronized void close() {
+      closed = true;
+      if (client != null) {
+        client.stop();
+      }
     }
   }
 
@@ -120,12 +145,9 @@ public final class GuestSsh implements Closeable {
     return ForwardSession.of(session);
   }
 
+  /** Ends this session; the client stays for the next login. */
   @Override
   public void close() {
-    try {
-      session.close(false);
-    } finally {
-      client.stop();
-    }
+    session.close(false);
   }
 }

@@ -30,6 +30,14 @@ public final class HostKeyPin implements ServerKeyVerifier {
     this.alias = alias;
   }
 
+  /**
+   * The pin of a machine's guest host key, kept in the machine's configuration directory and
+   * shared by its agent and {@code berth ssh}.
+   */
+  public static HostKeyPin ofMachine(Path machineConfigDir, String name) {
+    return new HostKeyPin(machineConfigDir.resolve("known_hosts"), name + ".berth");
+  }
+
   public Path knownHosts() {
     return knownHosts;
   }

@@ -1,5 +1,6 @@
 package dev.berth.image;
 
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,17 +14,13 @@ final class RecordingListener implements ProgressListener {
   final List<String> warnings = new CopyOnWriteArrayList<>();
 
   @Override
-  public void step(String message) {
-    steps.add(message);
-  }
-
-  @Override
-  public void transfer(String task, long done, long total) {
-    transfers.add(new Transfer(task, done, total));
-  }
-
-  @Override
-  public void warn(String message) {
-    warnings.add(message);
+  public void accept(MachineEvent event) {
+    if (event instanceof MachineEvent.Step step) {
+      steps.add(step.message());
+    } else if (event instanceof MachineEvent.Transfer transfer) {
+      transfers.add(new Transfer(transfer.task(), transfer.done(), transfer.total()));
+    } else if (event instanceof MachineEvent.Warning warning) {
+      warnings.add(warning.message());
+    }
   }
 }

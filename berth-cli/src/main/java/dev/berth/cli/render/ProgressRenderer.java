@@ -1,11 +1,12 @@
 package dev.berth.cli.render;
 
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
- * Renders core's progress: on a terminal, steps as lines and transfers as a bar redrawn in place
+ * Renders core's events as the user sees them: on a terminal, steps as lines and transfers as a bar redrawn in place
  * with bytes, rate and time left; otherwise a plain line at most every few seconds; with
  * {@code --quiet}, nothing but warnings.
  */
@@ -32,8 +33,22 @@ public final class ProgressRenderer implements ProgressListener {
     return new ProgressRenderer(err, terminal, quiet);
   }
 
+  /**
+   * Steps, transfers and warnings; the end of a start (ready, failed, stopped) is rendered by the
+   * command that started it, and an agent's status is no progress.
+   */
   @Override
-  public void step(String message) {
+  public void accept(MachineEvent event) {
+    if (event instanceof MachineEvent.Step step) {
+      step(step.message());
+    } else if (event instanceof MachineEvent.Transfer transfer) {
+      transfer(transfer.task(), transfer.done(), transfer.total());
+    } else if (event instanceof MachineEvent.Warning warning) {
+      warn(warning.message());
+    }
+  }
+
+  private void step(String message) {
     if (quiet) {
       return;
     }
@@ -42,8 +57,7 @@ public final class ProgressRenderer implements ProgressListener {
     err.flush();
   }
 
-  @Override
-  public void transfer(String name, long done, long total) {
+  private void transfer(String name, long done, long total) {
     if (quiet) {
       return;
     }
@@ -75,8 +89,7 @@ public final class ProgressRenderer implements ProgressListener {
     err.flush();
   }
 
-  @Override
-  public void warn(String message) {
+  private void warn(String message) {
     closeBar();
     err.println("Warning: " + message);
     err.flush();

@@ -1,10 +1,12 @@
-package dev.berth.agent;
+package dev.berth.agent.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
+import dev.berth.agent.NetworkMode;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
@@ -223,16 +225,9 @@ class MachineLifecycleTest {
   }
 
   private static ProgressListener warningsTo(List<String> warnings) {
-    return new ProgressListener() {
-      @Override
-      public void step(String message) {}
-
-      @Override
-      public void transfer(String task, long done, long total) {}
-
-      @Override
-      public void warn(String message) {
-        warnings.add(message);
+    return event -> {
+      if (event instanceof MachineEvent.Warning warning) {
+        warnings.add(warning.message());
       }
     };
   }

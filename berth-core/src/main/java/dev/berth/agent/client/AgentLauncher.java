@@ -1,4 +1,4 @@
-package dev.berth.agent;
+package dev.berth.agent.client;
 
 import java.io.IOException;
 import java.nio.file.Path;

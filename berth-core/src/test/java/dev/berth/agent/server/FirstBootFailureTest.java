@@ -1,4 +1,4 @@
-package dev.berth.agent;
+package dev.berth.agent.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

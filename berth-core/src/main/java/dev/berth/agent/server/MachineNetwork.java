@@ -1,6 +1,7 @@
-package dev.berth.agent;
+package dev.berth.agent.server;
 
 import dev.berth.BerthException;
+import dev.berth.agent.NetworkMode;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.Framing;

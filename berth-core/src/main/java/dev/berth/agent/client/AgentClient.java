@@ -1,6 +1,7 @@
-package dev.berth.agent;
+package dev.berth.agent.client;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.MachineEvent;
+import dev.berth.agent.AgentProtocol;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
 import java.io.BufferedReader;
@@ -23,8 +24,6 @@ import java.util.function.Predicate;
 
 /** Talks to a machine's agent over its control socket. */
 public final class AgentClient {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-
   private AgentClient() {}
 
   /** What a live agent says of itself. */
@@ -36,19 +35,19 @@ public final class AgentClient {
       return Optional.empty();
     }
     try {
-      AgentEvent[] reply = new AgentEvent[1];
+      MachineEvent[] reply = new MachineEvent[1];
       converse(
           files,
-          "status",
+          AgentProtocol.STATUS,
           e -> {
             reply[0] = e;
             return false;
           },
           timeout);
-      if (reply[0] == null || !AgentEvent.STATUS.equals(reply[0].type())) {
+      if (!(reply[0] instanceof MachineEvent.Status status)) {
         return Optional.empty();
       }
-      return Optional.of(new Status(MachineState.valueOf(reply[0].state()), reply[0].pid()));
+      return Optional.of(new Status(MachineState.valueOf(status.state()), status.pid()));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     }
@@ -59,12 +58,12 @@ public final class AgentClient {
    * closes the connection, or {@code timeout} passes (then an IOException).
    */
   public static void converse(
-      RuntimeFiles files, String op, Predicate<AgentEvent> events, Duration timeout)
+      RuntimeFiles files, String op, Predicate<MachineEvent> events, Duration timeout)
       throws IOException {
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(files.control()));
       channel.write(
-          ByteBuffer.wrap(("{\"op\":\"" + op + "\"}\n").getBytes(StandardCharsets.UTF_8)));
+          ByteBuffer.wrap(AgentProtocol.request(op).getBytes(StandardCharsets.UTF_8)));
       CompletableFuture<Void> done =
           CompletableFuture.runAsync(
               () -> {
@@ -75,7 +74,7 @@ public final class AgentClient {
                               ChannelStreams.input(channel), StandardCharsets.UTF_8));
                   String line;
                   while ((line = reader.readLine()) != null) {
-                    if (!events.test(MAPPER.readValue(line, AgentEvent.class))) {
+                    if (!events.test(AgentProtocol.decode(line))) {
                       return;
                     }
                   }

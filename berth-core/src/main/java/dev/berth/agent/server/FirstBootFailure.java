@@ -1,4 +1,4 @@
-package dev.berth.agent;
+package dev.berth.agent.server;
 
 import dev.berth.BerthException;
 import dev.berth.machine.MachineConfig;

@@ -1,4 +1,4 @@
-package dev.berth.agent;
+package dev.berth.agent.client;
 
 import dev.berth.BerthException;
 import java.util.List;

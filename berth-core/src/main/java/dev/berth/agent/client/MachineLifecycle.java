@@ -1,7 +1,10 @@
-package dev.berth.agent;
+package dev.berth.agent.client;
 
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
+import dev.berth.agent.AgentProtocol;
+import dev.berth.agent.NetworkMode;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
@@ -12,6 +15,7 @@ import dev.berth.net.api.ApiClient;
 import dev.berth.net.forward.Forward;
 import dev.berth.os.ProcessTable;
 import dev.berth.qemu.Accelerator;
+import dev.berth.ssh.HostKeyPin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +89,7 @@ public final class MachineLifecycle {
       cleanUpAfterCrash(name, files, progress);
       machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
-      progress.step("Starting machine \"" + name + "\"");
+      progress.accept(new MachineEvent.Step("Starting machine \"" + name + "\""));
       ProcessHandle process =
           launcher.launch(
               name,
@@ -95,31 +99,25 @@ public final class MachineLifecycle {
                   "--network", network.flagValue()),
               files.agentLog());
       waitForAgent(name, files, process);
-      AgentEvent[] end = new AgentEvent[1];
+      MachineEvent[] end = new MachineEvent[1];
       AgentClient.converse(
           files,
-          "watch",
+          AgentProtocol.WATCH,
           event -> {
-            switch (event.type()) {
-              case AgentEvent.PROGRESS -> progress.step(event.message());
-              case AgentEvent.WARNING -> progress.warn(event.message());
-              default -> {
-                if (event.endsStart()) {
-                  end[0] = event;
-                  return false;
-                }
-              }
+            if (event.endsStart()) {
+              end[0] = event;
+              return false;
             }
+            progress.accept(event);
             return true;
           },
           readyTimeout.plus(Duration.ofMinutes(4)));
-      if (end[0] != null && AgentEvent.READY.equals(end[0].type())) {
+      if (end[0] instanceof MachineEvent.Ready) {
         return files.api();
       }
       waitForExit(process, Duration.ofMinutes(3));
-      if (end[0] != null && AgentEvent.FAILED.equals(end[0].type())) {
-        throw new StartFailedException(
-            end[0].message(), end[0].hint(), end[0].console() == null ? List.of() : end[0].console());
+      if (end[0] instanceof MachineEvent.Failed failed) {
+        throw new StartFailedException(failed.message(), failed.hint(), failed.console());
       }
       throw new BerthException(
           "the agent of machine \"" + name + "\" exited before the machine was ready",
@@ -178,10 +176,10 @@ public final class MachineLifecycle {
         cleanUpAfterCrash(name, files, progress);
         return false;
       }
-      progress.step("Stopping machine \"" + name + "\"");
+      progress.accept(new MachineEvent.Step("Stopping machine \"" + name + "\""));
       if (agent.get().state() != MachineState.UNRESPONSIVE) {
         try {
-          AgentClient.converse(files, "stop", event -> true, STOP_TIMEOUT);
+          AgentClient.converse(files, AgentProtocol.STOP, event -> true, STOP_TIMEOUT);
         } catch (IOException e) {
           LOG.warn("stopping through the agent failed: {}", e.getMessage());
         }
@@ -198,10 +196,10 @@ public final class MachineLifecycle {
 
   private void endAgent(String name, AgentClient.Status agent, ProgressListener progress) {
     long pid = agent.pid();
-    progress.warn(
+    progress.accept(new MachineEvent.Warning(
         "the agent of machine \"" + name + "\" (pid " + pid + ") "
             + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")
-            + "; ending it");
+            + "; ending it"));
     if (!processes.end(pid, AGENT_EXIT_GRACE)) {
       throw new BerthException(
           "cannot end the agent of machine \"" + name + "\" (pid " + pid + ")",
@@ -243,7 +241,7 @@ public final class MachineLifecycle {
       throw new BerthException(
           "machine \"" + name + "\" is not running", "start it with: berth start " + name);
     }
-    var pin = MachineAgent.hostKeyPin(machines, name);
+    var pin = HostKeyPin.ofMachine(machines.dirs().machineConfig(name), name);
     String user =
         username != null ? username : config.rootful() ? "root" : config.ssh().remoteUsername();
     List<String> argv = new ArrayList<>(List.of(
@@ -275,7 +273,7 @@ public final class MachineLifecycle {
     orphanQemu(name, files)
         .ifPresent(
             pid -> {
-              progress.warn("stopping QEMU (pid " + pid + ") left running by a crashed agent");
+              progress.accept(new MachineEvent.Warning("stopping QEMU (pid " + pid + ") left running by a crashed agent"));
               if (!processes.end(pid, Duration.ofSeconds(10))) {
                 throw new BerthException(
                     "cannot stop QEMU (pid " + pid + ") of machine \"" + name + "\"",

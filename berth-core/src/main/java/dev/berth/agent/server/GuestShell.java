@@ -1,0 +1,70 @@
+package dev.berth.agent.server;
+
+import dev.berth.net.ssh.ForwardSession;
+import dev.berth.ssh.GuestSsh;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A login to the guest: commands, and streams to the guest's sockets. */
+public interface GuestShell extends AutoCloseable {
+  boolean isOpen();
+
+  /** Runs {@code command}, waiting at most {@code timeout} for it to finish. */
+  void exec(String command, Duration timeout) throws IOException;
+
+  /** This login for the API socket's forwarder. */
+  ForwardSession forwardSession();
+
+  @Override
+  void close();
+
+  /** Where and as whom the agent logs in. */
+  record Target(int port, String user, Path privateKey) {}
+
+  /** Logs in to the guest. */
+  interface Connector extends AutoCloseable {
+    /** One attempt; throws when the guest refuses or does not answer. */
+    GuestShell login(Target target) throws IOException;
+
+    @Override
+    void close();
+  }
+
+  /** SSH on the host's loopback port forwarded to the guest, every login a session of one client. */
+  static Connector ssh(GuestSsh.Client client, Duration loginTimeout) {
+    return new Connector() {
+      @Override
+      public GuestShell login(Target target) throws IOException {
+        GuestSsh ssh =
+            client.connect("127.0.0.1", target.port(), target.user(), target.privateKey(), loginTimeout);
+        return new GuestShell() {
+          @Override
+          public boolean isOpen() {
+            return ssh.isOpen();
+          }
+
+          @Override
+          public void exec(String command, Duration timeout) throws IOException {
+            ssh.exec(command, timeout);
+          }
+
+          @Override
+          public ForwardSession forwardSession() {
+            return ssh.forwardSession();
+          }
+
+          @Override
+          public void close() {
+            ssh.close();
+          }
+        };
+      }
+
+      @Override
+      public void close() {
+        client.close();
+      }
+    };
+  }
+}

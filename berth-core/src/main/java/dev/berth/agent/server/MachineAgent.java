@@ -1,0 +1,349 @@
+package dev.berth.agent.server;
+
+import dev.berth.BerthException;
+import dev.berth.MachineEvent;
+import dev.berth.agent.NetworkMode;
+import dev.berth.machine.MachineConfig;
+import dev.berth.machine.MachineState;
+import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.ssh.ForwardSession;
+import dev.berth.net.ssh.UnixSocketForwarder;
+import dev.berth.qemu.QemuCommand;
+import dev.berth.ssh.GuestSsh;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host agent of one running machine, in a process of its own that outlives the {@code berth
+ * start} that launched it. It owns everything the running machine is made of: QEMU (and its
+ * monitor), the ready port, the SSH session and the host API socket. Its {@link ControlServer}
+ * answers {@code dev.berth.agent.client.AgentClient}, and while it answers, the machine runs; when
+ * the agent is gone, nothing it owned is left behind. A start is ready when its {@link Readiness}
+ * checks hold; a stop is a {@link PowerOff}.
+ */
+public final class MachineAgent {
+  private static final Logger LOG = LoggerFactory.getLogger(MachineAgent.class);
+  private static final int CONSOLE_TAIL_LINES = 30;
+
+  /** How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts}. */
+  public record Settings(
+      Duration readyTimeout, QemuCommand.Platform platform, NetworkMode network, String slirpPorts) {}
+
+  /** What the agent acts on outside itself: real, or fakes in tests. */
+  public record Parts(
+      AgentClock clock,
+      QemuProcess.Launcher qemuLauncher,
+      GuestMonitor.Connector monitors,
+      GuestShell.Connector shells) {}
+
+  private final AgentMachine machine;
+  private final String name;
+  private final RuntimeFiles files;
+  private final Settings settings;
+  private final Parts parts;
+  private final AgentClock clock;
+  private final ControlServer control;
+
+  private final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
+  private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  private volatile MachineState state = MachineState.STARTING;
+
+  private ReadyPort readyPort;
+  private QemuProcess qemu;
+  private GuestMonitor monitor;
+  private SshLogin sshLogin;
+  private GuestShell shell;
+  private UnixSocketForwarder api;
+  private MachineNetwork network;
+
+  public MachineAgent(AgentMachine machine, RuntimeFiles files, Settings settings, Parts parts) {
+    this.machine = machine;
+    this.name = machine.name();
+    this.files = files;
+    this.settings = settings;
+    this.parts = parts;
+    this.clock = parts.clock();
+    this.control = new ControlServer(files, () -> state, () -> stopRequested.complete(null));
+  }
+
+  /** Runs the machine until it is stopped or dies; returns the process exit code. */
+  public int run() {
+    LOG.info("agent of machine {} started", name);
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stopFromSignal, "agent-shutdown"));
+    return runUntilStopped();
+  }
+
+  /** {@link #run} without the shutdown hook: for tests, which stop it through its socket. */
+  int runUntilStopped() {
+    boolean wasReady = false;
+    try {
+      openControlSocket();
+      boot();
+      wasReady = true;
+      state = MachineState.RUNNING;
+      control.emit(new MachineEvent.Ready(files.api().toString()));
+      LOG.info("machine {} is ready", name);
+      CompletableFuture.anyOf(stopRequested, qemu.onExit()).join();
+      if (!qemu.isAlive()) {
+        LOG.warn("QEMU exited on its own with status {}", qemu.exitValue());
+      }
+      return 0;
+    } catch (BerthException e) {
+      LOG.error("start failed: {}", e.getMessage());
+      control.emit(new MachineEvent.Failed(e.getMessage(), e.hint().orElse(null), consoleTail()));
+      return 1;
+    } catch (RuntimeException e) {
+      LOG.error("agent failed", e);
+      control.emit(
+          new MachineEvent.Failed(
+              "the machine's agent failed: " + e, "see " + files.agentLog(), consoleTail()));
+      return 1;
+    } finally {
+      state = MachineState.STOPPING;
+      shutdown(wasReady);
+      control.emit(new MachineEvent.Stopped());
+      control.close();
+      finished.complete(null);
+    }
+  }
+
+  /** Every event the agent has sent. */
+  List<MachineEvent> events() {
+    return control.history();
+  }
+
+  // ---- start ----
+
+  private void boot() {
+    MachineConfig config = machine.config();
+    if (settings.platform().accelerator().isSoftware()) {
+      control.emit(
+          new MachineEvent.Warning(
+              "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
+                  + " 10-50x slower"));
+    }
+    try {
+      readyPort = ReadyPort.open(files.ready(), () -> FirstBootFailure.of(config, files));
+    } catch (IOException e) {
+      throw new BerthException("cannot listen on " + files.ready() + ": " + e.getMessage(), null, e);
+    }
+    network =
+        MachineNetwork.start(
+            settings.network(),
+            files,
+            config.ssh().port(),
+            MachineNetwork.guestPolicy(config),
+            settings.slirpPorts());
+    // lastUp is recorded only once the guest is ready: a first boot cut short (agent killed while
+    // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
+    boolean firstBoot = config.lastUp() == null;
+    List<String> argv = qemuCommand(config, firstBoot);
+    progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
+    LOG.info("QEMU: {}", String.join(" ", argv));
+    try {
+      Files.deleteIfExists(files.qmp());
+      Files.deleteIfExists(files.console());
+      qemu = parts.qemuLauncher().start(argv, files.qemuLog());
+    } catch (IOException e) {
+      throw new BerthException(
+          "cannot run " + argv.get(0) + ": " + e.getMessage(),
+          "install QEMU (Debian: apt-get install qemu-system-x86; macOS: brew install qemu)",
+          e);
+    }
+    Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+    Deadline deadline =
+        new Deadline(clock, settings.readyTimeout(), qemu, stopRequested, this::startFailed, name);
+    sshLogin =
+        new SshLogin(
+            parts.shells(),
+            new GuestShell.Target(config.ssh().port(), sshUser(config), config.ssh().identityPath()));
+    CompletableFuture<GuestShell> sshUp =
+        sshLogin.onceReachable(network.guestReachable(), readyPort.ready(), deadline);
+    try {
+      new Readiness(
+              List.of(
+                  ReadinessCheck.of("QMP answers", this::connectMonitor),
+                  ReadinessCheck.of(
+                      "the guest says Ready",
+                      d -> {
+                        progress("Waiting for the guest to boot");
+                        d.await(readyPort.ready(), "the guest did not report Ready");
+                      }),
+                  ReadinessCheck.of(
+                      "SSH logs in",
+                      d -> {
+                        progress(sshUp.isDone() ? "Guest is up" : "Guest is up; connecting over SSH");
+                        shell = d.await(sshUp, "SSH to the guest never answered");
+                      }),
+                  ReadinessCheck.of("the API socket listens", d -> startApi(config))))
+          .await(deadline);
+    } finally {
+      sshUp.cancel(false);
+      if (shell == null && !sshUp.isCompletedExceptionally()) {
+        sshUp.join().close();
+      }
+    }
+    machine.recordLastUp(clock.now());
+  }
+
+  private List<String> qemuCommand(MachineConfig config, boolean firstBoot) {
+    List<QemuCommand.Share> shares = new ArrayList<>();
+    for (MachineConfig.Mount mount : config.mounts()) {
+      shares.add(new QemuCommand.Share(mount.source(), mount.tag(), mount.readOnly()));
+    }
+    MachineConfig.ImageInfo image = config.image();
+    return QemuCommand.build(
+        settings.platform(),
+        new QemuCommand.Guest(
+            name,
+            config.resources().cpus(),
+            config.resources().memoryMiB(),
+            config.diskPath(),
+            image == null ? null : image.kernel(),
+            image == null ? null : image.initrd(),
+            firstBoot,
+            config.ignitionPath(),
+            shares,
+            network.qemuNetwork()),
+        new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
+  }
+
+  private void connectMonitor(Deadline deadline) {
+    IOException last = null;
+    while (deadline.open() && qemu.isAlive()) {
+      try {
+        monitor = parts.monitors().connect(files.qmp());
+        return;
+      } catch (IOException e) {
+        last = e;
+        clock.sleep(Duration.ofMillis(100));
+      }
+    }
+    throw startFailed(
+        "QEMU's monitor (QMP) did not answer" + (last == null ? "" : ": " + last.getMessage()));
+  }
+
+  private void startApi(MachineConfig config) {
+    try {
+      api =
+          UnixSocketForwarder.start(
+              files.api(),
+              guestApiSocket(config),
+              sshUser(config) + "@127.0.0.1:" + config.ssh().port(),
+              this::apiSession);
+    } catch (IOException e) {
+      throw new BerthException("cannot listen on " + files.api() + ": " + e.getMessage(), null, e);
+    }
+  }
+
+  private static String guestApiSocket(MachineConfig config) {
+    return config.rootful()
+        ? "/run/podman/podman.sock"
+        : "/run/user/" + config.uid() + "/podman/podman.sock";
+  }
+
+  private static String sshUser(MachineConfig config) {
+    return config.rootful() ? "root" : config.ssh().remoteUsername();
+  }
+
+  /**
+   * The API socket's session: the agent's own while it is open, else one new login (a guest that was
+   * busy, a network blip); the forwarder retries under its policy.
+   */
+  private synchronized ForwardSession apiSession() throws IOException {
+    if (shell == null || !shell.isOpen()) {
+      if (shell != null) {
+        LOG.warn("SSH session to the guest dropped; reconnecting");
+        shell.close();
+        shell = null;
+      }
+      shell = sshLogin.login();
+    }
+    return shell.forwardSession();
+  }
+
+  private BerthException startFailed(String reason) {
+    return new BerthException(
+        "machine \"" + name + "\" did not start: " + reason,
+        "the full console log is " + files.console() + ", QEMU's own output " + files.qemuLog()
+            + ", the agent's log " + files.agentLog());
+  }
+
+  private List<String> consoleTail() {
+    try {
+      if (!Files.exists(files.console())) {
+        return List.of();
+      }
+      return RuntimeFiles.lastLines(files.console(), CONSOLE_TAIL_LINES);
+    } catch (IOException e) {
+      return List.of("(cannot read " + files.console() + ": " + e.getMessage() + ")");
+    }
+  }
+
+  private void progress(String message) {
+    LOG.info(message);
+    control.emit(new MachineEvent.Step(message));
+  }
+
+  // ---- stop ----
+
+  private void stopFromSignal() {
+    stopRequested.complete(null);
+    try {
+      finished.get(2, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("shutdown did not finish: {}", e.toString());
+    }
+  }
+
+  private void openControlSocket() {
+    try {
+      machine.createRuntime();
+      control.open();
+    } catch (IOException e) {
+      throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage(), null, e);
+    }
+  }
+
+  private void shutdown(boolean wasReady) {
+    Quietly.close(api);
+    if (qemu != null && qemu.isAlive()) {
+      Duration grace =
+          settings.platform().accelerator().isSoftware() ? Duration.ofSeconds(60) : Duration.ofSeconds(20);
+      new PowerOff(clock, grace).run(qemu, shell, monitor);
+    }
+    Quietly.close(shell);
+    Quietly.close(parts.shells());
+    Quietly.close(monitor);
+    Quietly.close(network);
+    Quietly.close(readyPort);
+    if (wasReady) {
+      try {
+        machine.recordLastUp(clock.now());
+      } catch (BerthException e) {
+        LOG.warn("cannot record when the machine was last up: {}", e.getMessage());
+      }
+    }
+    for (Path path : files.leftovers()) {
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", path, e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package dev.berth.agent.server;
+
+import dev.berth.agent.NetworkMode;
+import dev.berth.machine.MachineConfig;
+import dev.berth.machine.Machines;
+import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.QemuCommand;
+import dev.berth.ssh.GuestSsh;
+import dev.berth.ssh.HostKeyPin;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Assembles the agent of a machine from the real parts: this is where the host is read. */
+public final class MachineAgents {
+  private static final Duration SSH_LOGIN_TIMEOUT = Duration.ofSeconds(10);
+
+  private MachineAgents() {}
+
+  /** How the agent runs the machine, as {@code berth start} asks. */
+  public record Options(
+      Duration readyTimeout, Accelerator accelerator, Path aarch64Firmware, NetworkMode network) {}
+
+  /** The agent of machine {@code name}, run by this process. */
+  public static MachineAgent create(Machines machines, String name, Options options, Clock clock) {
+    HostKeyPin pin = HostKeyPin.ofMachine(machines.dirs().machineConfig(name), name);
+    return new MachineAgent(
+        of(machines, name),
+        machines.runtime(name),
+        new MachineAgent.Settings(
+            options.readyTimeout(),
+            new QemuCommand.Platform(
+                machines.host().os(),
+                machines.host().arch(),
+                options.accelerator(),
+                options.aarch64Firmware()),
+            options.network(),
+            machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE)),
+        new MachineAgent.Parts(
+            AgentClock.system(clock),
+            QemuProcess.processes(),
+            GuestMonitor.qmp(),
+            GuestShell.ssh(new GuestSsh.Client(pin), SSH_LOGIN_TIMEOUT)));
+  }
+
+  private static AgentMachine of(Machines machines, String name) {
+    return new AgentMachine() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public MachineConfig config() {
+        return machines.status(name).config();
+      }
+
+      @Override
+      public void recordLastUp(Instant when) {
+        machines.recordLastUp(name, when);
+      }
+
+      @Override
+      public void createRuntime() {
+        machines.createRuntime(name);
+      }
+    };
+  }
+}

@@ -1,0 +1,41 @@
+package dev.berth.agent.server;
+
+import dev.berth.net.ssh.ForwardSession;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A login to the guest: records commands; {@code poweroff} ends QEMU as the guest would. */
+final class FakeShell implements GuestShell {
+  final List<String> commands = new CopyOnWriteArrayList<>();
+  private final FakeQemu qemu;
+  volatile boolean open = true;
+
+  FakeShell(FakeQemu qemu) {
+    this.qemu = qemu;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public void exec(String command, Duration timeout) {
+    commands.add(command);
+    if (command.equals(PowerOff.POWEROFF_COMMAND)) {
+      open = false;
+      qemu.exit(0);
+    }
+  }
+
+  @Override
+  public ForwardSession forwardSession() {
+    throw new UnsupportedOperationException("no API client in these tests");
+  }
+
+  @Override
+  public void close() {
+    open = false;
+  }
+}

@@ -1,0 +1,279 @@
+package dev.berth.agent.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.berth.MachineEvent;
+import dev.berth.agent.AgentProtocol;
+import dev.berth.agent.NetworkMode;
+import dev.berth.agent.client.AgentClient;
+import dev.berth.machine.MachineConfig;
+import dev.berth.machine.RuntimeFiles;
+import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.QemuCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's start and stop with fakes for QEMU, its monitor, SSH and time; the control socket,
+ * the ready port and the API socket are real, in a temporary directory.
+ */
+class MachineAgentTest {
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+
+  private final FakeAgentClock clock = FakeAgentClock.manual();
+  private final FakeQemu qemu = new FakeQemu();
+  private final FakeMonitor monitor = new FakeMonitor(qemu, true, true);
+  private final List<Instant> lastUp = new CopyOnWriteArrayList<>();
+  private final AtomicInteger logins = new AtomicInteger();
+  private RuntimeFiles files;
+  /** What the guest writes on its ready port once QEMU starts; null: nothing. */
+  private String guestSays;
+  private boolean qemuExitsOnceMonitorAnswers;
+  private boolean sshRefused;
+  private FakeShell shell;
+
+  @Test
+  void ready_sshLogsIn_apiListens_thenStopPowersOffOverSsh() throws Exception {
+    guestSays = "Ready";
+    CompletableFuture<Integer> run = start();
+    awaitControlSocket(run);
+
+    List<MachineEvent> events = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.WATCH, event -> {
+      events.add(event);
+      return !(event instanceof MachineEvent.Ready);
+    }, Duration.ofMinutes(1));
+    assertThat(Files.exists(files.api())).isTrue();
+    AgentClient.converse(files, AgentProtocol.STOP, events::add, Duration.ofMinutes(1));
+
+    assertThat(run.get()).isZero();
+    assertThat(events)
+        .containsExactly(
+            new MachineEvent.Warning(
+                "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
+                    + " 10-50x slower"),
+            new MachineEvent.Step("Starting QEMU (first boot: Ignition will configure the machine)"),
+            new MachineEvent.Step("Waiting for the guest to boot"),
+            events.get(3),
+            new MachineEvent.Ready(files.api().toString()),
+            new MachineEvent.Stopped());
+    assertThat(events.get(3))
+        .isIn(
+            new MachineEvent.Step("Guest is up"),
+            new MachineEvent.Step("Guest is up; connecting over SSH"));
+    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+    assertThat(monitor.commands).doesNotContain("system_powerdown", "quit");
+    assertThat(lastUp).hasSize(2);
+    assertThat(files.control()).doesNotExist();
+    assertThat(files.agentPid()).doesNotExist();
+    assertThat(files.api()).doesNotExist();
+  }
+
+  @Test
+  void qemuExitsDuringBoot_failsSayingSo() throws Exception {
+    qemuExitsOnceMonitorAnswers = true;
+
+    MachineEvent.Failed failed = failure(start());
+
+    assertThat(failed.message())
+        .isEqualTo(
+            "machine \"m\" did not start: QEMU exited with status 1; the guest did not report Ready");
+    assertThat(failed.hint()).contains(files.qemuLog().toString());
+    assertThat(lastUp).isEmpty();
+  }
+
+  @Test
+  void readyNeverComes_failsAtTheDeadline_andPowersOff() throws Exception {
+    CompletableFuture<Integer> run = start();
+    clock.awaitWaiter();
+    clock.advance(READY_TIMEOUT);
+
+    MachineEvent.Failed failed = failure(run);
+
+    assertThat(failed.message())
+        .isEqualTo("machine \"m\" did not start: the guest did not report Ready within 60 s");
+    assertThat(monitor.commands).contains("system_powerdown");
+    assertThat(qemu.isAlive()).isFalse();
+    assertThat(logins).hasValue(0);
+  }
+
+  @Test
+  void sshRefused_retriedUntilTheDeadline_thenFails() throws Exception {
+    guestSays = "Ready";
+    sshRefused = true;
+
+    MachineEvent.Failed failed = failure(start());
+
+    assertThat(failed.message()).startsWith("machine \"m\" did not start: SSH to the guest never answered");
+    assertThat(logins.get()).isGreaterThan(1);
+    assertThat(monitor.commands).contains("system_powerdown");
+  }
+
+  @Test
+  void stopDuringStart_cancelsTheStart() throws Exception {
+    CompletableFuture<Integer> run = start();
+    clock.awaitWaiter();
+
+    List<MachineEvent> seenByStop = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.STOP, seenByStop::add, Duration.ofMinutes(1));
+
+    assertThat(run.get()).isEqualTo(1);
+    assertThat(seenByStop)
+        .containsExactly(
+            new MachineEvent.Failed(
+                "the start of machine \"m\" was cancelled by a stop", null, List.of()),
+            new MachineEvent.Stopped());
+    assertThat(qemu.isAlive()).isFalse();
+  }
+
+  @Test
+  void firstBootFailed_failsAtOnceWithHowToRecreate() throws Exception {
+    guestSays = FirstBootFailure.LINE;
+
+    MachineEvent.Failed failed = failure(start());
+
+    assertThat(failed.message())
+        .isEqualTo(
+            "machine \"m\" did not start: its first-boot configuration (Ignition) failed in the"
+                + " guest, which cannot configure it again");
+    assertThat(failed.hint()).contains("berth rm -f m && berth init");
+    assertThat(lastUp).isEmpty();
+  }
+
+  /** As {@code berth start} does: the agent answers once its control socket is up. */
+  private void awaitControlSocket(CompletableFuture<Integer> run) throws InterruptedException {
+    while (AgentClient.status(files, Duration.ofSeconds(5)).isEmpty()) {
+      assertThat(run).isNotDone();
+      Thread.sleep(10);
+    }
+  }
+
+  private MachineEvent.Failed failure(CompletableFuture<Integer> run) throws Exception {
+    assertThat(run.get()).isEqualTo(1);
+    List<MachineEvent> events = agent.events();
+    assertThat(events).last().isEqualTo(new MachineEvent.Stopped());
+    assertThat(events.get(events.size() - 2)).isInstanceOf(MachineEvent.Failed.class);
+    return (MachineEvent.Failed) events.get(events.size() - 2);
+  }
+
+  private MachineAgent agent;
+
+  private CompletableFuture<Integer> start() {
+    files = new RuntimeFiles(dir.resolve("run"));
+    MachineConfig config = config();
+    agent =
+        new MachineAgent(
+            machine(config),
+            files,
+            new MachineAgent.Settings(
+                READY_TIMEOUT,
+                new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+                NetworkMode.SLIRP,
+                null),
+            new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
+    CompletableFuture<Integer> run = new CompletableFuture<>();
+    Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");
+    thread.setDaemon(true);
+    thread.start();
+    return run;
+  }
+
+  private QemuProcess launchQemu(List<String> argv, Path log) throws IOException {
+    assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
+    if (guestSays != null) {
+      try (SocketChannel port = SocketChannel.open(UnixDomainSocketAddress.of(files.ready()))) {
+        port.write(ByteBuffer.wrap((guestSays + "\n").getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    return qemu;
+  }
+
+  private GuestMonitor connectMonitor(Path socket) {
+    if (qemuExitsOnceMonitorAnswers) {
+      qemu.exit(1);
+    }
+    return monitor;
+  }
+
+  private GuestShell.Connector shells() {
+    return new GuestShell.Connector() {
+      @Override
+      public GuestShell login(GuestShell.Target target) throws IOException {
+        logins.incrementAndGet();
+        assertThat(target).isEqualTo(new GuestShell.Target(40022, "core", dir.resolve("id")));
+        if (sshRefused) {
+          throw new IOException("Connection refused");
+        }
+        shell = new FakeShell(qemu);
+        return shell;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private AgentMachine machine(MachineConfig config) {
+    return new AgentMachine() {
+      @Override
+      public String name() {
+        return "m";
+      }
+
+      @Override
+      public MachineConfig config() {
+        return config;
+      }
+
+      @Override
+      public void recordLastUp(Instant when) {
+        lastUp.add(when);
+      }
+
+      @Override
+      public void createRuntime() {
+        try {
+          Files.createDirectories(
+              files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+  }
+
+  private MachineConfig config() {
+    return new MachineConfig(
+        MachineConfig.SCHEMA_VERSION,
+        "m",
+        Instant.parse("2026-11-28T10:00:00Z"),
+        null,
+        null,
+        dir.resolve("disk.qcow2"),
+        dir.resolve("ignition.ign"),
+        false,
+        new MachineConfig.Resources(2, 2048, 20),
+        new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
+        List.of(),
+        false,
+        1000,
+        "UTC");
+  }
+}
