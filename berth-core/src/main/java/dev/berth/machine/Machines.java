@@ -566,13 +566,15 @@ public final class Machines {
 
   // ---- reset ----
 
-  /** Removes every machine and all of Berth's files: config, data (the image cache too), runtime. */
+  /**
+   * Removes every machine and all of Berth's files: config, data (the image cache too), runtime.
+   * {@code stopper} runs for every machine, whatever its state, as for {@code rm}: a machine whose
+   * agent crashed reads as stopped while the QEMU it left still writes to its disk.
+   */
   public void reset(java.util.function.Consumer<String> stopper) {
     try (MachineLocks.Held global = locks.global()) {
       for (MachineStore.Entry entry : store.list()) {
-        if (states.probe(entry.name()) != MachineState.STOPPED) {
-          stopper.accept(entry.name());
-        }
+        stopper.accept(entry.name());
         connections.remove(
             Set.of(entry.name(), Connection.rootName(entry.name())), MachineName.DEFAULT);
       }

@@ -218,6 +218,20 @@ class MachineLifecycleTest {
     assertThat(disk).doesNotExist();
   }
 
+  @Test
+  void reset_qemuLeftByACrashedAgent_stoppedBeforeTheDiskIsDeleted() throws IOException {
+    runningQemu();
+    assertThat(machines.state("m")).as("no agent answers: the machine reads as stopped").isEqualTo(MachineState.STOPPED);
+    List<Boolean> diskAtEnd = new CopyOnWriteArrayList<>();
+    processes.onEnd = () -> diskAtEnd.add(Files.exists(disk));
+
+    machines.reset(name -> lifecycle.stopWhatRuns(name, ProgressListener.NONE));
+
+    assertThat(processes.ended).containsExactly(QEMU_PID);
+    assertThat(diskAtEnd).containsExactly(true);
+    assertThat(disk).doesNotExist();
+  }
+
   private void stopWhatRuns() {
     lifecycle.stopWhatRuns("m", ProgressListener.NONE);
   }
