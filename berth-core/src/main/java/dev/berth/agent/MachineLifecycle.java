@@ -189,15 +189,24 @@ public final class MachineLifecycle {
         agent = agents.find(name);
       }
       if (agent.isPresent()) {
-        endAgent(name, agent.get(), progress);
+        endAgent(name, files, agent.get(), progress);
       }
       cleanUpAfterCrash(name, files, progress);
       return true;
     }
   }
 
-  private void endAgent(String name, AgentClient.Status agent, ProgressListener progress) {
+  /** Ends the agent by a signal, once its pid is known to be that machine's agent. */
+  private void endAgent(
+      String name, RuntimeFiles files, AgentClient.Status agent, ProgressListener progress) {
     long pid = agent.pid();
+    if (!agents.isAgent(name, pid)) {
+      throw new BerthException(
+          "the process answering on " + files.control() + " (pid " + pid + ") is not the agent"
+              + " of machine \"" + name + "\": " + files.agentPid() + " names another pid, or"
+              + " that pid now runs another program; nothing was signalled",
+          "end the process that listens on " + files.control() + ", then run: berth stop " + name);
+    }
     progress.warn(
         "the agent of machine \"" + name + "\" (pid " + pid + ") "
             + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")

@@ -79,8 +79,11 @@ class MachineLifecycleTest {
     silentAgent = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     silentAgent.bind(UnixDomainSocketAddress.of(files.control()));
     Files.writeString(files.agentPid(), AGENT_PID + "\n");
-    processes.running.put(
-        AGENT_PID, List.of("-cp", "berth.jar", "dev.berth.cli.Main", "agent", "m", "--timeout", "600"));
+    processes.running.put(AGENT_PID, agentArguments("m"));
+  }
+
+  private static List<String> agentArguments(String machine) {
+    return List.of("-cp", "berth.jar", "dev.berth.cli.Main", "agent", machine, "--timeout", "600");
   }
 
   /** The machine's QEMU, running, with the files it and its agent make. */
@@ -184,6 +187,38 @@ class MachineLifecycleTest {
     release.countDown();
     stopper.join(10_000);
     assertThat(processes.ended).containsExactly(QEMU_PID);
+  }
+
+  @Test
+  void stop_agentThatDoesNotStopAndAnswersWithAnotherPid_thatPidNotSignalled() throws IOException {
+    runningQemu();
+    long other = 5555;
+    processes.running.put(other, List.of("sleep", "600"));
+    Files.writeString(files.agentPid(), AGENT_PID + "\n");
+    processes.running.put(AGENT_PID, agentArguments("m"));
+    try (FakeAgent liar = FakeAgent.ignoringStop(files, "m", MachineState.RUNNING, other)) {
+      List<String> before = TreeSnapshot.of(files.dir());
+
+      assertThatThrownBy(() -> lifecycle.stop("m", ProgressListener.NONE))
+          .hasMessageContaining("(pid 5555) is not the agent of machine \"m\"")
+          .satisfies(e -> assertThat(hint(e)).contains(files.control().toString()));
+
+      assertThat(liar.requests).contains("stop");
+      assertThat(processes.ended).isEmpty();
+      assertThat(TreeSnapshot.of(files.dir())).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void stop_agentPidReusedByAnotherProgram_notSignalled() throws IOException {
+    runningQemu();
+    Files.writeString(files.agentPid(), AGENT_PID + "\n");
+    processes.running.put(AGENT_PID, agentArguments("n"));
+    try (FakeAgent liar = FakeAgent.ignoringStop(files, "m", MachineState.RUNNING, AGENT_PID)) {
+      assertThatThrownBy(() -> lifecycle.stop("m", ProgressListener.NONE))
+          .hasMessageContaining("(pid 4242) is not the agent of machine \"m\"");
+      assertThat(processes.ended).isEmpty();
+    }
   }
 
   @Test
