@@ -64,11 +64,20 @@ public final class MachineLifecycle {
     return accelerator.isSoftware() ? Duration.ofMinutes(10) : Duration.ofMinutes(3);
   }
 
-  /** Starts a machine and returns its host API socket once the machine is ready. */
+  /**
+   * Starts a machine and returns its host API socket once the machine is ready.
+   *
+   * <p>The machine's lock is held until the agent answers on its control socket, not through the
+   * boot: from then on the agent owns the machine, and what others do meets it there (a second
+   * {@code start} finds it starting, {@code rm} and {@code set} refuse, {@code stop} asks it to
+   * stop, which cancels the boot and ends this start with the agent's message).
+   */
   public Path start(String name, Duration readyTimeout, NetworkMode network, ProgressListener progress) {
+    RuntimeFiles files;
+    ProcessHandle process;
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       machines.status(name);
-      RuntimeFiles files = machines.runtime(name);
+      files = machines.runtime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isPresent() && agent.get().state() == MachineState.UNRESPONSIVE) {
         throw new BerthException(
@@ -86,7 +95,7 @@ public final class MachineLifecycle {
       machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
       progress.step("Starting machine \"" + name + "\"");
-      ProcessHandle process =
+      process =
           launcher.launch(
               name,
               List.of(
@@ -95,40 +104,60 @@ public final class MachineLifecycle {
                   "--network", network.flagValue()),
               files.agentLog());
       waitForAgent(name, files, process);
-      AgentEvent[] end = new AgentEvent[1];
-      AgentClient.converse(
-          files,
-          "watch",
-          event -> {
-            switch (event.type()) {
-              case AgentEvent.PROGRESS -> progress.step(event.message());
-              case AgentEvent.WARNING -> progress.warn(event.message());
-              default -> {
-                if (event.endsStart()) {
-                  end[0] = event;
-                  return false;
-                }
+    } catch (IOException e) {
+      throw cannotStart(name, e);
+    }
+    try {
+      return relayUntilReady(name, files, process, readyTimeout, progress);
+    } catch (IOException e) {
+      throw cannotStart(name, e);
+    }
+  }
+
+  /** Relays the agent's progress until the machine is ready (its API socket) or will not be. */
+  private Path relayUntilReady(
+      String name,
+      RuntimeFiles files,
+      ProcessHandle process,
+      Duration readyTimeout,
+      ProgressListener progress)
+      throws IOException {
+    AgentEvent[] end = new AgentEvent[1];
+    AgentClient.converse(
+        files,
+        "watch",
+        event -> {
+          switch (event.type()) {
+            case AgentEvent.PROGRESS -> progress.step(event.message());
+            case AgentEvent.WARNING -> progress.warn(event.message());
+            default -> {
+              if (event.endsStart()) {
+                end[0] = event;
+                return false;
               }
             }
-            return true;
-          },
-          readyTimeout.plus(Duration.ofMinutes(4)));
-      if (end[0] != null && AgentEvent.READY.equals(end[0].type())) {
-        return files.api();
-      }
-      waitForExit(process, Duration.ofMinutes(3));
-      if (end[0] != null && AgentEvent.FAILED.equals(end[0].type())) {
-        throw new StartFailedException(
-            end[0].message(), end[0].hint(), end[0].console() == null ? List.of() : end[0].console());
-      }
-      throw new BerthException(
-          "the agent of machine \"" + name + "\" exited before the machine was ready",
-          "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
-    } catch (IOException e) {
-      throw new BerthException(
-          "cannot start machine \"" + name + "\": " + e.getMessage(),
-          "see the agent's log: " + machines.runtime(name).agentLog());
+          }
+          return true;
+        },
+        readyTimeout.plus(Duration.ofMinutes(4)));
+    if (end[0] != null && AgentEvent.READY.equals(end[0].type())) {
+      return files.api();
     }
+    waitForExit(process, Duration.ofMinutes(3));
+    if (end[0] != null && AgentEvent.FAILED.equals(end[0].type())) {
+      throw new StartFailedException(
+          end[0].message(), end[0].hint(), end[0].console() == null ? List.of() : end[0].console());
+    }
+    throw new BerthException(
+        "the agent of machine \"" + name + "\" exited before the machine was ready",
+        "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
+  }
+
+  private BerthException cannotStart(String name, IOException e) {
+    return new BerthException(
+        "cannot start machine \"" + name + "\": " + e.getMessage(),
+        "see the agent's log: " + machines.runtime(name).agentLog(),
+        e);
   }
 
   private void waitForAgent(String name, RuntimeFiles files, ProcessHandle process) {

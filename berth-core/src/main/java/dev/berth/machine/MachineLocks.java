@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -81,7 +82,7 @@ public final class MachineLocks {
    */
   private Held acquire(Path file, String what) {
     ReentrantLock local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), f -> new ReentrantLock());
-    local.lock();
+    lockInProcess(local, what);
     if (local.getHoldCount() > 1) {
       return local::unlock;
     }
@@ -141,6 +142,24 @@ public final class MachineLocks {
     }
   }
 
+  /** Waits for the in-process lock as long as for the file lock: another thread is another caller. */
+  private static void lockInProcess(ReentrantLock local, String what) {
+    try {
+      if (!local.tryLock(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw heldTooLong(what);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BerthException("interrupted while waiting for the lock on " + what, null, e);
+    }
+  }
+
+  private static BerthException heldTooLong(String what) {
+    return new BerthException(
+        "another berth command has held the lock on " + what + " for " + WAIT.toSeconds() + " s",
+        "wait for it to finish, or find it with: ps -ef | grep berth");
+  }
+
   private static FileLock waitForLock(FileChannel channel, String what) throws IOException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
@@ -150,9 +169,7 @@ public final class MachineLocks {
       }
       if (System.nanoTime() > deadline) {
         channel.close();
-        throw new BerthException(
-            "another berth command has held the lock on " + what + " for " + WAIT.toSeconds() + " s",
-            "wait for it to finish, or find it with: ps -ef | grep berth");
+        throw heldTooLong(what);
       }
       try {
         Thread.sleep(50);

@@ -386,9 +386,10 @@ public final class Machines {
   }
 
   /**
-   * Records when the machine was last up. Called by its agent, which must not take the machine
-   * lock: the {@code start} that launched it holds that lock until the agent reports ready. No one
-   * else writes a running machine's description ({@code set} refuses, {@code rm} stops it first).
+   * Records when the machine was last up. Called by its agent, which takes no machine lock: the
+   * agent owns the machine from when it answers (the {@code start} that launched it holds the lock
+   * until then). No one else writes a running machine's description ({@code set} refuses, {@code
+   * rm} stops it first).
    */
   public void recordLastUp(String name, java.time.Instant when) {
     store.write(store.read(name).withLastUp(when));

@@ -119,12 +119,15 @@ final class FakeAgent implements AutoCloseable {
 
   private void stopTheStart() throws IOException {
     for (SocketChannel watcher : watchers) {
-      send(
-          watcher,
-          AgentEvent.failed(
-              "the start of machine \"" + machine + "\" was cancelled by a stop", null, List.of()));
-      send(watcher, AgentEvent.stopped());
-      watcher.close();
+      try (watcher) {
+        send(
+            watcher,
+            AgentEvent.failed(
+                "the start of machine \"" + machine + "\" was cancelled by a stop", null, List.of()));
+        send(watcher, AgentEvent.stopped());
+      } catch (IOException e) {
+        // a watcher that has read its end of the start may hang up before the last event
+      }
     }
     close();
   }

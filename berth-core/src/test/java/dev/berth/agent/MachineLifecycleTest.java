@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,7 @@ class MachineLifecycleTest {
   private final FakeProcessTable processes = new FakeProcessTable();
   private final List<String> launched = new CopyOnWriteArrayList<>();
   private Machines machines;
+  private AgentSocketProbe agents;
   private MachineLifecycle lifecycle;
   private RuntimeFiles files;
   private Path disk;
@@ -54,7 +56,7 @@ class MachineLifecycleTest {
   void setUp() throws IOException {
     Host host = TestHosts.ownedUnder(dir);
     Path base = Files.writeString(dir.resolve("base.qcow2"), "base");
-    AgentSocketProbe agents =
+    agents =
         new AgentSocketProbe(BerthDirs.from(host), processes, Duration.ofMillis(200));
     machines = TestMachines.over(host, base, agents);
     disk = machines.init(TestMachines.options("m", base.toString()), ProgressListener.NONE).diskPath();
@@ -222,6 +224,57 @@ class MachineLifecycleTest {
   }
 
   @Test
+  void stop_duringAStart_cancelsItAndTheStartSaysSo() throws Exception {
+    List<FakeAgent> started = new CopyOnWriteArrayList<>();
+    AgentLauncher launcher =
+        (machine, args, log) -> {
+          Files.writeString(files.agentPid(), AGENT_PID + "\n");
+          processes.running.put(AGENT_PID, agentArguments(machine));
+          FakeAgent agent = FakeAgent.obeying(files, machine, MachineState.STARTING, AGENT_PID);
+          agent.exited().thenRun(() -> processes.running.remove(AGENT_PID));
+          started.add(agent);
+          return agent.handle();
+        };
+    MachineLifecycle withAgent =
+        new MachineLifecycle(machines, agents, processes, launcher, Accelerator.TCG);
+    CountDownLatch booting = new CountDownLatch(1);
+    CompletableFuture<Path> start =
+        CompletableFuture.supplyAsync(
+            () ->
+                withAgent.start(
+                    "m", Duration.ofMinutes(10), NetworkMode.BERTH,
+                    stepsTo(step -> {
+                      if (step.equals(FakeAgent.BOOTING)) {
+                        booting.countDown();
+                      }
+                    })));
+    assertThat(booting.await(60, TimeUnit.SECONDS)).as("the guest boots").isTrue();
+    assertThat(machines.state("m")).isEqualTo(MachineState.STARTING);
+
+    assertThat(withAgent.stop("m", ProgressListener.NONE)).isTrue();
+
+    assertThatThrownBy(start::join)
+        .cause()
+        .isInstanceOf(StartFailedException.class)
+        .hasMessage("the start of machine \"m\" was cancelled by a stop");
+    assertThat(started).singleElement().satisfies(a -> assertThat(a.requests).contains("watch", "stop"));
+    assertThat(processes.ended).as("the agent stopped when asked; no signal").isEmpty();
+    assertThat(machines.state("m")).isEqualTo(MachineState.STOPPED);
+  }
+
+  @Test
+  void start_whileAnotherStartBoots_refused() throws Exception {
+    Files.writeString(files.agentPid(), AGENT_PID + "\n");
+    processes.running.put(AGENT_PID, agentArguments("m"));
+    try (FakeAgent booting = FakeAgent.obeying(files, "m", MachineState.STARTING, AGENT_PID)) {
+      assertThatThrownBy(
+              () -> lifecycle.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+          .hasMessage("machine \"m\" is already starting");
+      assertThat(launched).isEmpty();
+    }
+  }
+
+  @Test
   void rm_unresponsiveMachine_refusedWithoutForce() throws IOException {
     silentAgent();
     assertThatThrownBy(() -> machines.remove("m", false, false, false, this::stopWhatRuns))
@@ -269,6 +322,21 @@ class MachineLifecycleTest {
 
   private void stopWhatRuns() {
     lifecycle.stopWhatRuns("m", ProgressListener.NONE);
+  }
+
+  private static ProgressListener stepsTo(java.util.function.Consumer<String> steps) {
+    return new ProgressListener() {
+      @Override
+      public void step(String message) {
+        steps.accept(message);
+      }
+
+      @Override
+      public void transfer(String task, long done, long total) {}
+
+      @Override
+      public void warn(String message) {}
+    };
   }
 
   private static ProgressListener warningsTo(List<String> warnings) {
