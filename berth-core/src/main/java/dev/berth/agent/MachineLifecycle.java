@@ -77,7 +77,7 @@ public final class MachineLifecycle {
     ProcessHandle process;
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       machines.status(name);
-      files = machines.runtime(name);
+      files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isPresent() && agent.get().state() == MachineState.UNRESPONSIVE) {
         throw new BerthException(
@@ -92,7 +92,6 @@ public final class MachineLifecycle {
             "stop it with: berth stop " + name);
       }
       cleanUpAfterCrash(name, files, progress);
-      machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
       progress.step("Starting machine \"" + name + "\"");
       process =
@@ -201,7 +200,7 @@ public final class MachineLifecycle {
    */
   public boolean stopWhatRuns(String name, ProgressListener progress) {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
-      RuntimeFiles files = machines.runtime(name);
+      RuntimeFiles files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isEmpty()) {
         cleanUpAfterCrash(name, files, progress);
@@ -307,7 +306,9 @@ public final class MachineLifecycle {
   /**
    * What a crashed agent leaves: QEMU still running (nothing kills it when its agent is killed),
    * socket and pid files nobody accepts on. QEMU is identified by its pid file and its command
-   * line, since pids are reused. Only for a machine whose agent is known not to run.
+   * line, since pids are reused. Only for a machine whose agent is known not to run, in a runtime
+   * directory that {@link Machines#createRuntime} made or checked first: a directory that is the
+   * user's stays so, while one found missing could be another user's by the time of the clean-up.
    */
   private void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
     orphanQemu(name, files)

@@ -51,6 +51,7 @@ public final class Machines {
   private final Clock clock;
   private final PrivateDirectories privateDirs;
 
+  /** Machines whose runtime directories are checked on {@code runtimeDirs}: the file system, or a test's. */
   public Machines(
       Host host,
       BerthDirs dirs,
@@ -58,7 +59,8 @@ public final class Machines {
       BaseImageResolver images,
       SystemConnections connections,
       StateProbe states,
-      Clock clock) {
+      Clock clock,
+      PrivateDirectories.FileSystem runtimeDirs) {
     this.host = host;
     this.store = new MachineStore(dirs);
     this.locks = new MachineLocks(dirs.locks());
@@ -67,7 +69,7 @@ public final class Machines {
     this.connections = connections;
     this.states = states;
     this.clock = clock;
-    this.privateDirs = new PrivateDirectories(PrivateDirectories.POSIX, host.uid());
+    this.privateDirs = new PrivateDirectories(runtimeDirs, host.uid());
   }
 
   public BerthDirs dirs() {

@@ -9,6 +9,7 @@ import dev.berth.machine.BerthDirs;
 import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
+import dev.berth.machine.PrivateDirectories;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.os.Host;
 import dev.berth.qemu.Accelerator;
@@ -21,9 +22,12 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +49,9 @@ class MachineLifecycleTest {
 
   private final FakeProcessTable processes = new FakeProcessTable();
   private final List<String> launched = new CopyOnWriteArrayList<>();
+  private Host host;
+  private Path base;
+  private AgentLauncher launcher;
   private Machines machines;
   private AgentSocketProbe agents;
   private MachineLifecycle lifecycle;
@@ -54,13 +61,13 @@ class MachineLifecycleTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    Host host = TestHosts.ownedUnder(dir);
-    Path base = Files.writeString(dir.resolve("base.qcow2"), "base");
+    host = TestHosts.ownedUnder(dir);
+    base = Files.writeString(dir.resolve("base.qcow2"), "base");
     agents =
         new AgentSocketProbe(BerthDirs.from(host), processes, Duration.ofMillis(200));
     machines = TestMachines.over(host, base, agents);
     disk = machines.init(TestMachines.options("m", base.toString()), ProgressListener.NONE).diskPath();
-    AgentLauncher launcher =
+    launcher =
         (machine, args, log) -> {
           launched.add(machine);
           throw new IOException("no agent in a unit test");
@@ -271,6 +278,86 @@ class MachineLifecycleTest {
               () -> lifecycle.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
           .hasMessage("machine \"m\" is already starting");
       assertThat(launched).isEmpty();
+    }
+  }
+
+  @Test
+  void start_runtimeDirectoryTakenByAnotherUserAfterTheFirstLook_nothingThereDeletedOrSignalled()
+      throws IOException {
+    Squatter squatter = squatterOnAMissingRuntimeDirectory();
+    MachineLifecycle watched = squatter.lifecycle();
+
+    assertThatThrownBy(
+            () -> watched.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+        .isInstanceOf(BerthException.class);
+
+    squatter.assertUntouched();
+  }
+
+  @Test
+  void stop_runtimeDirectoryTakenByAnotherUserAfterTheFirstLook_nothingThereDeletedOrSignalled()
+      throws IOException {
+    Squatter squatter = squatterOnAMissingRuntimeDirectory();
+
+    try {
+      squatter.lifecycle().stop("m", ProgressListener.NONE);
+    } catch (BerthException e) {
+      // refusing is right too; what matters is what was done there
+    }
+
+    squatter.assertUntouched();
+  }
+
+  /** A squatter, with Berth's runtime directory not made yet. */
+  private Squatter squatterOnAMissingRuntimeDirectory() throws IOException {
+    Files.delete(files.dir());
+    Files.delete(machines.dirs().runtime());
+    return new Squatter();
+  }
+
+  /**
+   * Another local user who makes Berth's runtime directory (mode 0777) the moment after Berth has
+   * looked at the machine's and found none, and plants there a qemu.pid naming the machine's
+   * QEMU and a socket file: which a clean-up of a crash would stop and delete. It can only while
+   * Berth's runtime directory does not exist.
+   */
+  private final class Squatter implements PrivateDirectories.FileSystem {
+    private final List<Path> planted = new CopyOnWriteArrayList<>();
+
+    @Override
+    public Optional<PrivateDirectories.Facts> facts(Path path) throws IOException {
+      Optional<PrivateDirectories.Facts> facts = PrivateDirectories.POSIX.facts(path);
+      Path runtime = machines.dirs().runtime();
+      if (path.equals(files.dir()) && facts.isEmpty() && !Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
+        plant(runtime);
+      }
+      return facts;
+    }
+
+    @Override
+    public void createOwnerOnly(Path dir) throws IOException {
+      PrivateDirectories.POSIX.createOwnerOnly(dir);
+    }
+
+    private void plant(Path runtime) throws IOException {
+      Files.createDirectories(files.dir());
+      for (Path dir : List.of(runtime, files.dir())) {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+      }
+      planted.add(Files.writeString(files.qemuPid(), QEMU_PID + "\n"));
+      planted.add(Files.writeString(files.qmp(), ""));
+      processes.running.put(
+          QEMU_PID, List.of("-name", "m,process=berth-m", "-pidfile", files.qemuPid().toString()));
+    }
+
+    MachineLifecycle lifecycle() {
+      Machines watched = TestMachines.over(host, base, agents, this);
+      return new MachineLifecycle(watched, agents, processes, launcher, Accelerator.KVM);
+    }
+
+    void assertUntouched() {
+      assertThat(processes.ended).as("no process the squatter named is signalled").isEmpty();
+      assertThat(planted).as("nothing the squatter planted is deleted").allMatch(Files::exists);
     }
   }
 
