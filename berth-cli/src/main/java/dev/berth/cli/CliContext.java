@@ -12,6 +12,7 @@ import dev.berth.machine.CachedBaseImages;
 import dev.berth.machine.MachineImages;
 import dev.berth.image.ImageCache;
 import dev.berth.machine.Machines;
+import dev.berth.machine.PrivateDirectories;
 import dev.berth.os.Host;
 import dev.berth.os.JdkProcessRunner;
 import dev.berth.os.JdkProcessTable;
@@ -100,7 +101,8 @@ public final class CliContext {
               new CachedBaseImages(imageCache()),
               SystemConnections.of(host),
               agents(),
-              Clock.systemUTC());
+              Clock.systemUTC(),
+              PrivateDirectories.POSIX);
     }
     return machines;
   }

@@ -249,6 +249,22 @@ class MachineLifecycleIT {
 
   @Test
   @Order(10)
+  void stopDuringAStart_cancelsTheStart_andLeavesNothingRunning() throws Exception {
+    assertThat(berth("stop", NAME).code()).isZero();
+    CompletableFuture<Exec> start = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    waitFor(() -> qemuOf(NAME).isPresent());
+    Exec stop = berth("stop", NAME);
+    assertThat(stop.code()).as(stop.out()).isZero();
+    Exec cancelled = start.join();
+    assertThat(cancelled.code()).as(cancelled.out()).isEqualTo(125);
+    assertThat(cancelled.out())
+        .contains("Error: the start of machine \"" + NAME + "\" was cancelled by a stop");
+    assertNothingRunning(NAME);
+    assertThat(state()).isEqualTo("stopped");
+  }
+
+  @Test
+  @Order(11)
   void rmForce_stopsARunningMachine() throws Exception {
     Exec rm = berth("rm", "-f", NAME);
     assertThat(rm.code()).as(rm.out()).isZero();

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -23,11 +24,24 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MachineLocks {
   private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
   private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final Object UNKEYED = new Object();
 
   private final Path dir;
+  private final OpenHook afterOpen;
 
   public MachineLocks(Path dir) {
+    this(dir, file -> {});
+  }
+
+  /** Locks whose {@code afterOpen} runs as each lock file is opened: a test's other process. */
+  MachineLocks(Path dir, OpenHook afterOpen) {
     this.dir = dir;
+    this.afterOpen = afterOpen;
+  }
+
+  /** What happens right after a lock file is opened, before it is locked. */
+  interface OpenHook {
+    void opened(Path file) throws IOException;
   }
 
   /** A held lock; closing it releases it. */
@@ -62,12 +76,13 @@ public final class MachineLocks {
   /**
    * Locks the file at {@code file}. Since {@link #deleteMachineLock} may unlink it, a lock counts
    * only on the file still at the path: the file is opened between two looks at the path that
-   * agree (an unlinked file never returns to it), and after the lock is granted the path must
-   * still name that file; else the lock is dropped and taken again on the file there now.
+   * find the same file (an unlinked file never returns to it; no file at the second look means
+   * the opened one may be unlinked), and after the lock is granted the path must still name that
+   * file; else the lock is dropped and taken again on the file there now.
    */
-  private static Held acquire(Path file, String what) {
+  private Held acquire(Path file, String what) {
     ReentrantLock local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), f -> new ReentrantLock());
-    local.lock();
+    lockInProcess(local, what);
     if (local.getHoldCount() > 1) {
       return local::unlock;
     }
@@ -76,16 +91,16 @@ public final class MachineLocks {
       FileChannel channel;
       FileLock lock;
       while (true) {
-        Object before = fileKey(file);
+        Object before = identity(file);
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        Object opened = fileKey(file);
-        // A file system without file keys (none that Berth runs on) gets no checks.
-        if (opened != null && !opened.equals(before)) {
-          channel.close(); // created just now, or replaced meanwhile: open again to know which
+        afterOpen.opened(file);
+        Object opened = identity(file);
+        if (opened == null || !opened.equals(before)) {
+          channel.close(); // created just now, replaced or unlinked meanwhile: open again to know
           continue;
         }
         lock = waitForLock(channel, what);
-        if (opened == null || opened.equals(fileKey(file))) {
+        if (opened.equals(identity(file))) {
           break;
         }
         lock.release();
@@ -108,18 +123,41 @@ public final class MachineLocks {
       if (e instanceof BerthException b) {
         throw b;
       }
-      throw new BerthException("cannot lock " + what + " (" + file + "): " + e.getMessage());
+      throw new BerthException("cannot lock " + what + " (" + file + "): " + e.getMessage(), null, e);
     }
   }
 
-  /** The identity (device and inode) of the file at {@code file}, or null if there is none. */
-  private static Object fileKey(Path file) throws IOException {
+  /**
+   * The identity (device and inode) of the file at {@code file}, or null if there is none. A file
+   * system without file keys (none that Berth runs on) gives {@link #UNKEYED}: only that a file is
+   * there can be checked.
+   */
+  private static Object identity(Path file) throws IOException {
     try {
-      return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-          .fileKey();
+      Object key =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      return key == null ? UNKEYED : key;
     } catch (NoSuchFileException e) {
       return null;
     }
+  }
+
+  /** Waits for the in-process lock as long as for the file lock: another thread is another caller. */
+  private static void lockInProcess(ReentrantLock local, String what) {
+    try {
+      if (!local.tryLock(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw heldTooLong(what);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BerthException("interrupted while waiting for the lock on " + what, null, e);
+    }
+  }
+
+  private static BerthException heldTooLong(String what) {
+    return new BerthException(
+        "another berth command has held the lock on " + what + " for " + WAIT.toSeconds() + " s",
+        "wait for it to finish, or find it with: ps -ef | grep berth");
   }
 
   private static FileLock waitForLock(FileChannel channel, String what) throws IOException {
@@ -131,9 +169,7 @@ public final class MachineLocks {
       }
       if (System.nanoTime() > deadline) {
         channel.close();
-        throw new BerthException(
-            "another berth command has held the lock on " + what + " for " + WAIT.toSeconds() + " s",
-            "wait for it to finish, or find it with: ps -ef | grep berth");
+        throw heldTooLong(what);
       }
       try {
         Thread.sleep(50);

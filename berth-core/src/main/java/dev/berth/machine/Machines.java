@@ -52,6 +52,7 @@ public final class Machines {
   private final Clock clock;
   private final PrivateDirectories privateDirs;
 
+  /** Machines whose runtime directories are checked on {@code runtimeDirs}: the file system, or a test's. */
   public Machines(
       Host host,
       BerthDirs dirs,
@@ -59,7 +60,8 @@ public final class Machines {
       BaseImageResolver images,
       SystemConnections connections,
       StateProbe states,
-      Clock clock) {
+      Clock clock,
+      PrivateDirectories.FileSystem runtimeDirs) {
     this.host = host;
     this.store = new MachineStore(dirs);
     this.locks = new MachineLocks(dirs.locks());
@@ -68,7 +70,7 @@ public final class Machines {
     this.connections = connections;
     this.states = states;
     this.clock = clock;
-    this.privateDirs = new PrivateDirectories(PrivateDirectories.POSIX, host.uid());
+    this.privateDirs = new PrivateDirectories(runtimeDirs, host.uid());
   }
 
   public BerthDirs dirs() {
@@ -387,9 +389,10 @@ public final class Machines {
   }
 
   /**
-   * Records when the machine was last up. Called by its agent, which must not take the machine
-   * lock: the {@code start} that launched it holds that lock until the agent reports ready. No one
-   * else writes a running machine's description ({@code set} refuses, {@code rm} stops it first).
+   * Records when the machine was last up. Called by its agent, which takes no machine lock: the
+   * agent owns the machine from when it answers (the {@code start} that launched it holds the lock
+   * until then). No one else writes a running machine's description ({@code set} refuses, {@code
+   * rm} stops it first).
    */
   public void recordLastUp(String name, java.time.Instant when) {
     store.write(store.read(name).withLastUp(when));
@@ -567,13 +570,15 @@ public final class Machines {
 
   // ---- reset ----
 
-  /** Removes every machine and all of Berth's files: config, data (the image cache too), runtime. */
+  /**
+   * Removes every machine and all of Berth's files: config, data (the image cache too), runtime.
+   * {@code stopper} runs for every machine, whatever its state, as for {@code rm}: a machine whose
+   * agent crashed reads as stopped while the QEMU it left still writes to its disk.
+   */
   public void reset(java.util.function.Consumer<String> stopper) {
     try (MachineLocks.Held global = locks.global()) {
       for (MachineStore.Entry entry : store.list()) {
-        if (states.probe(entry.name()) != MachineState.STOPPED) {
-          stopper.accept(entry.name());
-        }
+        stopper.accept(entry.name());
         connections.remove(
             Set.of(entry.name(), Connection.rootName(entry.name())), MachineName.DEFAULT);
       }

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.BerthException;
 import dev.berth.testing.TreeSnapshot;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,6 +91,30 @@ class MachineLocksTest {
     }
     try (MachineLocks.Held next = locks.machine("m")) {
       assertThat(dir.resolve("m.lock")).exists();
+    }
+  }
+
+  @Test
+  void machine_lockFileUnlinkedRightAfterItIsOpened_lockHeldOnTheFileAtThePath() throws Exception {
+    Path file = dir.resolve("m.lock");
+    AtomicBoolean unlinked = new AtomicBoolean();
+    // rm of another process deletes the file between this one's open and its lock
+    MachineLocks locks =
+        new MachineLocks(
+            dir,
+            opened -> {
+              if (unlinked.compareAndSet(false, true)) {
+                Files.delete(opened);
+              }
+            });
+    try (MachineLocks.Held held = locks.machine("m")) {
+      assertThat(unlinked).isTrue();
+      assertThat(file).as("the locked file is the one a new caller opens").exists();
+      try (FileChannel newCaller = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        assertThatThrownBy(newCaller::tryLock)
+            .as("a new caller finds the file at the path locked")
+            .isInstanceOf(OverlappingFileLockException.class);
+      }
     }
   }
 

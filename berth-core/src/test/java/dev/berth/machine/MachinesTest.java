@@ -48,7 +48,8 @@ class MachinesTest {
         new Machines(
             host, dirs, new DiskImages(qemuImg), resolver, SystemConnections.of(host),
             name -> states.getOrDefault(name, MachineState.STOPPED),
-            Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+            Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC),
+            PrivateDirectories.POSIX);
   }
 
   private InitOptions options(String name) {
@@ -323,7 +324,8 @@ class MachinesTest {
             host.memoryBytes(), host.zone());
     Machines ours =
         new Machines(mine, BerthDirs.from(mine), new DiskImages(qemuImg), null,
-            SystemConnections.of(mine), name -> MachineState.STOPPED, Clock.systemUTC());
+            SystemConnections.of(mine), name -> MachineState.STOPPED, Clock.systemUTC(),
+            PrivateDirectories.POSIX);
     RuntimeFiles files = ours.createRuntime("m");
     assertThat(Files.getPosixFilePermissions(files.dir())).isEqualTo(PrivateDirectories.OWNER_ONLY);
     assertThat(Files.getPosixFilePermissions(ours.dirs().runtime())).isEqualTo(PrivateDirectories.OWNER_ONLY);

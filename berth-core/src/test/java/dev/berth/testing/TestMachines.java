@@ -8,6 +8,7 @@ import dev.berth.machine.BerthDirs;
 import dev.berth.machine.DiskImages;
 import dev.berth.machine.InitOptions;
 import dev.berth.machine.Machines;
+import dev.berth.machine.PrivateDirectories;
 import dev.berth.machine.StateProbe;
 import dev.berth.os.Host;
 import java.io.IOException;
@@ -24,17 +25,31 @@ public final class TestMachines {
 
   /** Machines whose only base image is the file {@code base}. */
   public static Machines over(Host host, Path base, StateProbe states) {
-    BaseImageResolver resolver =
-        (image, progress) -> {
-          if (!Path.of(image).equals(base)) {
-            throw new BerthException("image file " + image + " does not exist");
-          }
-          return new BaseImage(base, "qcow2", "sha256:00", image, "custom", null, null, null);
-        };
-    return over(host, resolver, states);
+    return over(host, resolverOf(base), states);
+  }
+
+  /** Machines whose only base image is {@code base}, runtime directories checked on {@code runtimeDirs}. */
+  public static Machines over(
+      Host host, Path base, StateProbe states, PrivateDirectories.FileSystem runtimeDirs) {
+    return over(host, resolverOf(base), states, runtimeDirs);
+  }
+
+  private static BaseImageResolver resolverOf(Path base) {
+    return (image, progress) -> {
+      if (!Path.of(image).equals(base)) {
+        throw new BerthException("image file " + image + " does not exist");
+      }
+      return new BaseImage(base, "qcow2", "sha256:00", image, "custom", null, null, null);
+    };
   }
 
   public static Machines over(Host host, BaseImageResolver images, StateProbe states) {
+    return over(host, images, states, PrivateDirectories.POSIX);
+  }
+
+  /** Machines whose runtime directories are checked on {@code runtimeDirs}. */
+  public static Machines over(
+      Host host, BaseImageResolver images, StateProbe states, PrivateDirectories.FileSystem runtimeDirs) {
     try {
       Files.createDirectories(host.home());
     } catch (IOException e) {
@@ -43,7 +58,7 @@ public final class TestMachines {
     return new Machines(
         host, BerthDirs.from(host), new DiskImages(new FakeQemuImg()), images,
         SystemConnections.of(host), states,
-        Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC));
+        Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC), runtimeDirs);
   }
 
   /** Options for a small machine of {@code image}, with no volumes. */

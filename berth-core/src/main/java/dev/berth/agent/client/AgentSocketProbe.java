@@ -48,8 +48,23 @@ public final class AgentSocketProbe implements StateProbe {
       return answer;
     }
     return recordedPid(files)
-        .filter(pid -> processes.runs(pid, arguments -> isAgentOf(name, arguments)))
+        .filter(pid -> runsAsAgentOf(name, pid))
         .map(pid -> new AgentClient.Status(MachineState.UNRESPONSIVE, pid));
+  }
+
+  /**
+   * Whether {@code pid} is the agent of machine {@code name}: the pid its pid file names, run now
+   * as {@code … agent NAME …}. Whatever answers on the control socket may name any pid (a pid
+   * reused since the agent exited, a peer that lies): only a pid that passes may be signalled.
+   */
+  public boolean isAgent(String name, long pid) {
+    return recordedPid(new RuntimeFiles(dirs.machineRuntime(name)))
+        .filter(recorded -> recorded == pid && runsAsAgentOf(name, pid))
+        .isPresent();
+  }
+
+  private boolean runsAsAgentOf(String name, long pid) {
+    return processes.runs(pid, arguments -> isAgentOf(name, arguments));
   }
 
   /** Whether a command line runs the agent of machine {@code name}: {@code … agent NAME …}. */

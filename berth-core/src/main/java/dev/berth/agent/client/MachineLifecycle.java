@@ -68,11 +68,20 @@ public final class MachineLifecycle {
     return accelerator.isSoftware() ? Duration.ofMinutes(10) : Duration.ofMinutes(3);
   }
 
-  /** Starts a machine and returns its host API socket once the machine is ready. */
+  /**
+   * Starts a machine and returns its host API socket once the machine is ready.
+   *
+   * <p>The machine's lock is held until the agent answers on its control socket, not through the
+   * boot: from then on the agent owns the machine, and what others do meets it there (a second
+   * {@code start} finds it starting, {@code rm} and {@code set} refuse, {@code stop} asks it to
+   * stop, which cancels the boot and ends this start with the agent's message).
+   */
   public Path start(String name, Duration readyTimeout, NetworkMode network, ProgressListener progress) {
+    RuntimeFiles files;
+    ProcessHandle process;
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       machines.status(name);
-      RuntimeFiles files = machines.runtime(name);
+      files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isPresent() && agent.get().state() == MachineState.UNRESPONSIVE) {
         throw new BerthException(
@@ -87,10 +96,9 @@ public final class MachineLifecycle {
             "stop it with: berth stop " + name);
       }
       cleanUpAfterCrash(name, files, progress);
-      machines.createRuntime(name);
       Files.deleteIfExists(files.agentLog());
       progress.accept(new MachineEvent.Step("Starting machine \"" + name + "\""));
-      ProcessHandle process =
+      process =
           launcher.launch(
               name,
               List.of(
@@ -99,34 +107,54 @@ public final class MachineLifecycle {
                   "--network", network.flagValue()),
               files.agentLog());
       waitForAgent(name, files, process);
-      MachineEvent[] end = new MachineEvent[1];
-      AgentClient.converse(
-          files,
-          AgentProtocol.WATCH,
-          event -> {
-            if (event.endsStart()) {
-              end[0] = event;
-              return false;
-            }
-            progress.accept(event);
-            return true;
-          },
-          readyTimeout.plus(Duration.ofMinutes(4)));
-      if (end[0] instanceof MachineEvent.Ready) {
-        return files.api();
-      }
-      waitForExit(process, Duration.ofMinutes(3));
-      if (end[0] instanceof MachineEvent.Failed failed) {
-        throw new StartFailedException(failed.message(), failed.hint(), failed.console());
-      }
-      throw new BerthException(
-          "the agent of machine \"" + name + "\" exited before the machine was ready",
-          "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
     } catch (IOException e) {
-      throw new BerthException(
-          "cannot start machine \"" + name + "\": " + e.getMessage(),
-          "see the agent's log: " + machines.runtime(name).agentLog());
+      throw cannotStart(name, e);
     }
+    try {
+      return relayUntilReady(name, files, process, readyTimeout, progress);
+    } catch (IOException e) {
+      throw cannotStart(name, e);
+    }
+  }
+
+  /** Relays the agent's progress until the machine is ready (its API socket) or will not be. */
+  private Path relayUntilReady(
+      String name,
+      RuntimeFiles files,
+      ProcessHandle process,
+      Duration readyTimeout,
+      ProgressListener progress)
+      throws IOException {
+    MachineEvent[] end = new MachineEvent[1];
+    AgentClient.converse(
+        files,
+        AgentProtocol.WATCH,
+        event -> {
+          if (event.endsStart()) {
+            end[0] = event;
+            return false;
+          }
+          progress.accept(event);
+          return true;
+        },
+        readyTimeout.plus(Duration.ofMinutes(4)));
+    if (end[0] instanceof MachineEvent.Ready) {
+      return files.api();
+    }
+    waitForExit(process, Duration.ofMinutes(3));
+    if (end[0] instanceof MachineEvent.Failed failed) {
+      throw new StartFailedException(failed.message(), failed.hint(), failed.console());
+    }
+    throw new BerthException(
+        "the agent of machine \"" + name + "\" exited before the machine was ready",
+        "see its log: " + files.agentLog() + "\n" + tail(files.agentLog(), 20));
+  }
+
+  private BerthException cannotStart(String name, IOException e) {
+    return new BerthException(
+        "cannot start machine \"" + name + "\": " + e.getMessage(),
+        "see the agent's log: " + machines.runtime(name).agentLog(),
+        e);
   }
 
   private void waitForAgent(String name, RuntimeFiles files, ProcessHandle process) {
@@ -170,7 +198,7 @@ public final class MachineLifecycle {
    */
   public boolean stopWhatRuns(String name, ProgressListener progress) {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
-      RuntimeFiles files = machines.runtime(name);
+      RuntimeFiles files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isEmpty()) {
         cleanUpAfterCrash(name, files, progress);
@@ -187,15 +215,24 @@ public final class MachineLifecycle {
         agent = agents.find(name);
       }
       if (agent.isPresent()) {
-        endAgent(name, agent.get(), progress);
+        endAgent(name, files, agent.get(), progress);
       }
       cleanUpAfterCrash(name, files, progress);
       return true;
     }
   }
 
-  private void endAgent(String name, AgentClient.Status agent, ProgressListener progress) {
+  /** Ends the agent by a signal, once its pid is known to be that machine's agent. */
+  private void endAgent(
+      String name, RuntimeFiles files, AgentClient.Status agent, ProgressListener progress) {
     long pid = agent.pid();
+    if (!agents.isAgent(name, pid)) {
+      throw new BerthException(
+          "the process answering on " + files.control() + " (pid " + pid + ") is not the agent"
+              + " of machine \"" + name + "\": " + files.agentPid() + " names another pid, or"
+              + " that pid now runs another program; nothing was signalled",
+          "end the process that listens on " + files.control() + ", then run: berth stop " + name);
+    }
     progress.accept(new MachineEvent.Warning(
         "the agent of machine \"" + name + "\" (pid " + pid + ") "
             + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")
@@ -267,7 +304,9 @@ public final class MachineLifecycle {
   /**
    * What a crashed agent leaves: QEMU still running (nothing kills it when its agent is killed),
    * socket and pid files nobody accepts on. QEMU is identified by its pid file and its command
-   * line, since pids are reused. Only for a machine whose agent is known not to run.
+   * line, since pids are reused. Only for a machine whose agent is known not to run, in a runtime
+   * directory that {@link Machines#createRuntime} made or checked first: a directory that is the
+   * user's stays so, while one found missing could be another user's by the time of the clean-up.
    */
   private void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
     orphanQemu(name, files)
