@@ -4,7 +4,6 @@ import dev.berth.agent.AgentLauncher;
 import dev.berth.agent.MachineAgent;
 import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.Firmware;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -49,7 +48,6 @@ final class AgentCommand extends BaseCommand {
             new MachineAgent.Options(
                 Duration.ofSeconds(timeoutSeconds),
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
-                Firmware.aarch64(),
                 network),
             Clock.systemUTC());
     return agent.run();

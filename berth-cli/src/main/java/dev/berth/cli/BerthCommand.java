@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       InfoCommand.class,
       ResetCommand.class,
       ImageCommand.class,
+      DebugCommand.class,
       AgentCommand.class
     })
 public final class BerthCommand {

@@ -13,7 +13,6 @@ import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.UnixSocketForwarder;
 import dev.berth.os.ChannelStreams;
 import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.QemuCommand;
 import dev.berth.qemu.QmpClient;
 import dev.berth.ssh.GuestSsh;
 import dev.berth.ssh.HostKeyPin;
@@ -55,8 +54,8 @@ public final class MachineAgent {
   private static final Duration SSH_LOGIN_TIMEOUT = Duration.ofSeconds(10);
 
   /** How the agent runs the machine. */
-  public record Options(
-      Duration readyTimeout, Accelerator accelerator, Path aarch64Firmware, NetworkMode network) {}
+  public record Options(Duration readyTimeout, Accelerator accelerator, NetworkMode network) {}
+
 
   private final Machines machines;
   private final String name;
@@ -187,26 +186,11 @@ public final class MachineAgent {
   }
 
   private List<String> qemuCommand(MachineConfig config, boolean firstBoot) {
-    List<QemuCommand.Share> shares = new ArrayList<>();
-    for (MachineConfig.Mount mount : config.mounts()) {
-      shares.add(new QemuCommand.Share(mount.source(), mount.tag(), mount.readOnly()));
-    }
-    MachineConfig.ImageInfo image = config.image();
-    return QemuCommand.build(
-        new QemuCommand.Platform(
-            machines.host().os(), machines.host().arch(), options.accelerator(), options.aarch64Firmware()),
-        new QemuCommand.Guest(
-            name,
-            config.resources().cpus(),
-            config.resources().memoryMiB(),
-            config.diskPath(),
-            image == null ? null : image.kernel(),
-            image == null ? null : image.initrd(),
-            firstBoot,
-            config.ignitionPath(),
-            shares,
-            network.qemuNetwork()),
-        new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
+    QemuLaunch launch =
+        QemuLaunch.of(machines.host(), name, config, files, options.accelerator(), network.qemuNetwork(), firstBoot);
+    launch.warnings().forEach(warning -> emit(AgentEvent.warning(warning)));
+    launch.prepareFirmware();
+    return launch.argv();
   }
 
   private void openReadySocket(MachineConfig config) {
