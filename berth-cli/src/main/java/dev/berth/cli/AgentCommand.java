@@ -4,7 +4,6 @@ import dev.berth.agent.client.AgentLauncher;
 import dev.berth.agent.server.MachineAgents;
 import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.Firmware;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -48,7 +47,6 @@ final class AgentCommand extends BaseCommand {
             new MachineAgents.Options(
                 Duration.ofSeconds(timeoutSeconds),
                 Accelerator.valueOf(accelerator.toUpperCase(Locale.ROOT)),
-                Firmware.aarch64(),
                 network),
             Clock.systemUTC())
         .run();

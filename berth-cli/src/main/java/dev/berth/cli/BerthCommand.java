@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
       ImageCommand.class,
       NetCommand.class,
       CompletionCommand.class,
+      DebugCommand.class,
       AgentCommand.class
     })
 public final class BerthCommand {

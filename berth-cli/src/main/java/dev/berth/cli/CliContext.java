@@ -2,9 +2,8 @@ package dev.berth.cli;
 
 import dev.berth.agent.client.AgentSocketProbe;
 import dev.berth.agent.client.MachineLifecycle;
-import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.QemuCommand;
-import java.nio.file.Path;
+import dev.berth.image.Architecture;
+import dev.berth.qemu.QemuHost;
 import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.DiskImages;
@@ -61,18 +60,16 @@ public final class CliContext {
               machines(),
               agents(),
               processes,
-              new JvmAgentLauncher(),
-              Accelerator.probe(
-                  host.os(),
-                  Path.of("/dev/kvm"),
-                  () -> Accelerator.qemuStartsWithKvm(QemuCommand.binary(host.arch()))));
+              new JvmAgentLauncher(host.detachCommand()),
+              QemuHost.accelerator(host, host.cpuArch()));
     }
     return lifecycle;
   }
 
   private synchronized ImageCache imageCache() {
     if (imageCache == null) {
-      imageCache = new ImageCache(BerthDirs.from(host).images());
+      imageCache =
+          new ImageCache(BerthDirs.from(host).images(), Architecture.fromOsArch(host.cpuArch()));
     }
     return imageCache;
   }

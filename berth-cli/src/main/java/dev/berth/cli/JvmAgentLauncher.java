@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the agent as this same program ({@code berth agent NAME …}) in a new JVM, in a session of
- * its own ({@code setsid}) so that closing the terminal that ran {@code berth start} does not
- * take it down, with standard input from /dev/null and its output in the agent's log.
+ * its own (through the host's {@link dev.berth.os.Host#detachCommand}: {@code setsid} on Linux,
+ * perl's setsid on macOS) so that closing the terminal that ran {@code berth start} does not take
+ * it down, with standard input from /dev/null and its output in the agent's log.
  *
  * <p>A shell starts the agent in the background, prints its pid and exits, so the agent is not
  * this JVM's child. A child would keep a JDK thread blocked in {@code waitpid}, and the JVM waits
@@ -30,13 +31,16 @@ final class JvmAgentLauncher implements AgentLauncher {
   /** berth-net's connection buffers (2 MiB a direction while data is in flight) live here. */
   static final String AGENT_DIRECT_MEMORY = "1g";
 
+  private final List<String> detach;
+
+  /** {@code detach}: the command that runs its arguments in a new session; empty for none. */
+  JvmAgentLauncher(List<String> detach) {
+    this.detach = List.copyOf(detach);
+  }
+
   @Override
   public ProcessHandle launch(String machine, List<String> args, Path log) throws IOException {
-    List<String> argv = new ArrayList<>();
-    Path setsid = Path.of("/usr/bin/setsid");
-    if (Files.isExecutable(setsid)) {
-      argv.add(setsid.toString());
-    }
+    List<String> argv = new ArrayList<>(detach);
     argv.addAll(List.of("/bin/sh", "-c", BACKGROUND, log.toString()));
     argv.add(ProcessHandle.current().info().command().orElse("java"));
     argv.add("-Xss512k");

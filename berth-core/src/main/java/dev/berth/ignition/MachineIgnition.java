@@ -128,9 +128,18 @@ public final class MachineIgnition {
     List<Unit> units = new ArrayList<>();
     units.add(new Unit("ready.service", true, null, readyUnit(p.rootful() ? null : p.uid())));
     units.add(new Unit("podman.socket", true, null, null));
+    List<String> rootMountPoints = RootMountPoints.topLevel(p.volumes());
     for (Volume volume : p.volumes()) {
       units.add(
-          new Unit(SystemdEscape.path(volume.target()) + ".mount", true, null, mountUnit(volume)));
+          new Unit(
+              SystemdEscape.path(volume.target()) + ".mount",
+              true,
+              null,
+              mountUnit(volume, rootMountPoints.contains(volume.target()))));
+    }
+    if (!rootMountPoints.isEmpty()) {
+      files.add(rootFile(RootMountPoints.SCRIPT, 0755, RootMountPoints.script(rootMountPoints)));
+      units.add(new Unit(RootMountPoints.UNIT, null, null, RootMountPoints.unit()));
     }
 
     User user = new User(p.user(), p.uid(), List.of(p.authorizedKey()), null);
@@ -179,12 +188,14 @@ public final class MachineIgnition {
     return String.join("\n", lines);
   }
 
-  static String mountUnit(Volume volume) {
+  /** {@code atRoot}: the target is a directory of {@code /}, made by {@link RootMountPoints}. */
+  static String mountUnit(Volume volume, boolean atRoot) {
     String options = NINE_P_OPTIONS + (volume.readOnly() ? ",ro" : ",rw");
-    return String.join(
-        "\n",
-        "[Unit]",
-        "Description=Host directory " + volume.target(),
+    List<String> lines = new ArrayList<>(List.of("[Unit]", "Description=Host directory " + volume.target()));
+    if (atRoot) {
+      lines.addAll(RootMountPoints.dependency());
+    }
+    lines.addAll(List.of(
         "",
         "[Mount]",
         "What=" + volume.tag(),
@@ -195,7 +206,8 @@ public final class MachineIgnition {
         "",
         "[Install]",
         "WantedBy=multi-user.target",
-        "");
+        ""));
+    return String.join("\n", lines);
   }
 
   private static File rootFile(String path, int mode, String content) {

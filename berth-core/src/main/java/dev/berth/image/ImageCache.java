@@ -96,13 +96,21 @@ public final class ImageCache {
   private final Duration stallLimit;
   private final Path xzTool;
 
-  /** A cache for this host's architecture, fetching with a default HTTP client. */
+  /** A cache for this JVM's architecture, fetching with a default HTTP client. */
   public ImageCache(Path root) {
+    this(root, Architecture.host());
+  }
+
+  /**
+   * A cache for images of {@code arch} (the processor's, which a JVM translated by Rosetta does
+   * not report), fetching with a default HTTP client.
+   */
+  public ImageCache(Path root, Architecture arch) {
     this(
         root,
         ImageCache::defaultHttpClient,
         Clock.systemUTC(),
-        Architecture.host(),
+        arch,
         STALL_LIMIT,
         XzProcess.find().orElse(null));
   }

@@ -29,12 +29,7 @@ public record BerthDirs(Path config, Path data, Path runtime) {
     Path configBase = xdg(host, "XDG_CONFIG_HOME", ".config");
     Path dataBase = xdg(host, "XDG_DATA_HOME", ".local/share");
     String runtimeDir = host.getenv("XDG_RUNTIME_DIR");
-    Path runtime =
-        runtimeDir != null
-            ? Path.of(runtimeDir).resolve("berth")
-            : host.isMacOs() && host.getenv("TMPDIR") != null
-                ? Path.of(host.getenv("TMPDIR")).resolve("berth")
-                : shortRuntime(host);
+    Path runtime = runtimeDir != null ? Path.of(runtimeDir).resolve("berth") : host.runtimeBase();
     return new BerthDirs(
         configBase.resolve("berth"), dataBase.resolve("berth"), fitForSockets(host, runtime));
   }
@@ -63,7 +58,8 @@ public record BerthDirs(Path config, Path data, Path runtime) {
 
   /**
    * A name any user can take first: the directory is checked to be the user's alone before it is
-   * used ({@link Machines#runtime}, {@link Machines#createRuntime}).
+   * used ({@link Machines#runtime}, {@link Machines#createRuntime}). On macOS only for a home too
+   * deep for sockets: the periodic cleanup removes files there unused for three days.
    */
   private static Path shortRuntime(Host host) {
     return Path.of("/tmp", "berth-" + host.uid());

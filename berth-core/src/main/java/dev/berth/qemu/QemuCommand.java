@@ -17,8 +17,19 @@ public final class QemuCommand {
 
   private QemuCommand() {}
 
-  /** Where the host runs and which QEMU firmware it has. */
-  public record Platform(String os, String arch, Accelerator accelerator, Path aarch64Firmware) {}
+  /**
+   * What the host gives the guest, as {@link QemuHost#platform} decides from the host model: the
+   * QEMU binary for the guest's architecture, the accelerator, whether QEMU may name its process
+   * (Linux only), the UEFI firmware and the machine's own copy of its variable store (aarch64
+   * guests that boot through a boot loader).
+   */
+  public record Platform(
+      String binary,
+      String guestArch,
+      Accelerator accelerator,
+      boolean namesProcess,
+      Firmware.Uefi firmware,
+      Path firmwareVariables) {}
 
   /** How the guest's NIC reaches the outside. */
   public sealed interface Network permits Slirp, Stream {}
@@ -59,33 +70,47 @@ public final class QemuCommand {
   /** The machine's runtime files. */
   public record RuntimePaths(Path qmp, Path ready, Path console, Path pidFile) {}
 
-  /** Kernel arguments for berth-os, which boots its kernel directly (no boot loader). */
-  static String kernelArguments(boolean firstBoot) {
-    return "root=/dev/vda rw console=ttyS0 quiet" + (firstBoot ? " ignition.firstboot" : "");
+  /**
+   * Kernel arguments for berth-os, which boots its kernel directly (no boot loader). The serial
+   * console is the PC's 16550 on x86_64 and the PL011 of {@code virt} on aarch64.
+   */
+  static String kernelArguments(String guestArch, boolean firstBoot) {
+    return "root=/dev/vda rw console=" + serialConsole(guestArch) + " quiet"
+        + (firstBoot ? " ignition.firstboot" : "");
   }
 
-  /** The QEMU system emulator for guests of the host's architecture. */
-  public static String binary(String arch) {
-    return arch.equals("aarch64") ? "qemu-system-aarch64" : "qemu-system-x86_64";
+  /** The guest's name for the serial port whose output becomes the console log. */
+  public static String serialConsole(String guestArch) {
+    return isArm(guestArch) ? "ttyAMA0" : "ttyS0";
+  }
+
+  /** The QEMU system emulator for guests of {@code guestArch}. */
+  public static String binary(String guestArch) {
+    return isArm(guestArch) ? "qemu-system-aarch64" : "qemu-system-x86_64";
+  }
+
+  private static boolean isArm(String guestArch) {
+    return guestArch.equals("aarch64");
   }
 
   public static List<String> build(Platform platform, Guest guest, RuntimePaths paths) {
     List<String> argv = new ArrayList<>();
-    boolean arm = platform.arch().equals("aarch64");
-    if (!arm && !platform.arch().equals("x86_64")) {
+    boolean arm = isArm(platform.guestArch());
+    if (!arm && !platform.guestArch().equals("x86_64")) {
       throw new BerthException(
-          "no QEMU machine model for host architecture " + platform.arch(),
-          "berth runs on x86_64 and aarch64 hosts");
+          "no QEMU machine model for architecture " + platform.guestArch(),
+          "berth runs x86_64 and aarch64 guests");
     }
-    argv.add(binary(platform.arch()));
-    argv.addAll(List.of("-name", guest.name() + ",process=berth-" + guest.name()));
+    argv.add(platform.binary());
+    argv.addAll(
+        List.of("-name", guest.name() + (platform.namesProcess() ? ",process=berth-" + guest.name() : "")));
     String accel = platform.accelerator().qemuName();
     if (arm) {
       argv.addAll(List.of("-machine", "virt,highmem=on,gic-version=max,accel=" + accel));
     } else {
       argv.addAll(List.of("-machine", "q35,accel=" + accel));
     }
-    argv.addAll(List.of("-cpu", platform.accelerator().isSoftware() ? "max" : "host"));
+    argv.addAll(List.of("-cpu", cpu(arm, platform.accelerator())));
     argv.addAll(List.of("-smp", Integer.toString(guest.cpus())));
     argv.addAll(List.of("-m", guest.memoryMiB() + "M"));
     argv.addAll(List.of("-nodefaults", "-display", "none", "-no-user-config"));
@@ -94,17 +119,9 @@ public final class QemuCommand {
       if (guest.initrd() != null) {
         argv.addAll(List.of("-initrd", guest.initrd().toString()));
       }
-      argv.addAll(List.of("-append", kernelArguments(guest.firstBoot())));
+      argv.addAll(List.of("-append", kernelArguments(platform.guestArch(), guest.firstBoot())));
     } else if (arm) {
-      if (platform.aarch64Firmware() == null) {
-        throw new BerthException(
-            "no UEFI firmware for aarch64 guests found",
-            "install QEMU's edk2 firmware (Debian: qemu-efi-aarch64; macOS: brew install qemu)");
-      }
-      argv.addAll(
-          List.of(
-              "-drive",
-              "if=pflash,format=raw,readonly=on,file=" + optionValue(platform.aarch64Firmware())));
+      argv.addAll(firmware(platform));
     }
     argv.addAll(
         List.of("-drive", "if=virtio,format=qcow2,discard=unmap,file=" + optionValue(guest.disk())));
@@ -127,6 +144,34 @@ public final class QemuCommand {
     }
     argv.addAll(List.of("-pidfile", paths.pidFile().toString()));
     return argv;
+  }
+
+  /**
+   * Under TCG the best CPU QEMU emulates; on aarch64 with the IMPDEF pointer authentication, since
+   * the architected algorithm (QARMA) is slow to emulate. With a hypervisor, the host's own.
+   */
+  private static String cpu(boolean arm, Accelerator accelerator) {
+    if (!accelerator.isSoftware()) {
+      return "host";
+    }
+    return arm ? "max,pauth-impdef=on" : "max";
+  }
+
+  private static List<String> firmware(Platform platform) {
+    if (platform.firmware() == null) {
+      throw new BerthException(
+          "no UEFI firmware for aarch64 guests found",
+          "install QEMU's edk2 firmware (Debian: qemu-efi-aarch64; macOS: brew install qemu)");
+    }
+    List<String> drives = new ArrayList<>(
+        List.of(
+            "-drive",
+            "if=pflash,format=raw,readonly=on,file=" + optionValue(platform.firmware().code())));
+    if (platform.firmwareVariables() != null) {
+      drives.addAll(
+          List.of("-drive", "if=pflash,format=raw,file=" + optionValue(platform.firmwareVariables())));
+    }
+    return drives;
   }
 
   /**

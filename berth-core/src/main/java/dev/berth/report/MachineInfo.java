@@ -31,7 +31,7 @@ public record MachineInfo(@JsonProperty("Host") Host host, @JsonProperty("Versio
       @JsonProperty("Os") String os) {}
 
   public static MachineInfo of(Machines machines) {
-    String goArch = goArch(machines.host().arch());
+    String goArch = goArch(machines.host().cpuArch());
     String current = "";
     MachineState currentState = null;
     int count = 0;

@@ -102,6 +102,49 @@ class MachineIgnitionTest {
     assertThat(data).contains("What=vol1", "Where=/data", "Type=9p", "Options=trans=virtio,version=9p2000.L,msize=512000,ro");
   }
 
+  private static String unit(IgnitionConfig config, String name) {
+    return config.systemd().units().stream().filter(u -> u.name().equals(name)).findFirst().orElseThrow().contents();
+  }
+
+  @Test
+  void build_macOsVolumesAtTheTopOfTheImmutableRoot_mountPointsMadeFirst() {
+    IgnitionConfig config =
+        build(false, List.of(new MachineIgnition.Volume("vol0", "/Users", false),
+            new MachineIgnition.Volume("vol1", "/private", false),
+            new MachineIgnition.Volume("vol2", "/var/folders", false)));
+    String script = content(config, "/etc/berth/make-mount-points");
+    assertThat(script)
+        .contains("chattr -i /")
+        .contains("mkdir -p -- '/Users' '/private' ||")
+        .contains("chattr +i /")
+        .doesNotContain("/var/folders");
+    assertThat(script.indexOf("chattr -i /")).isLessThan(script.indexOf("mkdir -p"));
+    assertThat(script.indexOf("mkdir -p")).isLessThan(script.indexOf("chattr +i /"));
+    assertThat(unit(config, "berth-mount-points.service"))
+        .contains("ExecStart=/bin/sh /etc/berth/make-mount-points", "Before=local-fs.target", "DefaultDependencies=no");
+    for (String mount : List.of("Users.mount", "private.mount")) {
+      assertThat(unit(config, mount))
+          .contains("Requires=berth-mount-points.service", "After=berth-mount-points.service");
+    }
+    assertThat(unit(config, "var-folders.mount")).doesNotContain("berth-mount-points");
+  }
+
+  @Test
+  void build_mountPointsScript_immutableAttributeTouchedOnlyWhereSet_quotesTargets() {
+    String script = RootMountPoints.script(List.of("/it's"));
+    assertThat(script)
+        .contains("lsattr -d /")
+        .contains("mkdir -p -- '/it'\\''s'")
+        .contains("if [ \"$immutable\" = true ]; then\n  chattr +i /");
+  }
+
+  @Test
+  void build_volumesBelowTopLevel_noMountPointUnit() {
+    IgnitionConfig config = build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false)));
+    assertThat(config.systemd().units()).extracting(IgnitionConfig.Unit::name).doesNotContain("berth-mount-points.service");
+    assertThat(config.storage().files()).extracting(IgnitionConfig.File::path).doesNotContain("/etc/berth/make-mount-points");
+  }
+
   @Test
   void subidStart_avoidsTheUsersOwnUid() {
     assertThat(MachineIgnition.subidStart(1000)).isEqualTo(100000);

@@ -34,6 +34,14 @@ class BerthDirsTest {
   }
 
   @Test
+  void from_macOsWithoutXdgRuntime_runtimeUnderTheUsersCaches_notInTheCleanedTmp() {
+    Host mac =
+        new Host(Map.of("TMPDIR", "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/"), Path.of("/Users/u"), "u",
+            501, "darwin", "aarch64", 8, 1L << 34, ZoneId.of("UTC"));
+    assertThat(BerthDirs.from(mac).runtime()).isEqualTo(Path.of("/Users/u/Library/Caches/berth"));
+  }
+
+  @Test
   void from_berthHome_putsAllThreeUnderIt() {
     BerthDirs dirs = BerthDirs.from(host(Map.of("BERTH_HOME", "/b", "XDG_CONFIG_HOME", "/c")));
     assertThat(dirs).isEqualTo(new BerthDirs(Path.of("/b/config"), Path.of("/b/data"), Path.of("/b/run")));

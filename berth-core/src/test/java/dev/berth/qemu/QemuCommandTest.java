@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.BerthException;
+import dev.berth.testing.LaunchHosts;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,13 @@ class QemuCommandTest {
         network);
   }
 
+  /** A platform as QemuHost makes it: QEMU names its process on Linux alone. */
+  private static QemuCommand.Platform platform(String os, String arch, Accelerator accelerator, Path firmware) {
+    return new QemuCommand.Platform(
+        QemuCommand.binary(arch), arch, accelerator, os.equals("linux"),
+        firmware == null ? null : new Firmware.Uefi(firmware, null), null);
+  }
+
   private static String line(List<String> argv) {
     return String.join(" ", argv);
   }
@@ -31,7 +39,7 @@ class QemuCommandTest {
   void linuxX86Tcg_berthOsFirstBoot() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+            platform("linux", "x86_64", Accelerator.TCG, null),
             guest(Path.of("/cache/x.kernel"), true, new QemuCommand.Slirp(2222)),
             PATHS);
     assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
@@ -56,7 +64,7 @@ class QemuCommandTest {
   void slirpForwardsExtraPortsToTheSamePortInTheGuest() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+            platform("linux", "x86_64", Accelerator.TCG, null),
             guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222, List.of(8080, 8443))),
             PATHS);
     assertThat(line(argv))
@@ -85,7 +93,7 @@ class QemuCommandTest {
             home.resolve("run/console.log"), home.resolve("run/qemu.pid"));
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("darwin", "aarch64", Accelerator.HVF, home.resolve("fw/code.fd")),
+            platform("darwin", "aarch64", Accelerator.HVF, home.resolve("fw/code.fd")),
             guest,
             paths);
     assertThat(line(argv))
@@ -104,7 +112,7 @@ class QemuCommandTest {
   void laterBoot_hasNoFirstBootArgument() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("linux", "x86_64", Accelerator.KVM, null),
+            platform("linux", "x86_64", Accelerator.KVM, null),
             guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222)),
             PATHS);
     assertThat(argv.get(argv.indexOf("-append") + 1)).doesNotContain("ignition.firstboot");
@@ -115,7 +123,7 @@ class QemuCommandTest {
   void macX86Hvf_firmwareBootForFcos_streamNetwork() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("darwin", "x86_64", Accelerator.HVF, null),
+            platform("darwin", "x86_64", Accelerator.HVF, null),
             guest(null, true, new QemuCommand.Stream(Path.of("/run/m/net.sock"), 65520)),
             PATHS);
     assertThat(line(argv))
@@ -130,7 +138,7 @@ class QemuCommandTest {
   void macAarch64Hvf_usesEdk2Firmware() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("darwin", "aarch64", Accelerator.HVF, Path.of("/opt/homebrew/share/qemu/edk2-aarch64-code.fd")),
+            platform("darwin", "aarch64", Accelerator.HVF, Path.of("/opt/homebrew/share/qemu/edk2-aarch64-code.fd")),
             guest(null, true, new QemuCommand.Stream(Path.of("/run/m/net.sock"), 1500)),
             PATHS);
     assertThat(argv.get(0)).isEqualTo("qemu-system-aarch64");
@@ -145,7 +153,7 @@ class QemuCommandTest {
     assertThatThrownBy(
             () ->
                 QemuCommand.build(
-                    new QemuCommand.Platform("linux", "aarch64", Accelerator.KVM, null),
+                    platform("linux", "aarch64", Accelerator.KVM, null),
                     guest(null, true, new QemuCommand.Slirp(1)),
                     PATHS))
         .isInstanceOf(BerthException.class)
@@ -157,7 +165,7 @@ class QemuCommandTest {
   void linuxAarch64_directKernelBootNeedsNoFirmware() {
     List<String> argv =
         QemuCommand.build(
-            new QemuCommand.Platform("linux", "aarch64", Accelerator.TCG, null),
+            platform("linux", "aarch64", Accelerator.TCG, null),
             guest(Path.of("/cache/k"), false, new QemuCommand.Slirp(1)),
             PATHS);
     assertThat(line(argv)).contains("-machine virt,highmem=on,gic-version=max,accel=tcg -cpu max").doesNotContain("pflash");
@@ -168,15 +176,54 @@ class QemuCommandTest {
     assertThatThrownBy(
             () ->
                 QemuCommand.build(
-                    new QemuCommand.Platform("linux", "riscv64", Accelerator.TCG, null),
+                    platform("linux", "riscv64", Accelerator.TCG, null),
                     guest(null, true, new QemuCommand.Slirp(1)),
                     PATHS))
         .hasMessageContaining("riscv64");
   }
 
   @Test
-  void acceleratorProbe() {
-    assertThat(Accelerator.probe("darwin", Path.of("/nonexistent"), () -> false)).isEqualTo(Accelerator.HVF);
-    assertThat(Accelerator.probe("linux", Path.of("/nonexistent/kvm"), () -> true)).isEqualTo(Accelerator.TCG);
+  void acceleratorChoice_hvfOnlyWithHvSupport_kvmOnlyWhenItWorks() {
+    assertThat(QemuHost.accelerator(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2), "aarch64")).isEqualTo(Accelerator.HVF);
+    assertThat(QemuHost.accelerator(LaunchHosts.appleSilicon(false, LaunchHosts.QEMU_9_2), "aarch64")).isEqualTo(Accelerator.TCG);
+    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", false), "x86_64")).isEqualTo(Accelerator.TCG);
+    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", true), "x86_64")).isEqualTo(Accelerator.KVM);
+  }
+
+  @Test
+  void aarch64Tcg_cpuMaxWithImpdefPointerAuthentication_consoleOnPl011() {
+    List<String> argv =
+        QemuCommand.build(
+            platform("linux", "aarch64", Accelerator.TCG, null),
+            guest(Path.of("/cache/k"), true, new QemuCommand.Slirp(1)),
+            PATHS);
+    assertThat(argv).containsSequence("-cpu", "max,pauth-impdef=on");
+    assertThat(argv.get(argv.indexOf("-append") + 1))
+        .isEqualTo("root=/dev/vda rw console=ttyAMA0 quiet ignition.firstboot");
+  }
+
+  @Test
+  void aarch64Firmware_codeReadOnly_machineVariablesWritable() {
+    List<String> argv =
+        QemuCommand.build(
+            new QemuCommand.Platform(
+                "qemu-system-aarch64", "aarch64", Accelerator.HVF, false,
+                new Firmware.Uefi(Path.of("/fw/code.fd"), Path.of("/fw/vars.fd")), Path.of("/data/m/efi-vars.fd")),
+            guest(null, true, new QemuCommand.Slirp(1)),
+            PATHS);
+    assertThat(line(argv))
+        .contains("-drive if=pflash,format=raw,readonly=on,file=/fw/code.fd -drive if=pflash,format=raw,file=/data/m/efi-vars.fd")
+        .doesNotContain("/fw/vars.fd");
+  }
+
+  @Test
+  void processName_onlyWhereThePlatformSaysQemuCanSetIt() {
+    List<String> argv =
+        QemuCommand.build(
+            platform("darwin", "x86_64", Accelerator.HVF, null),
+            guest(Path.of("/cache/k"), false, new QemuCommand.Slirp(1)),
+            PATHS);
+    assertThat(argv).containsSequence("-name", "m");
+    assertThat(line(argv)).doesNotContain("process=");
   }
 }

@@ -309,7 +309,7 @@ public final class MachineLifecycle {
    * user's stays so, while one found missing could be another user's by the time of the clean-up.
    */
   private void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
-    orphanQemu(name, files)
+    orphanQemu(files)
         .ifPresent(
             pid -> {
               progress.accept(new MachineEvent.Warning("stopping QEMU (pid " + pid + ") left running by a crashed agent"));
@@ -331,18 +331,25 @@ public final class MachineLifecycle {
     }
   }
 
-  private Optional<Long> orphanQemu(String name, RuntimeFiles files) {
+  private Optional<Long> orphanQemu(RuntimeFiles files) {
     try {
       if (!Files.exists(files.qemuPid())) {
         return Optional.empty();
       }
       long pid = Long.parseLong(Files.readString(files.qemuPid()).strip());
-      String marker = "process=berth-" + name;
-      return Optional.of(pid)
-          .filter(p -> processes.runs(p, args -> args.stream().anyMatch(a -> a.endsWith(marker))));
+      return Optional.of(pid).filter(p -> processes.runs(p, args -> writesPidFile(args, files.qemuPid())));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether a command line is the QEMU that writes this machine's pid file: {@code -pidfile PATH}
+   * is on every host's QEMU line, unlike {@code -name …,process=}, which only Linux's QEMU takes.
+   */
+  static boolean writesPidFile(List<String> args, Path pidFile) {
+    int at = args.indexOf("-pidfile");
+    return at >= 0 && at + 1 < args.size() && args.get(at + 1).equals(pidFile.toString());
   }
 
   private static void waitForExit(ProcessHandle process, Duration timeout) {

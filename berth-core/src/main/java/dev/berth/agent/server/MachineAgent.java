@@ -8,6 +8,8 @@ import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.UnixSocketForwarder;
+import dev.berth.agent.QemuLaunch;
+import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import dev.berth.ssh.GuestSsh;
 import java.io.IOException;
@@ -35,9 +37,21 @@ public final class MachineAgent {
   private static final Logger LOG = LoggerFactory.getLogger(MachineAgent.class);
   private static final int CONSOLE_TAIL_LINES = 30;
 
-  /** How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts}. */
+  /**
+   * How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts};
+   * {@code launches} builds the QEMU of each boot (the host's choice, or a test's).
+   */
   public record Settings(
-      Duration readyTimeout, QemuCommand.Platform platform, NetworkMode network, String slirpPorts) {}
+      Duration readyTimeout,
+      Accelerator accelerator,
+      NetworkMode network,
+      String slirpPorts,
+      QemuLaunches launches) {}
+
+  /** The QEMU a boot of the machine runs, on its network. */
+  public interface QemuLaunches {
+    QemuLaunch of(MachineConfig config, QemuCommand.Network network, boolean firstBoot);
+  }
 
   /** What the agent acts on outside itself: real, or fakes in tests. */
   public record Parts(
@@ -126,7 +140,7 @@ public final class MachineAgent {
 
   private void boot() {
     MachineConfig config = machine.config();
-    if (settings.platform().accelerator().isSoftware()) {
+    if (settings.accelerator().isSoftware()) {
       control.emit(
           new MachineEvent.Warning(
               "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
@@ -199,26 +213,12 @@ public final class MachineAgent {
   }
 
   private List<String> qemuCommand(MachineConfig config, boolean firstBoot) {
-    List<QemuCommand.Share> shares = new ArrayList<>();
-    for (MachineConfig.Mount mount : config.mounts()) {
-      shares.add(new QemuCommand.Share(mount.source(), mount.tag(), mount.readOnly()));
-    }
-    MachineConfig.ImageInfo image = config.image();
-    return QemuCommand.build(
-        settings.platform(),
-        new QemuCommand.Guest(
-            name,
-            config.resources().cpus(),
-            config.resources().memoryMiB(),
-            config.diskPath(),
-            image == null ? null : image.kernel(),
-            image == null ? null : image.initrd(),
-            firstBoot,
-            config.ignitionPath(),
-            shares,
-            network.qemuNetwork()),
-        new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
+    QemuLaunch launch = settings.launches().of(config, network.qemuNetwork(), firstBoot);
+    launch.warnings().forEach(warning -> control.emit(new MachineEvent.Warning(warning)));
+    launch.prepareFirmware();
+    return launch.argv();
   }
+
 
   private void connectMonitor(Deadline deadline) {
     IOException last = null;
@@ -323,7 +323,7 @@ public final class MachineAgent {
     Quietly.close(api);
     if (qemu != null && qemu.isAlive()) {
       Duration grace =
-          settings.platform().accelerator().isSoftware() ? Duration.ofSeconds(60) : Duration.ofSeconds(20);
+          settings.accelerator().isSoftware() ? Duration.ofSeconds(60) : Duration.ofSeconds(20);
       new PowerOff(clock, grace).run(qemu, shell, monitor);
     }
     Quietly.close(shell);

@@ -1,13 +1,12 @@
 package dev.berth.agent.server;
 
 import dev.berth.agent.NetworkMode;
+import dev.berth.agent.QemuLaunch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.Machines;
 import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.QemuCommand;
 import dev.berth.ssh.GuestSsh;
 import dev.berth.ssh.HostKeyPin;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +18,7 @@ public final class MachineAgents {
   private MachineAgents() {}
 
   /** How the agent runs the machine, as {@code berth start} asks. */
-  public record Options(
-      Duration readyTimeout, Accelerator accelerator, Path aarch64Firmware, NetworkMode network) {}
+  public record Options(Duration readyTimeout, Accelerator accelerator, NetworkMode network) {}
 
   /** The agent of machine {@code name}, run by this process. */
   public static MachineAgent create(Machines machines, String name, Options options, Clock clock) {
@@ -30,13 +28,18 @@ public final class MachineAgents {
         machines.runtime(name),
         new MachineAgent.Settings(
             options.readyTimeout(),
-            new QemuCommand.Platform(
-                machines.host().os(),
-                machines.host().arch(),
-                options.accelerator(),
-                options.aarch64Firmware()),
+            options.accelerator(),
             options.network(),
-            machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE)),
+            machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE),
+            (config, network, firstBoot) ->
+                QemuLaunch.of(
+                    machines.host(),
+                    name,
+                    config,
+                    machines.runtime(name),
+                    options.accelerator(),
+                    network,
+                    firstBoot)),
         new MachineAgent.Parts(
             AgentClock.system(clock),
             QemuProcess.processes(),

@@ -364,6 +364,29 @@ class MachineLifecycleTest {
   }
 
   @Test
+  void stop_qemuLeftByACrashedAgentOnMacOs_foundByItsPidFileAlone() throws IOException {
+    // macOS's QEMU has no -name …,process= (it would exit 1): its line names the pid file only
+    Files.writeString(files.qemuPid(), QEMU_PID + "\n");
+    processes.running.put(
+        QEMU_PID, List.of("/opt/homebrew/bin/qemu-system-aarch64", "-name", "m", "-pidfile", files.qemuPid().toString()));
+
+    lifecycle.stop("m", ProgressListener.NONE);
+
+    assertThat(processes.ended).containsExactly(QEMU_PID);
+  }
+
+  @Test
+  void stop_pidFileNamingAnotherMachinesQemu_leftAlone() throws IOException {
+    Files.writeString(files.qemuPid(), QEMU_PID + "\n");
+    processes.running.put(
+        QEMU_PID, List.of("qemu-system-x86_64", "-name", "m,process=berth-m", "-pidfile", "/elsewhere/m/qemu.pid"));
+
+    lifecycle.stop("m", ProgressListener.NONE);
+
+    assertThat(processes.ended).isEmpty();
+  }
+
+  @Test
   void rm_unresponsiveMachine_refusedWithoutForce() throws IOException {
     silentAgent();
     assertThatThrownBy(() -> machines.remove("m", false, false, false, this::stopWhatRuns))

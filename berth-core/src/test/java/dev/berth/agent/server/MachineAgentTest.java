@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.agent.NetworkMode;
+import dev.berth.agent.QemuLaunch;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
@@ -184,9 +185,11 @@ class MachineAgentTest {
             files,
             new MachineAgent.Settings(
                 READY_TIMEOUT,
-                new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null),
+                Accelerator.TCG,
                 NetworkMode.SLIRP,
-                null),
+                null,
+                (cfg, network, firstBoot) ->
+                    new QemuLaunch(List.of("qemu-system-x86_64", "-name", "m"), List.of(), null, false)),
             new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
     CompletableFuture<Integer> run = new CompletableFuture<>();
     Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");
