@@ -24,6 +24,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,11 +45,30 @@ class TcpNatTest {
 
     @BeforeEach
     void start() throws Exception {
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        guest = EmbeddedNetwork.start(defaults());
         net = guest.net();
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    private static NetworkConfig defaults() {
+        return NetworkConfig.gvproxyDefaults()
+                .withTcpBufferBytes(BUFFER)
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress());
+    }
+
+    /** Starts the network again with {@code change} made to the test's configuration. */
+    private void restart(UnaryOperator<NetworkConfig> change) throws Exception {
+        guest.close();
+        guest = EmbeddedNetwork.start(change.apply(defaults()));
+        net = guest.net();
+    }
+
+    private static void closeAll(Socket[] sockets) throws Exception {
+        for (Socket s : sockets) {
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     @AfterEach
@@ -173,12 +193,7 @@ class TcpNatTest {
 
     @Test
     void aGuestOpeningMoreConnectionsThanAllowedGetsARst() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpMaxFlows(2)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpMaxFlows(2));
         assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
         assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
         Frames.Parsed refused = new Conn(server.getLocalPort()).connect(65535, 7);
@@ -188,12 +203,7 @@ class TcpNatTest {
 
     @Test
     void connectionsBeyondTheBufferBudgetWaitForABufferAndThenFlow() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpBufferBudget(2L * BUFFER)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpBufferBudget(2L * BUFFER));
         Conn[] conns = new Conn[3];
         Socket[] hosts = new Socket[3];
         try {
@@ -217,22 +227,13 @@ class TcpNatTest {
             conns[0].segment(TCP_ACK, 65535, new byte[0]);
             assertThat(conns[2].guestExpectData().payload()).hasSize(page.length);
         } finally {
-            for (Socket h : hosts) {
-                if (h != null) {
-                    h.close();
-                }
-            }
+            closeAll(hosts);
         }
     }
 
     @Test
     void everyConnectionStarvedOfBuffersResumesWhenBuffersComeBack() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpBufferBudget(2L * BUFFER)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpBufferBudget(2L * BUFFER));
         Conn[] conns = new Conn[6];
         Socket[] hosts = new Socket[6];
         try {
@@ -282,22 +283,13 @@ class TcpNatTest {
                 assertThat(hosts[i].getInputStream().readNBytes(words.length)).isEqualTo(words);
             }
         } finally {
-            for (Socket h : hosts) {
-                if (h != null) {
-                    h.close();
-                }
-            }
+            closeAll(hosts);
         }
     }
 
     @Test
     void theFlowCapCountsOnlyLiveConnectionsTheGuestOpened() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpMaxFlows(2)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpMaxFlows(2));
         // A connection the host closed first, then the guest: in TIME-WAIT, its host socket closed.
         Conn closed = new Conn(server.getLocalPort());
         closed.connect(65535, 7);
