@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * not; bytes from the host are read only while the ring has room. Both buffers come from the
  * {@link BufferPool} and go back as soon as they are empty.
  */
-final class HostSocketPump implements EventLoop.Handler, TcpConnection.Host {
+final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostSocketPump.class);
 

@@ -4,7 +4,7 @@ package dev.berth.net.stack;
  * One guest TCP connection as the NAT keeps it: its {@link TcpConnection}, its {@link HostSocketPump},
  * and the link and MAC address its segments go to.
  */
-final class TcpFlow implements TcpConnection.Guest {
+final class TcpFlow implements TcpGuestEnd {
 
     private final TcpNat nat;
     final StreamLink link;

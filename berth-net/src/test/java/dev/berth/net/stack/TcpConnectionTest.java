@@ -41,7 +41,7 @@ class TcpConnectionTest {
         }
     }
 
-    private final class FakeGuest implements TcpConnection.Guest {
+    private final class FakeGuest implements TcpGuestEnd {
         final List<Sent> sent = new ArrayList<>();
         boolean scheduled;
         boolean full;
@@ -90,7 +90,7 @@ class TcpConnectionTest {
         }
     }
 
-    private final class FakeHost implements TcpConnection.Host {
+    private final class FakeHost implements TcpHostEnd {
         final ByteArrayOutputStream written = new ByteArrayOutputStream();
         final ByteBuffer pending = ByteBuffer.allocate(BUFFER);
         final ByteRing ring = new ByteRing(ByteBuffer.allocate(BUFFER));
@@ -268,12 +268,12 @@ class TcpConnectionTest {
         connection = new TcpConnection(key, host, guest, () -> now, MTU, GUEST_ISN, 1460, 7);
         connection.startPassiveOpen();
         connection.onHostConnected();
-        advance(TcpConnection.RTO_MIN);
+        advance(TcpSender.RTO_MIN);
         assertThat(guest.sent).hasSize(2);
         assertThat(guest.sent.get(1)).isEqualTo(guest.sent.get(0));
         advance(60_000_000_000L);
         assertThat(guest.sent.stream().filter(s -> s.flags() == (TCP_SYN | TCP_ACK)))
-                .hasSize(1 + TcpConnection.MAX_SYNACK_RETRIES);
+                .hasSize(1 + TcpSender.MAX_SYNACK_RETRIES);
         assertThat(last().flags()).isEqualTo(TCP_RST | TCP_ACK);
         assertThat(guest.closed).isTrue();
         assertThat(host.closedWithReset).isFalse();
@@ -364,20 +364,20 @@ class TcpConnectionTest {
         established();
         host.sends("lost");
         Sent first = last();
-        advance(TcpConnection.RTO_MIN - EventLoop.TICK.toNanos());
+        advance(TcpSender.RTO_MIN - EventLoop.TICK.toNanos());
         assertThat(guest.sent).hasSize(2);
         advance(EventLoop.TICK.toNanos());
         assertThat(guest.sent).hasSize(3);
         assertThat(last()).isEqualTo(first);
         // The next timeout is twice as long.
-        advance(2 * TcpConnection.RTO_MIN - EventLoop.TICK.toNanos());
+        advance(2 * TcpSender.RTO_MIN - EventLoop.TICK.toNanos());
         assertThat(guest.sent).hasSize(3);
         advance(EventLoop.TICK.toNanos());
         assertThat(guest.sent).hasSize(4);
         advance(600_000_000_000L);
         assertThat(last().flags()).isEqualTo(TCP_RST | TCP_ACK);
         assertThat(guest.closed).isTrue();
-        assertThat(guest.sent.stream().filter(s -> s.text().equals("lost"))).hasSize(1 + TcpConnection.MAX_RETRIES);
+        assertThat(guest.sent.stream().filter(s -> s.text().equals("lost"))).hasSize(1 + TcpSender.MAX_RETRIES);
     }
 
     @Test
@@ -386,7 +386,7 @@ class TcpConnectionTest {
         fromGuest(TCP_ACK, 0, "");
         host.sends("held back");
         assertThat(guest.sent.stream().filter(s -> s.length() > 0)).isEmpty();
-        advance(TcpConnection.RTO_MIN);
+        advance(TcpSender.RTO_MIN);
         Sent probe = last();
         assertThat(probe.text()).isEqualTo("h");
         // The probe's byte is in flight: the rest follows it.
