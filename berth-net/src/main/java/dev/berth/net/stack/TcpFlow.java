@@ -13,7 +13,6 @@ final class TcpFlow implements TcpGuestEnd {
     TcpConnection connection;
     /** The guest opened it and it holds a host socket: counted against {@code tcpMaxFlows}. */
     private boolean counted;
-    private boolean halfOpen;
     boolean scheduled;
     boolean waiting;
 
@@ -27,7 +26,6 @@ final class TcpFlow implements TcpGuestEnd {
     /** Counts the flow as one the guest opened, and as half-open until its handshake completes. */
     void countAsGuestOpened() {
         counted = true;
-        halfOpen = true;
         nat.guestFlows++;
         nat.halfOpen++;
     }
@@ -56,10 +54,7 @@ final class TcpFlow implements TcpGuestEnd {
 
     @Override
     public void leftHalfOpen() {
-        if (halfOpen) {
-            halfOpen = false;
-            nat.halfOpen--;
-        }
+        nat.halfOpen--;
     }
 
     @Override
