@@ -44,7 +44,8 @@ harness_require iperf3 busybox curl gcc java jcmd mvn
 harness_build
 # berth-net's log: only flows that end abnormally (reset, failed, refused) are logged, at debug; and
 # forwarded connections that cannot reach the guest, at info.
-BERTH_NET_JAVA_OPTS="-Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.TcpFlow=debug
+BERTH_NET_JAVA_OPTS="-Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.TcpConnection=debug
+  -Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.HostSocketPump=debug
   -Dorg.slf4j.simpleLogger.log.dev.berth.net.stack.InboundForwards=info" harness_start_berth_net 1500
 ip netns exec "$NS" java -cp "$TEST_CLASSES" dev.berth.net.testing.GuestTool echo-server 0.0.0.0 $GUEST_ECHO \
   >/dev/null 2>&1 & PIDS+=($!)

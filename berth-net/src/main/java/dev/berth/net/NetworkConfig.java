@@ -28,8 +28,9 @@ import java.util.function.Predicate;
  * @param udpIdleTimeout  how long a UDP flow lives without traffic
  * @param tcpBufferBudget the most bytes buffered over all connections at once (whole buffers of
  *                        {@code tcpBufferBytes}); a connection that finds none waits for one
- * @param tcpMaxFlows     the most TCP connections a guest may open at once (each holds a host
- *                        socket); its SYN beyond them gets a RST
+ * @param tcpMaxFlows     the most TCP connections a guest may hold open at once (each holds a host
+ *                        socket; those in TIME-WAIT and forwards from the host do not count); its SYN
+ *                        beyond them gets a RST
  */
 public record NetworkConfig(
         Inet4Address subnet,

@@ -2,6 +2,7 @@ package dev.berth.net;
 
 import static dev.berth.net.stack.Packets.TCP_ACK;
 import static dev.berth.net.stack.Packets.TCP_FIN;
+import static dev.berth.net.stack.Packets.TCP_PSH;
 import static dev.berth.net.stack.Packets.TCP_RST;
 import static dev.berth.net.stack.Packets.TCP_SYN;
 import static dev.berth.net.testing.Frames.GUEST_IP;
@@ -23,6 +24,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,11 +45,30 @@ class TcpNatTest {
 
     @BeforeEach
     void start() throws Exception {
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
+        guest = EmbeddedNetwork.start(defaults());
         net = guest.net();
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    private static NetworkConfig defaults() {
+        return NetworkConfig.gvproxyDefaults()
+                .withTcpBufferBytes(BUFFER)
+                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress());
+    }
+
+    /** Starts the network again with {@code change} made to the test's configuration. */
+    private void restart(UnaryOperator<NetworkConfig> change) throws Exception {
+        guest.close();
+        guest = EmbeddedNetwork.start(change.apply(defaults()));
+        net = guest.net();
+    }
+
+    private static void closeAll(Socket[] sockets) throws Exception {
+        for (Socket s : sockets) {
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     @AfterEach
@@ -172,12 +193,7 @@ class TcpNatTest {
 
     @Test
     void aGuestOpeningMoreConnectionsThanAllowedGetsARst() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpMaxFlows(2)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpMaxFlows(2));
         assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
         assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
         Frames.Parsed refused = new Conn(server.getLocalPort()).connect(65535, 7);
@@ -187,12 +203,7 @@ class TcpNatTest {
 
     @Test
     void connectionsBeyondTheBufferBudgetWaitForABufferAndThenFlow() throws Exception {
-        guest.close();
-        guest = EmbeddedNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withTcpBufferBytes(BUFFER)
-                .withTcpBufferBudget(2L * BUFFER)
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        net = guest.net();
+        restart(c -> c.withTcpBufferBudget(2L * BUFFER));
         Conn[] conns = new Conn[3];
         Socket[] hosts = new Socket[3];
         try {
@@ -216,11 +227,98 @@ class TcpNatTest {
             conns[0].segment(TCP_ACK, 65535, new byte[0]);
             assertThat(conns[2].guestExpectData().payload()).hasSize(page.length);
         } finally {
-            for (Socket h : hosts) {
-                if (h != null) {
-                    h.close();
-                }
+            closeAll(hosts);
+        }
+    }
+
+    @Test
+    void everyConnectionStarvedOfBuffersResumesWhenBuffersComeBack() throws Exception {
+        restart(c -> c.withTcpBufferBudget(2L * BUFFER));
+        Conn[] conns = new Conn[6];
+        Socket[] hosts = new Socket[6];
+        try {
+            for (int i = 0; i < conns.length; i++) {
+                conns[i] = new Conn(server.getLocalPort());
+                conns[i].connect(65535, 7);
+                hosts[i] = server.accept();
             }
+            byte[] page = new byte[1000];
+            // Connections 0 and 1 hold both buffers with data the guest has not acknowledged.
+            Frames.Parsed[] held = new Frames.Parsed[2];
+            for (int i = 0; i < 2; i++) {
+                hosts[i].getOutputStream().write(page);
+                held[i] = conns[i].guestExpectData();
+            }
+            // Connections 2 and 3: the guest's bytes find no buffer, and the guest sends nothing more.
+            byte[] words = "waiting words".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 2; i < 4; i++) {
+                conns[i].segment(TCP_PSH | TCP_ACK, 65535, words);
+            }
+            // Connections 4 and 5: the host's bytes find no buffer.
+            for (int i = 4; i < 6; i++) {
+                hosts[i].getOutputStream().write(page);
+            }
+            int fourth = conns[4].port;
+            int fifth = conns[5].port;
+            assertThat(guest.poll(Duration.ofSeconds(1), p -> p.isTcp() && p.payload().length > 0
+                    && (p.dstPort() == fourth || p.dstPort() == fifth))).isNull();
+
+            // Both buffers come back: both connections whose host has bytes get one, although the
+            // connections woken first (2 and 3) take none.
+            for (int i = 0; i < 2; i++) {
+                conns[i].ack = held[i].seq() + held[i].payload().length;
+                conns[i].segment(TCP_ACK, 65535, new byte[0]);
+            }
+            for (int i = 4; i < 6; i++) {
+                Frames.Parsed data = conns[i].guestExpectData();
+                assertThat(data.payload()).hasSize(page.length);
+                conns[i].ack = data.seq() + data.payload().length;
+                conns[i].segment(TCP_ACK, 65535, new byte[0]);
+            }
+            // Those buffers back too, the guest's retransmitted bytes of 2 and 3 reach their hosts.
+            for (int i = 2; i < 4; i++) {
+                conns[i].seq -= words.length;
+                conns[i].segment(TCP_PSH | TCP_ACK, 65535, words);
+                hosts[i].setSoTimeout(5000);
+                assertThat(hosts[i].getInputStream().readNBytes(words.length)).isEqualTo(words);
+            }
+        } finally {
+            closeAll(hosts);
+        }
+    }
+
+    @Test
+    void theFlowCapCountsOnlyLiveConnectionsTheGuestOpened() throws Exception {
+        restart(c -> c.withTcpMaxFlows(2));
+        // A connection the host closed first, then the guest: in TIME-WAIT, its host socket closed.
+        Conn closed = new Conn(server.getLocalPort());
+        closed.connect(65535, 7);
+        try (Socket s = server.accept();
+                ServerSocketChannel listener = ServerSocketChannel.open()
+                        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(listener.getLocalAddress())) {
+            s.shutdownOutput();
+            Frames.Parsed fin = closed.guestExpect(TCP_FIN);
+            closed.ack = fin.seq() + 1;
+            closed.segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
+            s.setSoTimeout(5000);
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+
+            // A connection forwarded from the host to the guest.
+            int guestPort = 8080;
+            net.connectToGuest(listener.accept(), NetworkConfig.fromInt(GUEST_IP), guestPort, null);
+            Frames.Parsed syn = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == guestPort);
+            guest.send(Frames.tcp(GUEST_IP, Frames.GATEWAY_IP, guestPort, syn.srcPort(), 9_000, syn.seq() + 1,
+                    TCP_SYN | TCP_ACK, 65535, Frames.mss1460(), new byte[0]));
+            guest.drain();
+            assertThat(net.stats().tcpFlows()).isEqualTo(2);
+
+            // Neither counts: the guest may open two more, not three.
+            assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
+            assertThat(new Conn(server.getLocalPort()).connect(65535, 7).flags()).isEqualTo(TCP_SYN | TCP_ACK);
+            Frames.Parsed refused = new Conn(server.getLocalPort()).connect(65535, 7);
+            assertThat(refused.flags() & (TCP_RST | TCP_ACK)).isEqualTo(TCP_RST | TCP_ACK);
+            assertThat(net.stats().tcpFlows()).isEqualTo(4);
         }
     }
 

@@ -23,13 +23,15 @@ final class DhcpServer {
     private static final int ACK = 5;
     private static final int NAK = 6;
 
-    private final Gateway gw;
+    private final StackContext context;
+    private final Addressing net;
     private final Map<Long, Integer> leases = new HashMap<>();
     private final ByteBuffer reply = ByteBuffer.allocate(576);
 
-    DhcpServer(Gateway gw) {
-        this.gw = gw;
-        leases.put(gw.guestMac, gw.guestIp);
+    DhcpServer(StackContext context) {
+        this.context = context;
+        this.net = context.addresses();
+        leases.put(net.guestMac(), net.guestIp());
     }
 
     /** The MAC address that holds a lease of {@code ip}, or null. */
@@ -47,10 +49,11 @@ final class DhcpServer {
         return Map.copyOf(leases);
     }
 
-    void onRequest(StreamLink link, long srcMac, ByteBuffer b, int off, int len) {
+    /** Answers a DHCP message; the address it acknowledged to the guest, or 0. */
+    int onRequest(StreamLink link, long srcMac, ByteBuffer b, int off, int len) {
         if (len < 240 || b.get(off) != 1 || b.get(off + 1) != 1 || b.get(off + 2) != 6 || b.getInt(off + 236) != MAGIC) {
-            gw.stats.framesDroppedInvalid++;
-            return;
+            context.stats().framesDroppedInvalid++;
+            return 0;
         }
         int xid = b.getInt(off + 4);
         int flags = b.getShort(off + 10) & 0xffff;
@@ -84,22 +87,22 @@ final class DhcpServer {
         }
         if (type != DISCOVER && type != REQUEST) {
             LOG.debug("DHCP message type {} from {} ignored", type, new dev.berth.net.MacAddress(chaddr));
-            return;
+            return 0;
         }
         int ip = leaseFor(chaddr);
         if (ip == 0) {
             log.warn(LOG, "DHCP pool exhausted; no address for {}", new dev.berth.net.MacAddress(chaddr));
-            return;
+            return 0;
         }
         int replyType = type == DISCOVER ? OFFER : (requested == 0 || requested == ip ? ACK : NAK);
         int n = buildReply(replyType, xid, flags, replyType == NAK ? 0 : ip, chaddr);
         boolean broadcast = (flags & 0x8000) != 0 || replyType == NAK;
-        gw.sendUdp(link, chaddr, gw.gatewayIp, SERVER_PORT, broadcast ? -1 : ip, CLIENT_PORT, reply, 0, n);
-        if (replyType == ACK) {
-            // The guest has the address from now on: forwards to it work before it sends anything else.
-            gw.learnAddress(ip, chaddr);
-            log.info(LOG, "DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
+        context.sendUdp(link, chaddr, net.gatewayIp(), SERVER_PORT, broadcast ? -1 : ip, CLIENT_PORT, reply, 0, n);
+        if (replyType != ACK) {
+            return 0;
         }
+        log.info(LOG, "DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
+        return ip;
     }
 
     private int leaseFor(long mac) {
@@ -107,8 +110,8 @@ final class DhcpServer {
         if (existing != null) {
             return existing;
         }
-        for (int ip = gw.subnet + 1; ip != (gw.subnet | ~gw.mask); ip++) {
-            if (ip != gw.gatewayIp && ip != gw.hostAliasIp && !leases.containsValue(ip)) {
+        for (int ip = net.subnet() + 1; ip != (net.subnet() | ~net.mask()); ip++) {
+            if (ip != net.gatewayIp() && ip != net.hostAliasIp() && !leases.containsValue(ip)) {
                 leases.put(mac, ip);
                 return ip;
             }
@@ -123,18 +126,18 @@ final class DhcpServer {
         r.put((byte) 2).put((byte) 1).put((byte) 6).put((byte) 0);
         r.putInt(xid);
         r.putShort((short) 0).putShort((short) flags);
-        r.putInt(0).putInt(yiaddr).putInt(gw.gatewayIp).putInt(0);
+        r.putInt(0).putInt(yiaddr).putInt(net.gatewayIp()).putInt(0);
         Packets.putMac(r, 28, chaddr);
         r.position(236);
         r.putInt(MAGIC);
         r.put((byte) 53).put((byte) 1).put((byte) type);
-        r.put((byte) 54).put((byte) 4).putInt(gw.gatewayIp);
+        r.put((byte) 54).put((byte) 4).putInt(net.gatewayIp());
         if (type != NAK) {
             r.put((byte) 51).put((byte) 4).putInt(LEASE_SECONDS);
-            r.put((byte) 1).put((byte) 4).putInt(gw.mask);
-            r.put((byte) 3).put((byte) 4).putInt(gw.gatewayIp);
-            r.put((byte) 6).put((byte) 4).putInt(gw.gatewayIp);
-            r.put((byte) 26).put((byte) 2).putShort((short) gw.mtu);
+            r.put((byte) 1).put((byte) 4).putInt(net.mask());
+            r.put((byte) 3).put((byte) 4).putInt(net.gatewayIp());
+            r.put((byte) 6).put((byte) 4).putInt(net.gatewayIp());
+            r.put((byte) 26).put((byte) 2).putShort((short) net.mtu());
         }
         r.put((byte) 255);
         return Math.max(r.position(), 300);

@@ -33,18 +33,21 @@ final class DnsServer {
     /** {@link #answer}: not a query the server understands. */
     static final int INVALID = -2;
 
-    private final Gateway gw;
+    private final StackContext context;
+    /** Where the queries no local zone answers go. */
+    private final UdpNat udp;
     private final InetSocketAddress upstream;
     /** The local zones, searched in order. */
     private final List<DnsZone> zones = new ArrayList<>();
     private final ByteBuffer reply = ByteBuffer.allocate(MAX_LOCAL_REPLY);
 
-    DnsServer(Gateway gw) {
-        this.gw = gw;
-        this.upstream = gw.config.dnsUpstream() != null ? gw.config.dnsUpstream() : hostResolver();
+    DnsServer(StackContext context, UdpNat udp) {
+        this.context = context;
+        this.udp = udp;
+        this.upstream = context.config().dnsUpstream() != null ? context.config().dnsUpstream() : hostResolver();
         List<DnsZone.Record> names = List.of(
-                new DnsZone.Record("gateway", gw.config.gatewayIp().getHostAddress(), null),
-                new DnsZone.Record("host", gw.config.hostAliasIp().getHostAddress(), null));
+                new DnsZone.Record("gateway", context.config().gatewayIp().getHostAddress(), null),
+                new DnsZone.Record("host", context.config().hostAliasIp().getHostAddress(), null));
         zones.add(new DnsZone("containers.internal.", names, null));
         zones.add(new DnsZone("docker.internal.", names, null));
     }
@@ -89,11 +92,11 @@ final class DnsServer {
     void onQuery(StreamLink link, long mac, int src, int srcPort, ByteBuffer b, int off, int len) {
         int replyLen = answer(b, off, len, reply.clear());
         if (replyLen == INVALID) {
-            gw.stats.framesDroppedInvalid++;
+            context.stats().framesDroppedInvalid++;
         } else if (replyLen == UPSTREAM) {
-            gw.udp.onDatagram(link, mac, src, srcPort, gw.gatewayIp, PORT, b, off, len);
+            udp.onDatagram(link, mac, src, srcPort, context.addresses().gatewayIp(), PORT, b, off, len);
         } else {
-            gw.sendUdp(link, mac, gw.gatewayIp, PORT, src, srcPort, reply, 0, replyLen);
+            context.sendUdp(link, mac, context.addresses().gatewayIp(), PORT, src, srcPort, reply, 0, replyLen);
         }
     }
 

@@ -34,18 +34,20 @@ final class DnsTcpService implements EventLoop.Handler {
     /** RFC 7766 §6.2.3 asks servers to close idle connections; gvproxy's DNS library waits 8 s. */
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private final Gateway gw;
+    private final StackContext context;
+    private final DnsServer dns;
     private final Path dir;
     private final Path socket;
     private final ServerSocketChannel server;
     private final List<Connection> connections = new ArrayList<>();
 
-    DnsTcpService(Gateway gw) throws IOException {
-        this.gw = gw;
+    DnsTcpService(StackContext context, DnsServer dns) throws IOException {
+        this.context = context;
+        this.dns = dns;
         this.dir = UnixSockets.privateDirectory("berth-dns");
         this.socket = dir.resolve("dns.sock");
         this.server = UnixSockets.listenPrivate(socket, 0);
-        gw.loop.register(server, SelectionKey.OP_ACCEPT, this);
+        context.register(server, SelectionKey.OP_ACCEPT, this);
     }
 
     UnixDomainSocketAddress address() {
@@ -63,7 +65,7 @@ final class DnsTcpService implements EventLoop.Handler {
             }
             Connection c = new Connection(ch);
             connections.add(c);
-            c.guestKey = gw.loop.register(ch, SelectionKey.OP_READ, c);
+            c.guestKey = context.register(ch, SelectionKey.OP_READ, c);
         }
     }
 
@@ -111,7 +113,7 @@ final class DnsTcpService implements EventLoop.Handler {
         SelectionKey upstreamKey;
         ByteBuffer toUpstream;
         ByteBuffer fromUpstream;
-        long lastActive = gw.loop.now();
+        long lastActive = context.now();
 
         Connection(SocketChannel guest) {
             this.guest = guest;
@@ -119,7 +121,7 @@ final class DnsTcpService implements EventLoop.Handler {
 
         @Override
         public void onReady(SelectionKey key) throws IOException {
-            lastActive = gw.loop.now();
+            lastActive = context.now();
             if (key == upstreamKey) {
                 if (key.isConnectable()) {
                     upstream.finishConnect();
@@ -196,7 +198,7 @@ final class DnsTcpService implements EventLoop.Handler {
             }
             int at = toGuest.position();
             toGuest.position(at + 2);
-            int replyLen = gw.dns.answer(fromGuest, 2, framedLength(fromGuest) - 2, toGuest);
+            int replyLen = dns.answer(fromGuest, 2, framedLength(fromGuest) - 2, toGuest);
             if (replyLen == DnsServer.INVALID) {
                 throw new IOException("not a DNS query");
             }
@@ -218,14 +220,14 @@ final class DnsTcpService implements EventLoop.Handler {
         }
 
         private void openUpstream() throws IOException {
-            InetSocketAddress target = gw.allowed(gw.dns.upstream());
+            InetSocketAddress target = context.allowed(dns.upstream());
             if (target == null) {
                 throw new IOException("no upstream resolver the policy allows");
             }
             toUpstream = ByteBuffer.allocate(MAX_FRAMED);
             fromUpstream = ByteBuffer.allocate(MAX_FRAMED);
             upstream = SocketChannel.open();
-            upstreamKey = gw.loop.register(upstream, SelectionKey.OP_CONNECT, this);
+            upstreamKey = context.register(upstream, SelectionKey.OP_CONNECT, this);
             if (upstream.connect(target)) {
                 upstreamKey.interestOps(0);
             }

@@ -9,7 +9,6 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,26 +24,30 @@ final class InboundForwards {
     /** UDP sessions at once over all forwards; the least recently used one goes first. */
     static final int MAX_UDP_SESSIONS = 4096;
 
-    private final Gateway gw;
+    private final StackContext context;
+    private final Neighbors neighbors;
+    private final TcpNat tcp;
     /** UDP sessions by the gateway port the guest answers to. */
     private final Map<Integer, UdpSession> udpSessions = new HashMap<>();
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
     /** Fewer than MAX_UDP_SESSIONS are ever taken, so a free one is always found. */
     private final EphemeralPorts udpPorts = new EphemeralPorts();
 
-    InboundForwards(Gateway gw) {
-        this.gw = gw;
+    InboundForwards(StackContext context, Neighbors neighbors, TcpNat tcp) {
+        this.context = context;
+        this.neighbors = neighbors;
+        this.tcp = tcp;
     }
 
     Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort) throws IOException {
         TcpListener l = new TcpListener(listener, guestIp, guestPort);
-        l.key = gw.loop.register(listener, SelectionKey.OP_ACCEPT, l);
+        l.key = context.register(listener, SelectionKey.OP_ACCEPT, l);
         return l;
     }
 
     Closeable udp(DatagramChannel listener, int guestIp, int guestPort) throws IOException {
         UdpListener l = new UdpListener(listener, guestIp, guestPort);
-        l.key = gw.loop.register(listener, SelectionKey.OP_READ, l);
+        l.key = context.register(listener, SelectionKey.OP_READ, l);
         return l;
     }
 
@@ -54,7 +57,7 @@ final class InboundForwards {
         if (s == null || s.owner.guestIp != src || s.owner.guestPort != srcPort) {
             return false;
         }
-        s.lastActive = gw.loop.now();
+        s.lastActive = context.now();
         // As the UDP NAT does: the link resets the limit after each frame.
         b.limit(payload + len).position(payload);
         try {
@@ -66,7 +69,7 @@ final class InboundForwards {
     }
 
     void onTick(long now) {
-        long idle = gw.config.udpIdleTimeout().toNanos();
+        long idle = context.config().udpIdleTimeout().toNanos();
         udpSessions.values().removeIf(s -> now - s.lastActive > idle && s.forget());
     }
 
@@ -113,7 +116,7 @@ final class InboundForwards {
             SocketChannel c;
             while ((c = channel.accept()) != null) {
                 try {
-                    gw.tcp.connectToGuest(c, guestIp, guestPort, null);
+                    tcp.connectToGuest(c, guestIp, guestPort, null);
                 } catch (IOException e) {
                     LOG.info("forward to {}:{}: {}", Packets.ipToString(guestIp), guestPort, e.getMessage());
                     closeQuietly(c);
@@ -138,7 +141,7 @@ final class InboundForwards {
                 if (client == null) {
                     return;
                 }
-                Gateway.Neighbor guest = gw.neighbor(guestIp);
+                Neighbors.Neighbor guest = neighbors.neighbor(guestIp);
                 if (guest == null) {
                     continue;
                 }
@@ -146,8 +149,8 @@ final class InboundForwards {
                 if (s == null) {
                     s = open(client);
                 }
-                s.lastActive = gw.loop.now();
-                gw.sendUdp(guest.link(), guest.mac(), gw.gatewayIp, s.gatewayPort, guestIp, guestPort,
+                s.lastActive = context.now();
+                context.sendUdp(guest.link(), guest.mac(), context.addresses().gatewayIp(), s.gatewayPort, guestIp, guestPort,
                         scratch, 0, scratch.position());
             }
         }

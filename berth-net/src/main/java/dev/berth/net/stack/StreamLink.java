@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One guest attached over a stream socket. Reads as much as the socket has into one buffer and hands
- * every complete frame to the gateway in place; frames to the guest are appended to one output buffer
+ * every complete frame to the switch in place; frames to the guest are appended to one output buffer
  * that is written once per loop iteration.
  */
 public final class StreamLink implements EventLoop.Handler {
@@ -19,7 +19,7 @@ public final class StreamLink implements EventLoop.Handler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamLink.class);
     private static final int OUTPUT_BYTES = 4 << 20;
 
-    private final Gateway gateway;
+    private final EthernetSwitch ethernet;
     private final SocketChannel channel;
     private final Framing framing;
     private final int header;
@@ -34,8 +34,8 @@ public final class StreamLink implements EventLoop.Handler {
     private boolean closed;
     boolean dirty;
 
-    StreamLink(Gateway gateway, SocketChannel channel, Framing framing, int maxFrame) {
-        this.gateway = gateway;
+    StreamLink(EthernetSwitch ethernet, SocketChannel channel, Framing framing, int maxFrame) {
+        this.ethernet = ethernet;
         this.channel = channel;
         this.framing = framing;
         this.header = framing.headerBytes();
@@ -80,7 +80,7 @@ public final class StreamLink implements EventLoop.Handler {
             if (n == 0) {
                 return;
             }
-            gateway.stats.bytesFromGuest += n;
+            ethernet.stats.bytesFromGuest += n;
             parse();
             if (n < room) {
                 return;
@@ -121,7 +121,7 @@ public final class StreamLink implements EventLoop.Handler {
                 return;
             }
             if (len > maxFrame || len < Packets.ETH_HEADER) {
-                gateway.stats.framesDroppedSize++;
+                ethernet.stats.framesDroppedSize++;
                 pos += header;
                 skip = len;
                 continue;
@@ -129,8 +129,8 @@ public final class StreamLink implements EventLoop.Handler {
             if (end - pos - header < len) {
                 break;
             }
-            gateway.stats.framesFromGuest++;
-            gateway.onFrame(this, in, pos + header, (int) len);
+            ethernet.stats.framesFromGuest++;
+            ethernet.onFrame(this, in, pos + header, (int) len);
             // Handlers may move the limit to hand a payload to a channel.
             in.limit(in.capacity());
             pos += header + (int) len;
@@ -163,10 +163,10 @@ public final class StreamLink implements EventLoop.Handler {
         int p = out.position();
         framing.writeLength(out, p, frameLength);
         out.position(p + header + frameLength);
-        gateway.stats.framesToGuest++;
+        ethernet.stats.framesToGuest++;
         if (!dirty) {
             dirty = true;
-            gateway.markDirty(this);
+            ethernet.markDirty(this);
         }
     }
 
@@ -179,7 +179,7 @@ public final class StreamLink implements EventLoop.Handler {
         if (out.position() > 0) {
             out.flip();
             try {
-                gateway.stats.bytesToGuest += channel.write(out);
+                ethernet.stats.bytesToGuest += channel.write(out);
             } catch (IOException e) {
                 LOG.info("guest link write failed: {}", e.toString());
                 out.clear();
@@ -194,7 +194,7 @@ public final class StreamLink implements EventLoop.Handler {
             key.interestOps(ops);
         }
         if (!waiting.isEmpty() && out.remaining() > out.capacity() / 2) {
-            gateway.resumeWaiting(this);
+            ethernet.resumeWaiting(this);
         }
         return empty;
     }
@@ -209,6 +209,6 @@ public final class StreamLink implements EventLoop.Handler {
         } catch (IOException e) {
             LOG.debug("closing guest link", e);
         }
-        gateway.onLinkClosed(this);
+        ethernet.onLinkClosed(this);
     }
 }

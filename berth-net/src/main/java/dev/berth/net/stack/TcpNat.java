@@ -1,7 +1,5 @@
 package dev.berth.net.stack;
 
-import static dev.berth.net.stack.Packets.ETH_HEADER;
-import static dev.berth.net.stack.Packets.IP_HEADER;
 import static dev.berth.net.stack.Packets.TCP_ACK;
 import static dev.berth.net.stack.Packets.TCP_FIN;
 import static dev.berth.net.stack.Packets.TCP_HEADER;
@@ -17,12 +15,14 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * TCP NAT: every guest connection is terminated here and re-originated as a host socket. The host is
  * dialled first; the guest gets its SYN-ACK once the host accepted, or a RST when it refused.
  */
-final class TcpNat {
+final class TcpNat implements HostSocketPump.Owner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpNat.class);
     /**
@@ -39,35 +39,53 @@ final class TcpNat {
      */
     static final int MAX_HALF_OPEN = 512;
 
-    final Gateway gw;
+    private final StackContext context;
+    private final Addressing net;
+    private final Neighbors neighbors;
+    /** The host service behind a gateway port, null when none. */
+    private final IntFunction<SocketAddress> services;
     final BufferPool pool;
     private final Map<FlowKey, TcpFlow> flows = new HashMap<>();
     private final FlowKey probe = new FlowKey();
     private final ArrayDeque<TcpFlow> scheduled = new ArrayDeque<>();
     private final List<TcpFlow> tickScratch = new ArrayList<>();
     int halfOpen;
+    /** Flows the guest opened that hold a host socket (not in TIME-WAIT): what {@code tcpMaxFlows} bounds. */
+    int guestFlows;
     private final EphemeralPorts ephemeralPorts = new EphemeralPorts();
     private final LogRate refusedAtLimit = new LogRate();
-    /** Connections that found no free buffer, to be woken in turn as buffers come back. */
-    private final ArrayDeque<TcpFlow> waitingForBuffer = new ArrayDeque<>();
+    /** Connections that found no free buffer, woken as buffers come back. */
+    private final ArrayDeque<HostSocketPump> waitingForBuffer = new ArrayDeque<>();
 
-    TcpNat(Gateway gw) {
-        this.gw = gw;
-        this.pool = new BufferPool(gw.config.tcpBufferBytes(), 64,
-                (int) Math.min(Integer.MAX_VALUE, gw.config.tcpBufferBudget() / gw.config.tcpBufferBytes()),
+    TcpNat(StackContext context, Neighbors neighbors, IntFunction<SocketAddress> services) {
+        this.context = context;
+        this.net = context.addresses();
+        this.neighbors = neighbors;
+        this.services = services;
+        NetworkConfig config = context.config();
+        this.pool = new BufferPool(config.tcpBufferBytes(), 64,
+                (int) Math.min(Integer.MAX_VALUE, config.tcpBufferBudget() / config.tcpBufferBytes()),
                 this::bufferFreed);
     }
 
-    void waitForBuffer(TcpFlow flow) {
-        waitingForBuffer.add(flow);
+    @Override
+    public SelectionKey register(SocketChannel channel, int ops, EventLoop.Handler handler) throws IOException {
+        return context.register(channel, ops, handler);
     }
 
+    @Override
+    public void waitForBuffer(HostSocketPump pump) {
+        waitingForBuffer.add(pump);
+    }
+
+    /**
+     * A buffer came back: the waiting connections are woken in turn while buffers are free. One whose
+     * host has bytes takes its buffer at once; one that only reopens its window to the guest takes none
+     * until the guest sends, so it costs the others nothing. Those woken in vain wait again.
+     */
     private void bufferFreed() {
-        TcpFlow flow;
-        while ((flow = waitingForBuffer.poll()) != null) {
-            if (flow.onBufferFreed()) {
-                return;
-            }
+        for (int n = waitingForBuffer.size(); n > 0 && !pool.exhausted(); n--) {
+            waitingForBuffer.poll().onBufferFreed();
         }
     }
 
@@ -77,26 +95,26 @@ final class TcpNat {
 
     void onSegment(StreamLink link, long srcMac, int src, int dst, ByteBuffer b, int t, int len) {
         if (len < TCP_HEADER) {
-            gw.stats.framesDroppedInvalid++;
+            context.stats().framesDroppedInvalid++;
             return;
         }
         int dataOffset = ((b.get(t + 12) >> 4) & 0xf) * 4;
         if (dataOffset < TCP_HEADER || dataOffset > len
                 || !Checksum.verifies(Checksum.add(b, t, len, Checksum.pseudoHeader(src, dst, Packets.PROTO_TCP, len)))) {
-            gw.stats.framesDroppedInvalid++;
+            context.stats().framesDroppedInvalid++;
             return;
         }
         int srcPort = b.getShort(t) & 0xffff;
         int dstPort = b.getShort(t + 2) & 0xffff;
         int flags = b.get(t + 13) & 0x3f;
         TcpFlow flow = flows.get(probe.set(src, srcPort, dst, dstPort));
-        if (flow != null && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && flow.isFinished()) {
+        if (flow != null && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && flow.connection.isFinished()) {
             // A new connection reusing the ports of one in TIME-WAIT.
-            flow.discard();
+            flow.connection.discard();
             flow = null;
         }
         if (flow != null) {
-            flow.onSegment(b, t, len, dataOffset, flags);
+            flow.connection.onSegment(b, t, len, dataOffset, flags);
             return;
         }
         if ((flags & TCP_RST) != 0) {
@@ -114,11 +132,11 @@ final class TcpNat {
     private void rejectSegment(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort,
             ByteBuffer b, int t, int dataLen, int flags) {
         if ((flags & TCP_ACK) != 0) {
-            writeSegment(link, mac, dst, dstPort, src, srcPort, b.getInt(t + 8), 0, TCP_RST, 0, -1, -1, null, 0, 0);
+            write(link, mac, TcpSegment.between(dst, dstPort, src, srcPort).seq(b.getInt(t + 8)).flags(TCP_RST));
         } else {
             int seqLen = dataLen + ((flags & TCP_SYN) != 0 ? 1 : 0) + ((flags & TCP_FIN) != 0 ? 1 : 0);
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, b.getInt(t + 4) + seqLen, TCP_RST | TCP_ACK, 0,
-                    -1, -1, null, 0, 0);
+            write(link, mac, TcpSegment.between(dst, dstPort, src, srcPort).ack(b.getInt(t + 4) + seqLen)
+                    .flags(TCP_RST | TCP_ACK));
         }
     }
 
@@ -127,18 +145,18 @@ final class TcpNat {
         int[] options = synOptions(b, t, dataOffset);
         SocketAddress target = targetFor(dst, dstPort);
         if (target == null) {
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+            refuse(link, mac, src, srcPort, dst, dstPort, seq);
             return;
         }
         if (halfOpen >= MAX_HALF_OPEN) {
             return;
         }
         // Each connection holds a host socket: a guest cannot take every descriptor of the process.
-        // Forwards from the host are not refused by it.
-        if (flows.size() >= gw.config.tcpMaxFlows()) {
+        // Forwards from the host and connections in TIME-WAIT (their socket closed) are not counted.
+        if (guestFlows >= context.config().tcpMaxFlows()) {
             refusedAtLimit.warn(LOG, "{} TCP connections open, the most a guest may hold: refusing more",
-                    gw.config.tcpMaxFlows());
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+                    context.config().tcpMaxFlows());
+            refuse(link, mac, src, srcPort, dst, dstPort, seq);
             return;
         }
         SocketChannel ch = null;
@@ -149,18 +167,21 @@ final class TcpNat {
             if (target instanceof InetSocketAddress) {
                 ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             }
-            FlowKey key = probe.copy();
-            TcpFlow flow = new TcpFlow(this, key, link, mac, ch, seq, options[0], options[1], target);
-            if (target instanceof UnixDomainSocketAddress) {
-                flow.preamble = proxyLine(src, srcPort, dst, dstPort);
-            }
-            flows.put(key, flow);
-            flow.startConnect();
+            byte[] preamble = target instanceof UnixDomainSocketAddress ? proxyLine(src, srcPort, dst, dstPort) : null;
+            TcpFlow flow = newFlow(probe.copy(), link, mac, ch, preamble, seq, options[0], options[1]);
+            flow.countAsGuestOpened();
+            flow.connection.startPassiveOpen();
+            flow.pump.connect(target);
         } catch (IOException e) {
             LOG.debug("cannot open a host socket for {}: {}", probe, e.toString());
             closeQuietly(ch);
-            writeSegment(link, mac, dst, dstPort, src, srcPort, 0, seq + 1, TCP_RST | TCP_ACK, 0, -1, -1, null, 0, 0);
+            refuse(link, mac, src, srcPort, dst, dstPort, seq);
         }
+    }
+
+    /** Answers a guest's SYN with a RST. */
+    private void refuse(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort, int seq) {
+        write(link, mac, TcpSegment.between(dst, dstPort, src, srcPort).ack(seq + 1).flags(TCP_RST | TCP_ACK));
     }
 
     /**
@@ -169,10 +190,10 @@ final class TcpNat {
      * may not go anywhere.
      */
     private SocketAddress targetFor(int dst, int dstPort) {
-        if (dst == gw.gatewayIp) {
-            return gw.services.get(dstPort);
+        if (dst == net.gatewayIp()) {
+            return services.apply(dstPort);
         }
-        return gw.allowed(new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
+        return context.allowed(new InetSocketAddress(NetworkConfig.fromInt(net.hostAddressFor(dst)), dstPort));
     }
 
     /**
@@ -220,30 +241,33 @@ final class TcpNat {
      * the gateway's address and an ephemeral port.
      */
     void connectToGuest(SocketChannel host, int guestIp, int guestPort, ByteBuffer initialToGuest) throws IOException {
-        Gateway.Neighbor guest = gw.neighbor(guestIp);
+        Neighbors.Neighbor guest = neighbors.neighbor(guestIp);
         if (guest == null) {
             throw new IOException("no guest has address " + Packets.ipToString(guestIp) + " on the network");
         }
         int port = ephemeralPorts.take(p -> {
-            TcpFlow f = flows.get(probe.set(guestIp, guestPort, gw.gatewayIp, p));
-            return f == null ? EphemeralPorts.Use.FREE : f.isFinished() ? EphemeralPorts.Use.TIME_WAIT : EphemeralPorts.Use.BUSY;
+            TcpFlow f = flows.get(probe.set(guestIp, guestPort, net.gatewayIp(), p));
+            return f == null ? EphemeralPorts.Use.FREE : f.connection.isFinished() ? EphemeralPorts.Use.TIME_WAIT : EphemeralPorts.Use.BUSY;
         });
         if (port < 0) {
             throw new IOException("every ephemeral port to " + Packets.ipToString(guestIp) + ":" + guestPort + " is in use");
         }
-        TcpFlow inTimeWait = flows.get(probe.set(guestIp, guestPort, gw.gatewayIp, port));
+        TcpFlow inTimeWait = flows.get(probe.set(guestIp, guestPort, net.gatewayIp(), port));
         if (inTimeWait != null) {
-            LOG.debug("{}: no free port, ending TIME-WAIT early for a new connection", inTimeWait.key);
-            inTimeWait.discard();
+            LOG.debug("{}: no free port, ending TIME-WAIT early for a new connection", inTimeWait.key());
+            inTimeWait.connection.discard();
         }
-        FlowKey key = probe.set(guestIp, guestPort, gw.gatewayIp, port).copy();
+        FlowKey key = probe.set(guestIp, guestPort, net.gatewayIp(), port).copy();
         host.configureBlocking(false);
         if (host.getLocalAddress() instanceof InetSocketAddress) {
             host.setOption(StandardSocketOptions.TCP_NODELAY, true);
         }
-        TcpFlow flow = new TcpFlow(this, key, guest.link(), guest.mac(), host, 0, 536, 0, null);
-        flows.put(key, flow);
-        flow.startActiveOpen(initialToGuest);
+        TcpFlow flow = newFlow(key, guest.link(), guest.mac(), host, null, 0, 536, 0);
+        if (!flow.pump.adopt(initialToGuest)) {
+            flow.connection.abort(false);
+            return;
+        }
+        flow.connection.startActiveOpen();
     }
 
     static void closeQuietly(SocketChannel ch) {
@@ -256,8 +280,34 @@ final class TcpNat {
         }
     }
 
+    private TcpFlow newFlow(FlowKey key, StreamLink link, long mac, SocketChannel host, byte[] preamble,
+            int guestIsn, int guestMss, int guestShift) {
+        HostSocketPump pump = new HostSocketPump(this, pool, host, preamble);
+        TcpFlow flow = new TcpFlow(this, link, mac, pump);
+        TcpConnection connection = new TcpConnection(key, pump, flow, context::now, net.mtu(), guestIsn, guestMss,
+                guestShift);
+        flow.connection = connection;
+        pump.attach(connection);
+        flows.put(key, flow);
+        return flow;
+    }
+
     void remove(TcpFlow flow) {
-        flows.remove(flow.key);
+        flows.remove(flow.key());
+    }
+
+    /** Writes {@code segment} to the guest at {@code mac} on {@code link}; false when the output is full. */
+    boolean write(StreamLink link, long mac, TcpSegment segment) {
+        return segment.writeTo(link, mac, net.gatewayMac());
+    }
+
+    /** The output of {@code link} has room again: the flows that found it full send now. */
+    void resume(StreamLink link) {
+        TcpFlow f;
+        while ((f = link.waiting.poll()) != null) {
+            f.waiting = false;
+            schedule(f);
+        }
     }
 
     /** Lets {@code flow} send and acknowledge at the end of this loop iteration. */
@@ -272,14 +322,14 @@ final class TcpNat {
         TcpFlow f;
         while ((f = scheduled.poll()) != null) {
             f.scheduled = false;
-            f.pump();
+            f.connection.pump();
         }
     }
 
     void onTick(long now) {
         tickScratch.addAll(flows.values());
         for (TcpFlow f : tickScratch) {
-            f.onTick(now);
+            f.connection.onTick(now);
         }
         tickScratch.clear();
     }
@@ -287,57 +337,14 @@ final class TcpNat {
     void onLinkClosed(StreamLink link) {
         for (TcpFlow f : new ArrayList<>(flows.values())) {
             if (f.link == link) {
-                f.abort(false);
+                f.connection.abort(false);
             }
         }
     }
 
     void closeAll() {
         for (TcpFlow f : new ArrayList<>(flows.values())) {
-            f.abort(false);
+            f.connection.abort(false);
         }
-    }
-
-    /**
-     * Writes one segment to the guest. Data comes from {@code ring} at {@code ringOffset}. {@code mssOption}
-     * and {@code shiftOption} are put in as options when not negative (SYN-ACK only). False when the
-     * link's output is full.
-     */
-    boolean writeSegment(StreamLink link, long dstMac, int srcIp, int srcPort, int dstIp, int dstPort,
-            int seq, int ack, int flags, int window, int mssOption, int shiftOption,
-            ByteRing ring, int ringOffset, int dataLen) {
-        int optionsLen = (mssOption >= 0 ? 4 : 0) + (shiftOption >= 0 ? 4 : 0);
-        int tcpLen = TCP_HEADER + optionsLen + dataLen;
-        int frameLen = ETH_HEADER + IP_HEADER + tcpLen;
-        int f = link.reserve(frameLen);
-        if (f < 0) {
-            return false;
-        }
-        ByteBuffer o = link.out();
-        Packets.putEthernet(o, f, dstMac, gw.gatewayMac, Packets.ETHERTYPE_IPV4);
-        Packets.putIpv4(o, f + ETH_HEADER, IP_HEADER + tcpLen, Packets.PROTO_TCP, srcIp, dstIp);
-        int t = f + ETH_HEADER + IP_HEADER;
-        o.putShort(t, (short) srcPort);
-        o.putShort(t + 2, (short) dstPort);
-        o.putInt(t + 4, seq);
-        o.putInt(t + 8, ack);
-        o.putShort(t + 12, (short) (((TCP_HEADER + optionsLen) / 4) << 12 | flags));
-        o.putShort(t + 14, (short) window);
-        o.putInt(t + 16, 0);
-        int opt = t + TCP_HEADER;
-        if (mssOption >= 0) {
-            o.putInt(opt, 0x0204_0000 | mssOption);
-            opt += 4;
-        }
-        if (shiftOption >= 0) {
-            o.putInt(opt, 0x0103_0300 | shiftOption);
-        }
-        if (dataLen > 0) {
-            ring.copyTo(ringOffset, dataLen, o, t + TCP_HEADER + optionsLen);
-        }
-        long sum = Checksum.add(o, t, tcpLen, Checksum.pseudoHeader(srcIp, dstIp, Packets.PROTO_TCP, tcpLen));
-        o.putShort(t + 16, (short) Checksum.finish(sum));
-        link.commit(frameLen);
-        return true;
     }
 }

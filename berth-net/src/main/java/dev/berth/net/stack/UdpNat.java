@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +20,20 @@ final class UdpNat {
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
     static final int MAX_FLOWS = 4096;
 
-    private final Gateway gw;
+    private final StackContext context;
+    private final Addressing net;
+    /** The resolver DNS queries the gateway does not answer go to. */
+    private final Supplier<InetSocketAddress> dnsUpstream;
     private final Map<FlowKey, Flow> flows = new HashMap<>();
     private final FlowKey probe = new FlowKey();
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
     private final long idleNanos;
 
-    UdpNat(Gateway gw) {
-        this.gw = gw;
-        this.idleNanos = gw.config.udpIdleTimeout().toNanos();
+    UdpNat(StackContext context, Supplier<InetSocketAddress> dnsUpstream) {
+        this.context = context;
+        this.net = context.addresses();
+        this.dnsUpstream = dnsUpstream;
+        this.idleNanos = context.config().udpIdleTimeout().toNanos();
     }
 
     int flowCount() {
@@ -44,7 +50,7 @@ final class UdpNat {
                 return;
             }
         }
-        flow.lastActive = gw.loop.now();
+        flow.lastActive = context.now();
         b.limit(payload + len).position(payload);
         try {
             flow.channel.write(b);
@@ -56,11 +62,11 @@ final class UdpNat {
     }
 
     private Flow open(StreamLink link, long mac, int dst, int dstPort) {
-        InetSocketAddress target = gw.allowed(dst == gw.gatewayIp
-                ? gw.dns.upstream()
-                : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
+        InetSocketAddress target = context.allowed(dst == net.gatewayIp()
+                ? dnsUpstream.get()
+                : new InetSocketAddress(NetworkConfig.fromInt(net.hostAddressFor(dst)), dstPort));
         if (target == null) {
-            gw.stats.framesDroppedInvalid++;
+            context.stats().framesDroppedInvalid++;
             return null;
         }
         if (flows.size() >= MAX_FLOWS) {
@@ -71,7 +77,7 @@ final class UdpNat {
             ch = DatagramChannel.open();
             ch.connect(target);
             Flow flow = new Flow(probe.copy(), link, mac, ch);
-            flow.key(gw.loop.register(ch, SelectionKey.OP_READ, flow));
+            flow.key(context.register(ch, SelectionKey.OP_READ, flow));
             flows.put(flow.key, flow);
             return flow;
         } catch (IOException e) {
@@ -137,7 +143,7 @@ final class UdpNat {
             this.link = link;
             this.mac = mac;
             this.channel = channel;
-            this.lastActive = gw.loop.now();
+            this.lastActive = context.now();
         }
 
         void key(SelectionKey k) {
@@ -157,8 +163,8 @@ final class UdpNat {
                 if (n <= 0) {
                     return;
                 }
-                lastActive = gw.loop.now();
-                gw.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
+                lastActive = context.now();
+                context.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
             }
         }
 
