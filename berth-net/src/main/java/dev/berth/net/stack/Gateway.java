@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,12 +131,24 @@ public final class Gateway implements EventLoop.Participant {
 
     /** Carries each connection {@code listener} accepts to {@code guestIp:guestPort}; closing the handle stops it. */
     public Closeable forwardTcp(ServerSocketChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
-        return inbound.tcp(listener, NetworkConfig.toInt(guestIp), guestPort);
+        return forwardTcp(listener, guestIp, guestPort, peer -> true);
+    }
+
+    /** As {@link #forwardTcp(ServerSocketChannel, Inet4Address, int)}; a peer {@code peerAllowed} refuses is closed at once. */
+    public Closeable forwardTcp(ServerSocketChannel listener, Inet4Address guestIp, int guestPort,
+            Predicate<InetSocketAddress> peerAllowed) throws IOException {
+        return inbound.tcp(listener, NetworkConfig.toInt(guestIp), guestPort, peerAllowed);
     }
 
     /** Carries each datagram {@code listener} receives to {@code guestIp:guestPort}, and the replies back. */
     public Closeable forwardUdp(DatagramChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
-        return inbound.udp(listener, NetworkConfig.toInt(guestIp), guestPort);
+        return forwardUdp(listener, guestIp, guestPort, peer -> true);
+    }
+
+    /** As {@link #forwardUdp(DatagramChannel, Inet4Address, int)}; datagrams from a peer {@code peerAllowed} refuses are dropped. */
+    public Closeable forwardUdp(DatagramChannel listener, Inet4Address guestIp, int guestPort,
+            Predicate<InetSocketAddress> peerAllowed) throws IOException {
+        return inbound.udp(listener, NetworkConfig.toInt(guestIp), guestPort, peerAllowed);
     }
 
     /** Joins {@code host}, a connected socket, to a new connection to {@code guestIp:guestPort}; {@code first} goes first. */

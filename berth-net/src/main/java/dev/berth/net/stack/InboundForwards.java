@@ -2,6 +2,7 @@ package dev.berth.net.stack;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -12,6 +13,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,19 +33,22 @@ final class InboundForwards {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
     /** Fewer than MAX_UDP_SESSIONS are ever taken, so a free one is always found. */
     private final EphemeralPorts udpPorts = new EphemeralPorts();
+    private final LogRate refusedPeers = new LogRate();
 
     InboundForwards(Gateway gw) {
         this.gw = gw;
     }
 
-    Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort) throws IOException {
-        TcpListener l = new TcpListener(listener, guestIp, guestPort);
+    Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed)
+            throws IOException {
+        TcpListener l = new TcpListener(listener, guestIp, guestPort, peerAllowed);
         l.key = gw.loop.register(listener, SelectionKey.OP_ACCEPT, l);
         return l;
     }
 
-    Closeable udp(DatagramChannel listener, int guestIp, int guestPort) throws IOException {
-        UdpListener l = new UdpListener(listener, guestIp, guestPort);
+    Closeable udp(DatagramChannel listener, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed)
+            throws IOException {
+        UdpListener l = new UdpListener(listener, guestIp, guestPort, peerAllowed);
         l.key = gw.loop.register(listener, SelectionKey.OP_READ, l);
         return l;
     }
@@ -79,16 +84,30 @@ final class InboundForwards {
     }
 
     /** A host socket whose traffic goes to {@code guestIp:guestPort}. */
-    private abstract static class Listener<C extends NetworkChannel> implements EventLoop.Handler, Closeable {
+    private abstract class Listener<C extends NetworkChannel> implements EventLoop.Handler, Closeable {
         final C channel;
         final int guestIp;
         final int guestPort;
+        /** Who may use the forward: everyone, or loopback only on a listener bound to the wildcard address. */
+        final Predicate<InetSocketAddress> peerAllowed;
         SelectionKey key;
 
-        Listener(C channel, int guestIp, int guestPort) {
+        Listener(C channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
             this.channel = channel;
             this.guestIp = guestIp;
             this.guestPort = guestPort;
+            this.peerAllowed = peerAllowed;
+        }
+
+        /** Whether {@code peer} may use the forward; one that may not is counted and logged at a bounded rate. */
+        boolean allowed(SocketAddress peer) {
+            if (peer instanceof InetSocketAddress a && peerAllowed.test(a)) {
+                return true;
+            }
+            gw.stats.forwardPeersRefused++;
+            refusedPeers.warn(LOG, "forward to {}:{}: refused {}, which is not on the host's loopback",
+                    Packets.ipToString(guestIp), guestPort, peer);
+            return false;
         }
 
         @Override
@@ -104,14 +123,18 @@ final class InboundForwards {
     }
 
     private final class TcpListener extends Listener<ServerSocketChannel> {
-        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort) {
-            super(channel, guestIp, guestPort);
+        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
+            super(channel, guestIp, guestPort, peerAllowed);
         }
 
         @Override
         public void onReady(SelectionKey k) throws IOException {
             SocketChannel c;
             while ((c = channel.accept()) != null) {
+                if (!allowed(c.getRemoteAddress())) {
+                    closeQuietly(c);
+                    continue;
+                }
                 try {
                     gw.tcp.connectToGuest(c, guestIp, guestPort, null);
                 } catch (IOException e) {
@@ -126,8 +149,8 @@ final class InboundForwards {
     private final class UdpListener extends Listener<DatagramChannel> {
         final Map<SocketAddress, UdpSession> byClient = new HashMap<>();
 
-        UdpListener(DatagramChannel channel, int guestIp, int guestPort) {
-            super(channel, guestIp, guestPort);
+        UdpListener(DatagramChannel channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
+            super(channel, guestIp, guestPort, peerAllowed);
         }
 
         @Override
@@ -137,6 +160,9 @@ final class InboundForwards {
                 SocketAddress client = channel.receive(scratch);
                 if (client == null) {
                     return;
+                }
+                if (!allowed(client)) {
+                    continue;
                 }
                 Gateway.Neighbor guest = gw.neighbor(guestIp);
                 if (guest == null) {

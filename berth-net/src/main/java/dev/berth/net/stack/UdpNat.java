@@ -10,6 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,8 @@ final class UdpNat {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
     static final int MAX_FLOWS = 4096;
+    /** A query to a resolver unanswered this long: the resolver is taken as down and the next one asked. */
+    static final long DNS_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Gateway gw;
     private final Map<FlowKey, Flow> flows = new HashMap<>();
@@ -38,13 +41,21 @@ final class UdpNat {
     void onDatagram(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort,
             ByteBuffer b, int payload, int len) {
         Flow flow = flows.get(probe.set(src, srcPort, dst, dstPort));
+        InetSocketAddress resolver = dst == gw.gatewayIp ? gw.dns.upstream() : null;
+        if (flow != null && resolver != null && !resolver.equals(flow.resolver)) {
+            flow.close(); // the resolvers changed, or the last one timed out: ask the one now chosen
+            flow = null;
+        }
         if (flow == null) {
-            flow = open(link, mac, dst, dstPort);
+            flow = open(link, mac, dst, dstPort, resolver);
             if (flow == null) {
                 return;
             }
         }
         flow.lastActive = gw.loop.now();
+        if (flow.resolver != null && flow.unansweredSince == 0) {
+            flow.unansweredSince = flow.lastActive;
+        }
         b.limit(payload + len).position(payload);
         try {
             flow.channel.write(b);
@@ -55,9 +66,10 @@ final class UdpNat {
         }
     }
 
-    private Flow open(StreamLink link, long mac, int dst, int dstPort) {
+    /** A flow to {@code dst:dstPort}, or to {@code resolver} for a query to the gateway's DNS. */
+    private Flow open(StreamLink link, long mac, int dst, int dstPort, InetSocketAddress resolver) {
         InetSocketAddress target = gw.allowed(dst == gw.gatewayIp
-                ? gw.dns.upstream()
+                ? resolver
                 : new InetSocketAddress(NetworkConfig.fromInt(gw.hostAddressFor(dst)), dstPort));
         if (target == null) {
             gw.stats.framesDroppedInvalid++;
@@ -70,7 +82,7 @@ final class UdpNat {
         try {
             ch = DatagramChannel.open();
             ch.connect(target);
-            Flow flow = new Flow(probe.copy(), link, mac, ch);
+            Flow flow = new Flow(probe.copy(), link, mac, ch, dst == gw.gatewayIp ? resolver : null);
             flow.key(gw.loop.register(ch, SelectionKey.OP_READ, flow));
             flows.put(flow.key, flow);
             return flow;
@@ -104,7 +116,10 @@ final class UdpNat {
             return;
         }
         for (Flow f : new ArrayList<>(flows.values())) {
-            if (now - f.lastActive > idleNanos) {
+            if (f.unansweredSince != 0 && now - f.unansweredSince > DNS_TIMEOUT_NANOS) {
+                gw.dns.upstreamTimedOut(f.resolver);
+                f.close();
+            } else if (now - f.lastActive > idleNanos) {
                 f.close();
             }
         }
@@ -129,14 +144,19 @@ final class UdpNat {
         final StreamLink link;
         final long mac;
         final DatagramChannel channel;
+        /** The resolver of a flow to the gateway's DNS; null for other flows. */
+        final InetSocketAddress resolver;
         SelectionKey selectionKey;
         long lastActive;
+        /** When the oldest query still unanswered was sent to the resolver; 0 when none waits. */
+        long unansweredSince;
 
-        Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel) {
+        Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel, InetSocketAddress resolver) {
             this.key = key;
             this.link = link;
             this.mac = mac;
             this.channel = channel;
+            this.resolver = resolver;
             this.lastActive = gw.loop.now();
         }
 
@@ -158,6 +178,7 @@ final class UdpNat {
                     return;
                 }
                 lastActive = gw.loop.now();
+                unansweredSince = 0;
                 gw.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
             }
         }
