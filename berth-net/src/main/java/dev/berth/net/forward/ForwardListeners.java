@@ -38,13 +38,20 @@ final class ForwardListeners {
             peer -> peer.getAddress() != null && peer.getAddress().isLoopbackAddress();
 
     private final boolean privilegedPortsOnWildcard;
+    private final int privilegedBelow;
 
     /**
      * @param privilegedPortsOnWildcard whether a loopback forward of a port below 1024 listens on the
      *                                  wildcard address, for loopback peers only (the host is macOS)
      */
     ForwardListeners(boolean privilegedPortsOnWildcard) {
+        this(privilegedPortsOnWildcard, PRIVILEGED_BELOW);
+    }
+
+    /** As {@link #ForwardListeners(boolean)} with the privileged ports below {@code privilegedBelow} (tests). */
+    ForwardListeners(boolean privilegedPortsOnWildcard, int privilegedBelow) {
         this.privilegedPortsOnWildcard = privilegedPortsOnWildcard;
+        this.privilegedBelow = privilegedBelow;
     }
 
     /** A bound host socket and who may use it. */
@@ -68,7 +75,7 @@ final class ForwardListeners {
         List<Bound<C>> bound = new ArrayList<>();
         InetAddress ip = bindTo.getAddress();
         int port = bindTo.getPort();
-        if (privilegedPortsOnWildcard && ip.isLoopbackAddress() && port > 0 && port < PRIVILEGED_BELOW) {
+        if (privilegedPortsOnWildcard && ip.isLoopbackAddress() && port > 0 && port < privilegedBelow) {
             InetSocketAddress wildcard = new InetSocketAddress(InetAddress.getByAddress(new byte[4]), port);
             bound.add(new Bound<>(bindOne(opener, StandardProtocolFamily.INET, wildcard), LOOPBACK_PEERS));
             return bound;

@@ -53,7 +53,8 @@ final class UdpNat {
             }
         }
         flow.lastActive = gw.loop.now();
-        if (flow.resolver != null && flow.unansweredSince == 0) {
+        if (flow.resolver != null && !flow.awaitingAnswer) {
+            flow.awaitingAnswer = true;
             flow.unansweredSince = flow.lastActive;
         }
         b.limit(payload + len).position(payload);
@@ -116,7 +117,7 @@ final class UdpNat {
             return;
         }
         for (Flow f : new ArrayList<>(flows.values())) {
-            if (f.unansweredSince != 0 && now - f.unansweredSince > DNS_TIMEOUT_NANOS) {
+            if (f.awaitingAnswer && now - f.unansweredSince > DNS_TIMEOUT_NANOS) {
                 gw.dns.upstreamTimedOut(f.resolver);
                 f.close();
             } else if (now - f.lastActive > idleNanos) {
@@ -148,7 +149,8 @@ final class UdpNat {
         final InetSocketAddress resolver;
         SelectionKey selectionKey;
         long lastActive;
-        /** When the oldest query still unanswered was sent to the resolver; 0 when none waits. */
+        /** Whether a query to the resolver waits for its answer, and since when. */
+        boolean awaitingAnswer;
         long unansweredSince;
 
         Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel, InetSocketAddress resolver) {
@@ -178,7 +180,7 @@ final class UdpNat {
                     return;
                 }
                 lastActive = gw.loop.now();
-                unansweredSince = 0;
+                awaitingAnswer = false;
                 gw.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
             }
         }
