@@ -101,8 +101,8 @@ final class InboundForwards {
 
         /** Whether {@code peer} may use the forward; one that may not is counted and logged at a bounded rate. */
         boolean allowed(SocketAddress peer) {
-            if (peer instanceof InetSocketAddress a && peerAllowed.test(a)) {
-                return true;
+            if (!(peer instanceof InetSocketAddress a) || peerAllowed.test(a)) {
+                return true; // a unix socket's peer is on this host whatever the filter
             }
             gw.stats.forwardPeersRefused++;
             refusedPeers.warn(LOG, "forward to {}:{}: refused {}, which is not on the host's loopback",
