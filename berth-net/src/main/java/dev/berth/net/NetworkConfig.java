@@ -1,10 +1,12 @@
 package dev.berth.net;
 
+import dev.berth.net.dns.DnsUpstreams;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 
@@ -20,8 +22,9 @@ import java.util.function.Predicate;
  * @param guestMac        the MAC address that receives the static lease
  * @param hostAliasIp     the address in the subnet that reaches the host's 127.0.0.1
  * @param mtu             the link MTU, 576 to 65520; frames larger than it allows are dropped
- * @param dnsUpstream     the resolver that answers names outside the local zones; null: the first
- *                        nameserver in the host's /etc/resolv.conf
+ * @param dnsUpstreams    the resolvers that answer names outside the local zones, tried in order (the
+ *                        next when one times out); null: the nameservers of the host's /etc/resolv.conf,
+ *                        read again when it changes
  * @param outboundAllowed which host-side destinations (after the host alias is mapped to 127.0.0.1)
  *                        guest connections and datagrams may reach
  * @param tcpBufferBytes  per connection and direction: the most bytes buffered between guest and host
@@ -31,6 +34,9 @@ import java.util.function.Predicate;
  * @param tcpMaxFlows     the most TCP connections a guest may hold open at once (each holds a host
  *                        socket; those in TIME-WAIT and forwards from the host do not count); its SYN
  *                        beyond them gets a RST
+ * @param privilegedPortsOnWildcard whether a loopback forward of a port below 1024 listens on the
+ *                        wildcard address for loopback peers only: on macOS an ordinary user may bind
+ *                        such ports on the wildcard address alone
  */
 public record NetworkConfig(
         Inet4Address subnet,
@@ -41,12 +47,13 @@ public record NetworkConfig(
         MacAddress guestMac,
         Inet4Address hostAliasIp,
         int mtu,
-        InetSocketAddress dnsUpstream,
+        DnsUpstreams dnsUpstreams,
         Predicate<InetSocketAddress> outboundAllowed,
         int tcpBufferBytes,
         Duration udpIdleTimeout,
         long tcpBufferBudget,
-        int tcpMaxFlows) {
+        int tcpMaxFlows,
+        boolean privilegedPortsOnWildcard) {
 
     /** Buffers over all connections by default: within the agent's 1 GiB of direct memory. */
     public static final long DEFAULT_TCP_BUFFER_BUDGET = 512L << 20;
@@ -101,7 +108,7 @@ public record NetworkConfig(
                 ipv4("192.168.127.2"), MacAddress.parse("5a:94:ef:e4:0c:ee"),
                 ipv4("192.168.127.254"),
                 1500, null, NetworkConfig::ordinaryDestination, 2 * 1024 * 1024, Duration.ofSeconds(90),
-                DEFAULT_TCP_BUFFER_BUDGET, DEFAULT_TCP_MAX_FLOWS);
+                DEFAULT_TCP_BUFFER_BUDGET, DEFAULT_TCP_MAX_FLOWS, false);
     }
 
     /** gvproxy's default: everything but link-local (cloud metadata) and multicast destinations. */
@@ -112,37 +119,55 @@ public record NetworkConfig(
 
     public NetworkConfig withMtu(int newMtu) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                newMtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
+                newMtu, dnsUpstreams, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows,
+                privilegedPortsOnWildcard);
     }
 
+    /** One resolver for every name outside the local zones. */
     public NetworkConfig withDnsUpstream(InetSocketAddress upstream) {
+        return withDnsUpstreams(DnsUpstreams.fixed(List.of(upstream)));
+    }
+
+    public NetworkConfig withDnsUpstreams(DnsUpstreams upstreams) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, upstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
+                mtu, upstreams, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows,
+                privilegedPortsOnWildcard);
+    }
+
+    public NetworkConfig withPrivilegedPortsOnWildcard(boolean onWildcard) {
+        return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
+                mtu, dnsUpstreams, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows,
+                onWildcard);
     }
 
     public NetworkConfig withOutboundAllowed(Predicate<InetSocketAddress> allowed) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, allowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
+                mtu, dnsUpstreams, allowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows,
+                privilegedPortsOnWildcard);
     }
 
     public NetworkConfig withTcpBufferBytes(int bytes) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, bytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows);
+                mtu, dnsUpstreams, outboundAllowed, bytes, udpIdleTimeout, tcpBufferBudget, tcpMaxFlows,
+                privilegedPortsOnWildcard);
     }
 
     public NetworkConfig withUdpIdleTimeout(Duration timeout) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, timeout, tcpBufferBudget, tcpMaxFlows);
+                mtu, dnsUpstreams, outboundAllowed, tcpBufferBytes, timeout, tcpBufferBudget, tcpMaxFlows,
+                privilegedPortsOnWildcard);
     }
 
     public NetworkConfig withTcpBufferBudget(long bytes) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, bytes, tcpMaxFlows);
+                mtu, dnsUpstreams, outboundAllowed, tcpBufferBytes, udpIdleTimeout, bytes, tcpMaxFlows,
+                privilegedPortsOnWildcard);
     }
 
     public NetworkConfig withTcpMaxFlows(int flows) {
         return new NetworkConfig(subnet, prefixLength, gatewayIp, gatewayMac, guestIp, guestMac, hostAliasIp,
-                mtu, dnsUpstream, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, flows);
+                mtu, dnsUpstreams, outboundAllowed, tcpBufferBytes, udpIdleTimeout, tcpBufferBudget, flows,
+                privilegedPortsOnWildcard);
     }
 
     public int subnetMask() {

@@ -50,7 +50,7 @@ public final class VirtualNetwork implements AutoCloseable {
         this.config = config;
         this.loop = loop;
         this.gateway = new Gateway(loop, config);
-        this.forwards = new PortForwards(loop, gateway);
+        this.forwards = new PortForwards(loop, gateway, config.privilegedPortsOnWildcard());
     }
 
     public static VirtualNetwork start(NetworkConfig config) throws IOException {

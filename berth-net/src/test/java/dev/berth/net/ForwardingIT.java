@@ -3,12 +3,11 @@ package dev.berth.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.Forward;
 import dev.berth.net.forward.ForwardException;
-import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.testing.NetnsGuest;
+import dev.berth.net.testing.ServedNetwork;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;
@@ -48,26 +47,21 @@ class ForwardingIT {
     private static final int UDP_ECHO = 7001;
     private static final String GUEST = "192.168.127.2";
 
+    private ServedNetwork served;
     private Path dir;
     private VirtualNetwork net;
     private NetnsGuest guest;
     private ApiServer hostApi;
-    private ApiServer guestApi;
-    private final List<Process> servers = new ArrayList<>();
+    private List<Process> servers;
 
     @BeforeAll
     void start() throws Exception {
-        NetnsGuest.requireRoot();
-        dir = Files.createTempDirectory("berth-fwd-it");
-        net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults()
-                .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress()));
-        Path socket = dir.resolve("net.sock");
-        net.listenUnix(socket, Framing.QEMU);
-        hostApi = ApiServer.start(net, ApiRoutes.Scope.HOST, dir.resolve("api.sock"));
-        guestApi = ApiServer.serveGuests(net, dir.resolve("guest-api.sock"),
-                GuestForwardPolicy.loopbackOnly("berth set --publish-all-addresses", "berth set --publish-privileged-ports"));
-        guest = new NetnsGuest(socket, 1500);
-        assertThat(guest.dhcp()).containsEntry("ip", GUEST);
+        served = ServedNetwork.start(NetworkConfig.gvproxyDefaults());
+        dir = served.dir;
+        net = served.net;
+        guest = served.guest;
+        hostApi = served.hostApi;
+        servers = served.processes;
         servers.add(guest.startInBackground(NetnsGuest.guestToolCommand("echo-server", "0.0.0.0", "" + TCP_ECHO)));
         servers.add(guest.startInBackground(NetnsGuest.guestToolCommand("udp-echo-server", "0.0.0.0", "" + UDP_ECHO)));
         waitForGuestPort(TCP_ECHO);
@@ -85,7 +79,9 @@ class ForwardingIT {
 
     @AfterAll
     void stop() throws Exception {
-        NetnsGuest.tearDown(servers, dir, guest, hostApi, guestApi, net);
+        if (served != null) {
+            served.close();
+        }
     }
 
     private static int freePort() throws Exception {

@@ -1,5 +1,6 @@
 package dev.berth.cli.render;
 
+import dev.berth.net.Printable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,29 +8,14 @@ import java.util.List;
 /**
  * Columns padded to their widest cell, separated by three spaces, as podman's tabwriter does. Cells
  * may hold text a guest chose (the forwards it asked for): control characters are shown escaped, so
- * that no cell can move the cursor or rewrite the terminal.
+ * that no cell can move the cursor or rewrite the terminal ({@link Printable}).
  */
 public final class Table {
   private final List<List<String>> rows = new ArrayList<>();
 
   public Table row(List<String> cells) {
-    rows.add(cells.stream().map(Table::printable).toList());
+    rows.add(cells.stream().map(Printable::escape).toList());
     return this;
-  }
-
-  /** {@code text} with each control character (C0, DEL, C1) as a backslash, {@code u} and four hex digits. */
-  public static String printable(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    text.chars()
-        .forEach(
-            c -> {
-              if (Character.isISOControl(c)) {
-                out.append(String.format("\\u%04x", c));
-              } else {
-                out.append((char) c);
-              }
-            });
-    return out.toString();
   }
 
   public void print(PrintWriter out) {

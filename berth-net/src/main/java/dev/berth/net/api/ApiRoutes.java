@@ -9,6 +9,7 @@ import dev.berth.net.DnsZone;
 import dev.berth.net.Framing;
 import dev.berth.net.NetworkConfig;
 import dev.berth.net.NetworkStats;
+import dev.berth.net.Printable;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
@@ -31,6 +32,8 @@ public final class ApiRoutes {
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+    /** What a log line quotes of a caller's text at most: enough to see what was asked. */
+    static final int MAX_LOGGED_CHARS = 200;
 
     /** Which routes a listener serves. */
     public enum Scope {
@@ -58,6 +61,7 @@ public final class ApiRoutes {
     private final Scope scope;
     private final GuestForwardPolicy guestPolicy;
     private final LogRate refusals = new LogRate();
+    private final LogRate failures = new LogRate();
 
     /** Routes of {@code scope}; {@code guestPolicy} bounds what a {@link Scope#GUEST} caller may ask. */
     ApiRoutes(VirtualNetwork net, Scope scope, GuestForwardPolicy guestPolicy) {
@@ -104,7 +108,9 @@ public final class ApiRoutes {
             try {
                 response = route(path, request);
             } catch (RuntimeException e) {
-                LOG.warn("{} {} failed", request.method(), path, e);
+                failures.warn(LOG, "{} {} failed: {}", Printable.of(request.method(), MAX_LOGGED_CHARS),
+                        Printable.of(path, MAX_LOGGED_CHARS), Printable.of(e.toString(), MAX_LOGGED_CHARS));
+                LOG.debug("{} failed", Printable.of(path, MAX_LOGGED_CHARS), e);
                 response = HttpResponse.error(500, String.valueOf(e.getMessage()));
             }
             boolean keepAlive = request.keepAlive();
@@ -192,7 +198,7 @@ public final class ApiRoutes {
     /** A refusal is the caller's fault (403, and the guest's log shows why); anything else is 500 as in gvproxy. */
     private HttpResponse forwardError(ForwardException e) {
         if (e instanceof ForwardException.Refused) {
-            refusals.warn(LOG, "refused a {} request: {}", scope, e.getMessage());
+            refusals.warn(LOG, "refused a {} request: {}", scope, Printable.of(e.getMessage(), MAX_LOGGED_CHARS));
             return HttpResponse.error(403, e.getMessage());
         }
         return HttpResponse.error(500, e.getMessage());

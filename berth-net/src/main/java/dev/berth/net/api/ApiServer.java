@@ -1,5 +1,6 @@
 package dev.berth.net.api;
 
+import dev.berth.net.Printable;
 import dev.berth.net.UnixSockets;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.GuestForwardPolicy;
@@ -124,7 +125,8 @@ public final class ApiServer implements Closeable {
         } catch (IOException e) {
             LOG.debug("API connection ended: {}", e.toString());
         } catch (RuntimeException e) {
-            LOG.warn("API request failed", e);
+            refusals.warn(LOG, "API request failed: {}", Printable.of(e.toString(), ApiRoutes.MAX_LOGGED_CHARS));
+            LOG.debug("API request failure", e);
         } finally {
             conn.cancelDeadline();
             open.remove(ch);

@@ -4,18 +4,16 @@ import dev.berth.net.NetworkConfig;
 import dev.berth.net.UnixSockets;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
+import dev.berth.net.stack.LogRate;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
@@ -38,15 +36,34 @@ import org.slf4j.LoggerFactory;
 public final class PortForwards implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PortForwards.class);
-    private static final int BACKLOG = 1024;
 
     private final EventLoop loop;
     private final Gateway gateway;
+    private final ForwardListeners listeners;
+    private final PortProbe probe;
     private final Map<String, Active> active = new LinkedHashMap<>();
+    /** A guest can make and remove forwards in a loop: its lines are rate-limited. */
+    private final LogRate guestLog = new LogRate();
 
-    public PortForwards(EventLoop loop, Gateway gateway) {
+    /**
+     * Forwards into {@code gateway}'s network; {@code privilegedPortsOnWildcard}: loopback forwards of
+     * ports below 1024 listen on the wildcard address for loopback peers only (the host is macOS).
+     */
+    public PortForwards(EventLoop loop, Gateway gateway, boolean privilegedPortsOnWildcard) {
+        this(loop, gateway, new ForwardListeners(privilegedPortsOnWildcard), HostPortProbe::held);
+    }
+
+    PortForwards(EventLoop loop, Gateway gateway, ForwardListeners listeners, PortProbe probe) {
         this.loop = loop;
         this.gateway = gateway;
+        this.listeners = listeners;
+        this.probe = probe;
+    }
+
+    /** Whether a host service holds a port on some address ({@link HostPortProbe}; tests pass a fake). */
+    @FunctionalInterface
+    interface PortProbe {
+        boolean held(String protocol, int port);
     }
 
     /** Who made a forward: the host's user (any API on the host) or a guest (the gateway's forwarder). */
@@ -55,7 +72,8 @@ public final class PortForwards implements AutoCloseable {
         GUEST
     }
 
-    private record Active(Forward forward, Closeable handle, Path socketPath, Origin origin) {
+    private record Active(Forward forward, List<Closeable> handles, List<InetSocketAddress> addresses, Path socketPath,
+            Origin origin) {
     }
 
     /** A forward asked for on the host, with gvproxy's semantics. */
@@ -76,9 +94,11 @@ public final class PortForwards implements AutoCloseable {
 
     /**
      * A forward asked for by the guest at {@code caller}: allowed by {@code policy}, to the caller's own
-     * address, and on no port that a host service or another forward already holds on any address.
+     * address, and on no port that a host service or another forward already holds on any address. The
+     * probe of the host's ports runs outside the lock (it may take a while); what it found is checked
+     * again under the lock.
      */
-    public synchronized void exposeForGuest(GuestForwardPolicy policy, String protocol, String local, String remote,
+    public void exposeForGuest(GuestForwardPolicy policy, String protocol, String local, String remote,
             InetAddress caller) throws ForwardException {
         InetSocketAddress bindTo = policy.listenAddress(protocol, local);
         InetSocketAddress target = guestAddress(remote);
@@ -87,6 +107,24 @@ public final class PortForwards implements AutoCloseable {
                     + ", not " + target.getAddress().getHostAddress());
         }
         String key = protocol + "/" + local;
+        synchronized (this) {
+            checkGuestMayAdd(policy, protocol, local, key);
+        }
+        if (probe.held(protocol, bindTo.getPort())) {
+            throw new ForwardException.Refused("listen " + protocol + " " + local + ": port " + bindTo.getPort()
+                    + " is already in use on the host (on some address); publish another port");
+        }
+        synchronized (this) {
+            checkGuestMayAdd(policy, protocol, local, key);
+            active.put(key, protocol.equals("tcp")
+                    ? exposeTcp(local, bindTo, remote, Origin.GUEST)
+                    : exposeUdp(local, bindTo, remote, Origin.GUEST));
+        }
+        guestLog.info(LOG, "forwarding {} {} to {} for the guest", protocol, local, remote);
+    }
+
+    private void checkGuestMayAdd(GuestForwardPolicy policy, String protocol, String local, String key)
+            throws ForwardException {
         if (active.containsKey(key)) {
             throw new ForwardException("proxy already running for " + protocol + " on " + local);
         }
@@ -95,15 +133,6 @@ public final class PortForwards implements AutoCloseable {
             throw new ForwardException.Refused("this machine already publishes " + guestForwards
                     + " ports, the most it may (" + policy.maxForwards() + ")");
         }
-        if (HostPortProbe.held(protocol, bindTo.getPort())) {
-            throw new ForwardException.Refused("listen " + protocol + " " + local + ": port " + bindTo.getPort()
-                    + " is already in use on the host (on some address); publish another port");
-        }
-        Active a = protocol.equals("tcp")
-                ? exposeTcp(local, bindTo, remote, Origin.GUEST)
-                : exposeUdp(local, bindTo, remote, Origin.GUEST);
-        active.put(key, a);
-        LOG.info("forwarding {} {} to {} for the guest", protocol, local, remote);
     }
 
     /** Removes a forward asked for on the host: any forward. */
@@ -128,7 +157,11 @@ public final class PortForwards implements AutoCloseable {
         }
         active.remove(key);
         release(a);
-        LOG.info("stopped forwarding {} {}", protocol, local);
+        if (requester == Origin.GUEST) {
+            guestLog.info(LOG, "stopped forwarding {} {} for the guest", protocol, local);
+        } else {
+            LOG.info("stopped forwarding {} {}", protocol, local);
+        }
     }
 
     /** The forwards, sorted by local address and then protocol (as gvproxy lists them). */
@@ -151,34 +184,42 @@ public final class PortForwards implements AutoCloseable {
 
     private Active exposeTcp(String local, InetSocketAddress bindTo, String remote, Origin origin)
             throws ForwardException {
-        InetSocketAddress guest = guestAddress(remote);
-        ServerSocketChannel server = null;
-        try {
-            server = ServerSocketChannel.open();
-            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            server.bind(bindTo, BACKLOG);
-            ServerSocketChannel s = server;
-            Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "tcp"), handle, null, origin);
-        } catch (IOException e) {
-            closeQuietly(server);
-            throw listenFailed("tcp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
-        }
+        Inet4Address guestIp = (Inet4Address) guestAddress(remote).getAddress();
+        int guestPort = guestAddress(remote).getPort();
+        return expose(new Forward(local, remote, "tcp"), bindTo, ForwardListeners.TCP, origin,
+                b -> gateway.forwardTcp(b.channel(), guestIp, guestPort, b.peerAllowed()));
     }
 
     private Active exposeUdp(String local, InetSocketAddress bindTo, String remote, Origin origin)
             throws ForwardException {
-        InetSocketAddress guest = guestAddress(remote);
-        DatagramChannel channel = null;
+        Inet4Address guestIp = (Inet4Address) guestAddress(remote).getAddress();
+        int guestPort = guestAddress(remote).getPort();
+        return expose(new Forward(local, remote, "udp"), bindTo, ForwardListeners.UDP, origin,
+                b -> gateway.forwardUdp(b.channel(), guestIp, guestPort, b.peerAllowed()));
+    }
+
+    /** How a bound socket joins the network, on the event loop. */
+    @FunctionalInterface
+    private interface Attach<C extends NetworkChannel> {
+        Closeable attach(ForwardListeners.Bound<C> bound) throws IOException;
+    }
+
+    private <C extends NetworkChannel> Active expose(Forward forward, InetSocketAddress bindTo,
+            ForwardListeners.Opener<C> opener, Origin origin, Attach<C> attach) throws ForwardException {
+        List<ForwardListeners.Bound<C>> bound = List.of();
+        List<Closeable> handles = new ArrayList<>();
         try {
-            channel = DatagramChannel.open(StandardProtocolFamily.INET);
-            channel.bind(bindTo);
-            DatagramChannel c = channel;
-            Closeable handle = loop.call(() -> gateway.forwardUdp(c, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "udp"), handle, null, origin);
+            bound = listeners.bind(bindTo, opener);
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (ForwardListeners.Bound<C> b : bound) {
+                addresses.add((InetSocketAddress) b.channel().getLocalAddress());
+                handles.add(loop.call(() -> attach.attach(b)));
+            }
+            return new Active(forward, handles, addresses, null, origin);
         } catch (IOException e) {
-            closeQuietly(channel);
-            throw listenFailed("udp", bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
+            release(forward.local(), handles, null);
+            bound.forEach(b -> closeQuietly(b.channel()));
+            throw listenFailed(forward.protocol(), bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
         }
     }
 
@@ -196,10 +237,10 @@ public final class PortForwards implements AutoCloseable {
         Path path = Path.of(local);
         ServerSocketChannel server = null;
         try {
-            server = UnixSockets.listenPrivate(path, BACKLOG);
+            server = UnixSockets.listenPrivate(path, ForwardListeners.BACKLOG);
             ServerSocketChannel s = server;
             Closeable handle = loop.call(() -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
-            return new Active(new Forward(local, remote, "unix"), handle, path, Origin.HOST);
+            return new Active(new Forward(local, remote, "unix"), List.of(handle), List.of(), path, Origin.HOST);
         } catch (IOException e) {
             closeQuietly(server);
             throw listenFailed("unix", local, e);
@@ -207,18 +248,33 @@ public final class PortForwards implements AutoCloseable {
     }
 
     private void release(Active a) {
+        release(a.forward().local(), a.handles(), a.socketPath());
+    }
+
+    private void release(String local, List<Closeable> handles, Path socketPath) {
         try {
             loop.call(() -> {
-                a.handle().close();
+                for (Closeable handle : handles) {
+                    handle.close();
+                }
                 loop.releaseCancelled();
                 return null;
             });
-            if (a.socketPath() != null) {
-                Files.deleteIfExists(a.socketPath());
+            if (socketPath != null) {
+                Files.deleteIfExists(socketPath);
             }
         } catch (IOException e) {
-            LOG.warn("closing the forward of {}: {}", a.forward().local(), e.toString());
+            LOG.warn("closing the forward of {}: {}", local, e.toString());
         }
+    }
+
+    /** The host addresses a tcp or udp forward listens on (none for a unix forward). */
+    public synchronized List<InetSocketAddress> listenAddresses(String protocol, String local) throws ForwardException {
+        Active a = active.get(protocol + "/" + local);
+        if (a == null) {
+            throw new ForwardException("proxy not found");
+        }
+        return a.addresses();
     }
 
     /** Go's message for a failed listen: {@code listen tcp 127.0.0.1:8080: bind: address already in use}. */

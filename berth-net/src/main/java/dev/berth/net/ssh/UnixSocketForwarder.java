@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>One session serves every connection. A connection that finds none open makes one: up to
  * {@value #CONNECT_ATTEMPTS} attempts of {@link ForwardSession.Source#connect}, 100 ms apart doubling to
- * a 1 s cap (gvproxy's "waiting for sshd": about a minute). Connections that arrive meanwhile wait for
+ * a 1 s cap (gvproxy's "waiting for sshd": about a minute), and none started once
+ * {@value #CONNECT_DEADLINE_SECONDS} s have passed since the first (an attempt that hangs until its own
+ * timeout would otherwise stretch the wait to many minutes). Connections that arrive meanwhile wait for
  * that session and share it; none makes its own.
  * <li>If every attempt fails (or the source refuses with a runtime exception), the waiting connection is
  * closed, as are those that queued behind it once their own attempts fail; the next connection starts
@@ -45,17 +47,33 @@ public final class UnixSocketForwarder implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(UnixSocketForwarder.class);
 
     static final int CONNECT_ATTEMPTS = 60;
+    static final long CONNECT_DEADLINE_SECONDS = 60;
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
     static final int OPEN_ATTEMPTS = 3;
     static final Duration REOPEN_PAUSE = Duration.ofMillis(200);
     static final long OPEN_TIMEOUT_SECONDS = 10;
 
-    /** How the forwarder waits between attempts; tests pass one that does not sleep. */
-    @FunctionalInterface
+    /** How the forwarder waits between attempts and reads the time; tests pass one on virtual time. */
     interface Pause {
         void pause(Duration duration) throws InterruptedException;
+
+        /** Nanoseconds from a fixed origin, as {@link System#nanoTime()}. */
+        long nanos();
     }
+
+    /** Real sleeps on the monotonic clock. */
+    static final Pause SYSTEM = new Pause() {
+        @Override
+        public void pause(Duration duration) throws InterruptedException {
+            Thread.sleep(duration.toMillis());
+        }
+
+        @Override
+        public long nanos() {
+            return System.nanoTime();
+        }
+    };
 
     private final Path socket;
     private final String guestSocket;
@@ -88,7 +106,7 @@ public final class UnixSocketForwarder implements Closeable {
      */
     public static UnixSocketForwarder start(Path socket, String guestSocket, String target,
             ForwardSession.Source source) throws IOException {
-        return start(socket, guestSocket, target, source, d -> Thread.sleep(d.toMillis()));
+        return start(socket, guestSocket, target, source, SYSTEM);
     }
 
     static UnixSocketForwarder start(Path socket, String guestSocket, String target, ForwardSession.Source source,
@@ -134,7 +152,12 @@ public final class UnixSocketForwarder implements Closeable {
             }
             Duration backoff = FIRST_BACKOFF;
             IOException last = null;
+            long deadline = pause.nanos() + Duration.ofSeconds(CONNECT_DEADLINE_SECONDS).toNanos();
             for (int attempt = 1; attempt <= CONNECT_ATTEMPTS && !closed; attempt++) {
+                if (attempt > 1 && pause.nanos() - deadline >= 0) {
+                    throw new IOException("no SSH session to " + target + " within " + CONNECT_DEADLINE_SECONDS
+                            + " s (" + (attempt - 1) + " attempts): " + last.getMessage(), last);
+                }
                 try {
                     session = source.connect();
                     LOG.info("SSH session to {} up after {} attempt(s)", target, attempt);

@@ -1,13 +1,10 @@
 package dev.berth.net.stack;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import dev.berth.net.DnsZone;
 import dev.berth.net.NetworkConfig;
+import dev.berth.net.dns.DnsUpstreams;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +33,10 @@ final class DnsServer {
     private final StackContext context;
     /** Where the queries no local zone answers go. */
     private final UdpNat udp;
-    private final InetSocketAddress upstream;
+    private final DnsUpstreams upstreams;
+    /** The resolvers last seen, and which of them queries go to: the next after one timed out. */
+    private List<InetSocketAddress> known = List.of();
+    private int current;
     /** The local zones, searched in order. */
     private final List<DnsZone> zones = new ArrayList<>();
     private final ByteBuffer reply = ByteBuffer.allocate(MAX_LOCAL_REPLY);
@@ -44,7 +44,7 @@ final class DnsServer {
     DnsServer(StackContext context, UdpNat udp) {
         this.context = context;
         this.udp = udp;
-        this.upstream = context.config().dnsUpstream() != null ? context.config().dnsUpstream() : hostResolver();
+        this.upstreams = context.config().dnsUpstreams() != null ? context.config().dnsUpstreams() : DnsUpstreams.ofHost(false);
         List<DnsZone.Record> names = List.of(
                 new DnsZone.Record("gateway", context.config().gatewayIp().getHostAddress(), null),
                 new DnsZone.Record("host", context.config().hostAliasIp().getHostAddress(), null));
@@ -69,24 +69,24 @@ final class DnsServer {
         zones.add(zone);
     }
 
+    /** The resolver a query that leaves the network goes to now; null when none is known. */
     InetSocketAddress upstream() {
-        return upstream;
+        List<InetSocketAddress> servers = upstreams.servers();
+        if (!servers.equals(known)) {
+            known = servers;
+            current = 0;
+        }
+        return known.isEmpty() ? null : known.get(current);
     }
 
-    /** The first nameserver of the host's /etc/resolv.conf. */
-    private static InetSocketAddress hostResolver() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length >= 2 && f[0].equals("nameserver")) {
-                    return new InetSocketAddress(InetAddress.getByName(f[1]), PORT);
-                }
+    /** {@code server} did not answer in time: queries go to the next resolver (after the last, the first). */
+    void upstreamTimedOut(InetSocketAddress server) {
+        if (!known.isEmpty() && known.get(current).equals(server)) {
+            current = (current + 1) % known.size();
+            if (known.size() > 1) {
+                LOG.info("resolver {} did not answer; asking {}", server, known.get(current));
             }
-        } catch (IOException e) {
-            LOG.warn("cannot read the host's resolver from /etc/resolv.conf: {}", e.toString());
         }
-        LOG.warn("no nameserver in /etc/resolv.conf: names outside the local zones will not resolve");
-        return null;
     }
 
     void onQuery(StreamLink link, long mac, int src, int srcPort, ByteBuffer b, int off, int len) {

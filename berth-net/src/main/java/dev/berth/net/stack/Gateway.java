@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * The stack as the rest of berth-net sees it: builds the switch, the gateway's endpoint and its services,
@@ -53,7 +54,17 @@ public final class Gateway implements EventLoop.Participant {
         this.dhcp = new DhcpServer(context);
         this.neighbors = new Neighbors(ethernet, dhcp, learnedLog);
         this.tcp = new TcpNat(context, neighbors, services::get);
-        this.udp = new UdpNat(context, this::dnsUpstream);
+        this.udp = new UdpNat(context, new UdpNat.Resolvers() {
+            @Override
+            public InetSocketAddress current() {
+                return dns.upstream();
+            }
+
+            @Override
+            public void timedOut(InetSocketAddress server) {
+                dns.upstreamTimedOut(server);
+            }
+        });
         this.dns = new DnsServer(context, udp);
         this.dnsTcp = new DnsTcpService(context, dns);
         services.put(DnsServer.PORT, dnsTcp.address());
@@ -78,10 +89,6 @@ public final class Gateway implements EventLoop.Participant {
         });
     }
 
-    private InetSocketAddress dnsUpstream() {
-        return dns.upstream();
-    }
-
     /** How many MAC addresses the switch remembers now. */
     public int knownMacs() {
         return ethernet.knownMacs();
@@ -94,12 +101,24 @@ public final class Gateway implements EventLoop.Participant {
 
     /** Carries each connection {@code listener} accepts to {@code guestIp:guestPort}; closing the handle stops it. */
     public Closeable forwardTcp(ServerSocketChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
-        return inbound.tcp(listener, NetworkConfig.toInt(guestIp), guestPort);
+        return forwardTcp(listener, guestIp, guestPort, peer -> true);
+    }
+
+    /** As {@link #forwardTcp(ServerSocketChannel, Inet4Address, int)}; a peer {@code peerAllowed} refuses is closed at once. */
+    public Closeable forwardTcp(ServerSocketChannel listener, Inet4Address guestIp, int guestPort,
+            Predicate<InetSocketAddress> peerAllowed) throws IOException {
+        return inbound.tcp(listener, NetworkConfig.toInt(guestIp), guestPort, peerAllowed);
     }
 
     /** Carries each datagram {@code listener} receives to {@code guestIp:guestPort}, and the replies back. */
     public Closeable forwardUdp(DatagramChannel listener, Inet4Address guestIp, int guestPort) throws IOException {
-        return inbound.udp(listener, NetworkConfig.toInt(guestIp), guestPort);
+        return forwardUdp(listener, guestIp, guestPort, peer -> true);
+    }
+
+    /** As {@link #forwardUdp(DatagramChannel, Inet4Address, int)}; datagrams from a peer {@code peerAllowed} refuses are dropped. */
+    public Closeable forwardUdp(DatagramChannel listener, Inet4Address guestIp, int guestPort,
+            Predicate<InetSocketAddress> peerAllowed) throws IOException {
+        return inbound.udp(listener, NetworkConfig.toInt(guestIp), guestPort, peerAllowed);
     }
 
     /** Joins {@code host}, a connected socket, to a new connection to {@code guestIp:guestPort}; {@code first} goes first. */

@@ -2,6 +2,7 @@ package dev.berth.net.stack;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -11,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,7 @@ final class InboundForwards {
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
     /** Fewer than MAX_UDP_SESSIONS are ever taken, so a free one is always found. */
     private final EphemeralPorts udpPorts = new EphemeralPorts();
+    private final LogRate refusedPeers = new LogRate();
 
     InboundForwards(StackContext context, Neighbors neighbors, TcpNat tcp) {
         this.context = context;
@@ -39,14 +42,16 @@ final class InboundForwards {
         this.tcp = tcp;
     }
 
-    Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort) throws IOException {
-        TcpListener l = new TcpListener(listener, guestIp, guestPort);
+    Closeable tcp(ServerSocketChannel listener, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed)
+            throws IOException {
+        TcpListener l = new TcpListener(listener, guestIp, guestPort, peerAllowed);
         l.key = context.register(listener, SelectionKey.OP_ACCEPT, l);
         return l;
     }
 
-    Closeable udp(DatagramChannel listener, int guestIp, int guestPort) throws IOException {
-        UdpListener l = new UdpListener(listener, guestIp, guestPort);
+    Closeable udp(DatagramChannel listener, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed)
+            throws IOException {
+        UdpListener l = new UdpListener(listener, guestIp, guestPort, peerAllowed);
         l.key = context.register(listener, SelectionKey.OP_READ, l);
         return l;
     }
@@ -82,16 +87,30 @@ final class InboundForwards {
     }
 
     /** A host socket whose traffic goes to {@code guestIp:guestPort}. */
-    private abstract static class Listener<C extends NetworkChannel> implements EventLoop.Handler, Closeable {
+    private abstract class Listener<C extends NetworkChannel> implements EventLoop.Handler, Closeable {
         final C channel;
         final int guestIp;
         final int guestPort;
+        /** Who may use the forward: everyone, or loopback only on a listener bound to the wildcard address. */
+        final Predicate<InetSocketAddress> peerAllowed;
         SelectionKey key;
 
-        Listener(C channel, int guestIp, int guestPort) {
+        Listener(C channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
             this.channel = channel;
             this.guestIp = guestIp;
             this.guestPort = guestPort;
+            this.peerAllowed = peerAllowed;
+        }
+
+        /** Whether {@code peer} may use the forward; one that may not is counted and logged at a bounded rate. */
+        boolean allowed(SocketAddress peer) {
+            if (!(peer instanceof InetSocketAddress a) || peerAllowed.test(a)) {
+                return true; // a unix socket's peer is on this host whatever the filter
+            }
+            context.stats().forwardPeersRefused++;
+            refusedPeers.warn(LOG, "forward to {}:{}: refused {}, which is not on the host's loopback",
+                    Packets.ipToString(guestIp), guestPort, peer);
+            return false;
         }
 
         @Override
@@ -107,14 +126,18 @@ final class InboundForwards {
     }
 
     private final class TcpListener extends Listener<ServerSocketChannel> {
-        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort) {
-            super(channel, guestIp, guestPort);
+        TcpListener(ServerSocketChannel channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
+            super(channel, guestIp, guestPort, peerAllowed);
         }
 
         @Override
         public void onReady(SelectionKey k) throws IOException {
             SocketChannel c;
             while ((c = channel.accept()) != null) {
+                if (!allowed(c.getRemoteAddress())) {
+                    closeQuietly(c);
+                    continue;
+                }
                 try {
                     tcp.connectToGuest(c, guestIp, guestPort, null);
                 } catch (IOException e) {
@@ -129,8 +152,8 @@ final class InboundForwards {
     private final class UdpListener extends Listener<DatagramChannel> {
         final Map<SocketAddress, UdpSession> byClient = new HashMap<>();
 
-        UdpListener(DatagramChannel channel, int guestIp, int guestPort) {
-            super(channel, guestIp, guestPort);
+        UdpListener(DatagramChannel channel, int guestIp, int guestPort, Predicate<InetSocketAddress> peerAllowed) {
+            super(channel, guestIp, guestPort, peerAllowed);
         }
 
         @Override
@@ -140,6 +163,9 @@ final class InboundForwards {
                 SocketAddress client = channel.receive(scratch);
                 if (client == null) {
                     return;
+                }
+                if (!allowed(client)) {
+                    continue;
                 }
                 Neighbors.Neighbor guest = neighbors.neighbor(guestIp);
                 if (guest == null) {

@@ -12,4 +12,6 @@ public final class Stats {
     public long framesDroppedInvalid;
     /** Frames to the guest that found the output full or did not fit the MTU. */
     public long framesDroppedOutput;
+    /** Connections and datagrams a forward refused: not from loopback to a loopback-only wildcard listener. */
+    public long forwardPeersRefused;
 }

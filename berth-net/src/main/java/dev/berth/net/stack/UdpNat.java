@@ -10,7 +10,7 @@ import java.nio.channels.SelectionKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,20 +19,30 @@ final class UdpNat {
 
     private static final Logger LOG = LoggerFactory.getLogger(UdpNat.class);
     static final int MAX_FLOWS = 4096;
+    /** A query to a resolver unanswered this long: the resolver is taken as down and the next one asked. */
+    static final long DNS_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** Where queries to the gateway's DNS go, and who hears that one went unanswered. */
+    interface Resolvers {
+        /** The resolver to ask now; null when none is known. */
+        InetSocketAddress current();
+
+        void timedOut(InetSocketAddress server);
+    }
 
     private final StackContext context;
     private final Addressing net;
-    /** The resolver DNS queries the gateway does not answer go to. */
-    private final Supplier<InetSocketAddress> dnsUpstream;
+    /** The resolvers DNS queries the gateway does not answer go to. */
+    private final Resolvers resolvers;
     private final Map<FlowKey, Flow> flows = new HashMap<>();
     private final FlowKey probe = new FlowKey();
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
     private final long idleNanos;
 
-    UdpNat(StackContext context, Supplier<InetSocketAddress> dnsUpstream) {
+    UdpNat(StackContext context, Resolvers resolvers) {
         this.context = context;
         this.net = context.addresses();
-        this.dnsUpstream = dnsUpstream;
+        this.resolvers = resolvers;
         this.idleNanos = context.config().udpIdleTimeout().toNanos();
     }
 
@@ -44,13 +54,22 @@ final class UdpNat {
     void onDatagram(StreamLink link, long mac, int src, int srcPort, int dst, int dstPort,
             ByteBuffer b, int payload, int len) {
         Flow flow = flows.get(probe.set(src, srcPort, dst, dstPort));
+        InetSocketAddress resolver = dst == net.gatewayIp() ? resolvers.current() : null;
+        if (flow != null && resolver != null && !resolver.equals(flow.resolver)) {
+            flow.close(); // the resolvers changed, or the last one timed out: ask the one now chosen
+            flow = null;
+        }
         if (flow == null) {
-            flow = open(link, mac, dst, dstPort);
+            flow = open(link, mac, dst, dstPort, resolver);
             if (flow == null) {
                 return;
             }
         }
         flow.lastActive = context.now();
+        if (flow.resolver != null && !flow.awaitingAnswer) {
+            flow.awaitingAnswer = true;
+            flow.unansweredSince = flow.lastActive;
+        }
         b.limit(payload + len).position(payload);
         try {
             flow.channel.write(b);
@@ -61,9 +80,10 @@ final class UdpNat {
         }
     }
 
-    private Flow open(StreamLink link, long mac, int dst, int dstPort) {
+    /** A flow to {@code dst:dstPort}, or to {@code resolver} for a query to the gateway's DNS. */
+    private Flow open(StreamLink link, long mac, int dst, int dstPort, InetSocketAddress resolver) {
         InetSocketAddress target = context.allowed(dst == net.gatewayIp()
-                ? dnsUpstream.get()
+                ? resolver
                 : new InetSocketAddress(NetworkConfig.fromInt(net.hostAddressFor(dst)), dstPort));
         if (target == null) {
             context.stats().framesDroppedInvalid++;
@@ -76,7 +96,7 @@ final class UdpNat {
         try {
             ch = DatagramChannel.open();
             ch.connect(target);
-            Flow flow = new Flow(probe.copy(), link, mac, ch);
+            Flow flow = new Flow(probe.copy(), link, mac, ch, dst == net.gatewayIp() ? resolver : null);
             flow.key(context.register(ch, SelectionKey.OP_READ, flow));
             flows.put(flow.key, flow);
             return flow;
@@ -110,7 +130,10 @@ final class UdpNat {
             return;
         }
         for (Flow f : new ArrayList<>(flows.values())) {
-            if (now - f.lastActive > idleNanos) {
+            if (f.awaitingAnswer && now - f.unansweredSince > DNS_TIMEOUT_NANOS) {
+                resolvers.timedOut(f.resolver);
+                f.close();
+            } else if (now - f.lastActive > idleNanos) {
                 f.close();
             }
         }
@@ -135,14 +158,20 @@ final class UdpNat {
         final StreamLink link;
         final long mac;
         final DatagramChannel channel;
+        /** The resolver of a flow to the gateway's DNS; null for other flows. */
+        final InetSocketAddress resolver;
         SelectionKey selectionKey;
         long lastActive;
+        /** Whether a query to the resolver waits for its answer, and since when. */
+        boolean awaitingAnswer;
+        long unansweredSince;
 
-        Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel) {
+        Flow(FlowKey key, StreamLink link, long mac, DatagramChannel channel, InetSocketAddress resolver) {
             this.key = key;
             this.link = link;
             this.mac = mac;
             this.channel = channel;
+            this.resolver = resolver;
             this.lastActive = context.now();
         }
 
@@ -164,6 +193,7 @@ final class UdpNat {
                     return;
                 }
                 lastActive = context.now();
+                awaitingAnswer = false;
                 context.sendUdp(link, mac, key.remoteIp, key.remotePort, key.guestIp, key.guestPort, scratch, 0, n);
             }
         }

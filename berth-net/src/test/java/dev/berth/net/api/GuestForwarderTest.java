@@ -6,6 +6,8 @@ import dev.berth.net.NetworkConfig;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.forward.Forward;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.stack.LogRate;
+import dev.berth.net.testing.LogCapture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,8 +76,39 @@ class GuestForwarderTest {
         int port = freePort();
         assertThat(post(guestApi, "expose", expose(":" + port, ":8080", "tcp"))).startsWith("HTTP/1.1 200 ");
         assertThat(net.forwards().all()).containsExactly(new Forward(":" + port, GUEST + ":8080", "tcp"));
+        assertThat(net.forwards().listenAddresses("tcp", ":" + port)).first()
+                .isEqualTo(new InetSocketAddress("127.0.0.1", port));
+        assertThat(net.forwards().listenAddresses("tcp", ":" + port))
+                .allMatch(a -> a.getAddress().isLoopbackAddress());
         int other = freePort();
         assertThat(post(guestApi, "expose", expose("127.0.0.1:" + other, ":8080", "udp"))).startsWith("HTTP/1.1 200 ");
+        assertThat(net.forwards().listenAddresses("udp", "127.0.0.1:" + other)).first()
+                .isEqualTo(new InetSocketAddress("127.0.0.1", other));
+    }
+
+    @Test
+    void aRefusalIsLoggedWithTheGuestsControlCharactersEscapedAndItsTextBounded() throws Exception {
+        String forged = "x\\nWARN dev.berth.net.api.ApiServer - forged" + "y".repeat(5000) + ":" + freePort();
+        List<String> lines = LogCapture.linesDuring(() -> assertThat(post(guestApi, "expose", expose(forged, ":80", "tcp")))
+                .startsWith("HTTP/1.1 403 ").contains("not a name"));
+        assertThat(lines).filteredOn(l -> l.contains("refused a GUEST request")).singleElement().satisfies(l -> {
+            assertThat(l).contains("x\\u000aWARN").contains("more characters)");
+            assertThat(l.length()).isLessThan(600);
+        });
+        assertThat(lines).noneMatch(l -> l.startsWith("WARN dev.berth.net.api.ApiServer - forged"));
+    }
+
+    @Test
+    void aGuestMakingAndRemovingForwardsInALoopLogsAtABoundedRate() throws Exception {
+        int port = freePort();
+        List<String> lines = LogCapture.linesDuring(() -> {
+            for (int i = 0; i < 30; i++) {
+                assertThat(post(guestApi, "expose", expose(":" + port, ":80", "tcp"))).startsWith("HTTP/1.1 200 ");
+                assertThat(post(guestApi, "unexpose", "{\"local\":\":" + port + "\",\"protocol\":\"tcp\"}"))
+                        .startsWith("HTTP/1.1 200 ");
+            }
+        });
+        assertThat(lines).filteredOn(l -> l.contains("for the guest")).hasSize(LogRate.LINES_PER_MINUTE);
     }
 
     @Test

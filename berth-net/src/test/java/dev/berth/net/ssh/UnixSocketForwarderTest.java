@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,8 @@ class UnixSocketForwarderTest {
     Path dir;
 
     private final List<Duration> pauses = new ArrayList<>();
+    /** Virtual time: pauses advance it, and so may a fake source's attempts. */
+    private final AtomicLong nanos = new AtomicLong();
     private UnixSocketForwarder forwarder;
 
     @AfterEach
@@ -44,9 +47,18 @@ class UnixSocketForwarderTest {
 
     private UnixSocketForwarder start(ForwardSession.Source source) throws IOException {
         forwarder = UnixSocketForwarder.start(dir.resolve("api.sock"), "/run/podman/podman.sock", "core@guest:22",
-                source, d -> {
-                    synchronized (pauses) {
-                        pauses.add(d);
+                source, new UnixSocketForwarder.Pause() {
+                    @Override
+                    public void pause(Duration d) {
+                        synchronized (pauses) {
+                            pauses.add(d);
+                        }
+                        nanos.addAndGet(d.toNanos());
+                    }
+
+                    @Override
+                    public long nanos() {
+                        return nanos.get();
                     }
                 });
         return forwarder;
@@ -88,6 +100,22 @@ class UnixSocketForwarderTest {
 
         assertThatThrownBy(forwarder::open).isInstanceOf(IOException.class);
         assertThat(calls).hasValue(2 * UnixSocketForwarder.CONNECT_ATTEMPTS);
+    }
+
+    @Test
+    void attemptsThatEachHangUntilTheirOwnTimeoutStopAtTheOverallDeadline() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        start(() -> {
+            calls.incrementAndGet();
+            nanos.addAndGet(Duration.ofSeconds(20).toNanos()); // a connect that hangs until its timeout
+            throw new IOException("connect timed out");
+        });
+
+        assertThatThrownBy(forwarder::open).isInstanceOf(IOException.class)
+                .hasMessage("no SSH session to core@guest:22 within 60 s (3 attempts): connect timed out")
+                .hasCauseInstanceOf(IOException.class);
+        assertThat(calls).hasValue(3);
+        assertThat(Duration.ofNanos(nanos.get())).isLessThan(Duration.ofSeconds(UnixSocketForwarder.CONNECT_DEADLINE_SECONDS + 21));
     }
 
     @Test
