@@ -9,6 +9,7 @@ import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.UnixSocketForwarder;
 import dev.berth.agent.QemuLaunch;
+import dev.berth.net.NetworkConfig;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import dev.berth.ssh.GuestSsh;
@@ -46,6 +47,7 @@ public final class MachineAgent {
       Accelerator accelerator,
       NetworkMode network,
       String slirpPorts,
+      NetworkConfig berthNetwork,
       QemuLaunches launches) {}
 
   /** The QEMU a boot of the machine runs, on its network. */
@@ -157,7 +159,8 @@ public final class MachineAgent {
             files,
             config.ssh().port(),
             MachineNetwork.guestPolicy(config),
-            settings.slirpPorts());
+            settings.slirpPorts(),
+            settings.berthNetwork());
     // lastUp is recorded only once the guest is ready: a first boot cut short (agent killed while
     // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
     boolean firstBoot = config.lastUp() == null;

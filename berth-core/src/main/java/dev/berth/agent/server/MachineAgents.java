@@ -31,6 +31,7 @@ public final class MachineAgents {
             options.accelerator(),
             options.network(),
             machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE),
+            MachineNetwork.configFor(machines.host()),
             (config, network, firstBoot) ->
                 QemuLaunch.of(
                     machines.host(),

@@ -6,6 +6,8 @@ import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.Framing;
 import dev.berth.net.NetworkConfig;
+import dev.berth.net.dns.DnsUpstreams;
+import dev.berth.os.Host;
 import dev.berth.net.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
@@ -45,10 +47,22 @@ abstract class MachineNetwork implements AutoCloseable {
       RuntimeFiles files,
       int sshPort,
       GuestForwardPolicy guestPolicy,
-      String slirpPorts) {
+      String slirpPorts,
+      NetworkConfig berthConfig) {
     return mode == NetworkMode.SLIRP
         ? new Slirp(sshPort, slirpPorts(slirpPorts))
-        : Berth.start(files, sshPort, guestPolicy);
+        : Berth.start(files, sshPort, guestPolicy, berthConfig);
+  }
+
+  /**
+   * Berth's network as this host needs it: gvproxy's addresses; on macOS, privileged ports on the
+   * wildcard address for loopback peers (the only place an ordinary user may bind them) and the
+   * host's scoped resolvers.
+   */
+  static NetworkConfig configFor(Host host) {
+    return NetworkConfig.gvproxyDefaults()
+        .withPrivilegedPortsOnWildcard(host.privilegedPortsOnWildcard())
+        .withDnsUpstreams(DnsUpstreams.ofHost(host.isMacOs()));
   }
 
   /** What the machine's guest may publish, with the {@code berth set} lines that allow more. */
@@ -120,8 +134,8 @@ abstract class MachineNetwork implements AutoCloseable {
       this.net = net;
     }
 
-    static Berth start(RuntimeFiles files, int sshPort, GuestForwardPolicy guestPolicy) {
-      NetworkConfig config = NetworkConfig.gvproxyDefaults();
+    static Berth start(
+        RuntimeFiles files, int sshPort, GuestForwardPolicy guestPolicy, NetworkConfig config) {
       Berth network;
       try {
         network = new Berth(files, VirtualNetwork.start(config));

@@ -6,6 +6,7 @@ import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
+import dev.berth.net.NetworkConfig;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
@@ -188,6 +189,7 @@ class MachineAgentTest {
                 Accelerator.TCG,
                 NetworkMode.SLIRP,
                 null,
+                NetworkConfig.gvproxyDefaults(),
                 (cfg, network, firstBoot) ->
                     new QemuLaunch(List.of("qemu-system-x86_64", "-name", "m"), List.of(), null, false)),
             new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));

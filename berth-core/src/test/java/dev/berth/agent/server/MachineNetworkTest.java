@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.BerthException;
+import dev.berth.testing.LaunchHosts;
 import org.junit.jupiter.api.Test;
 
 class MachineNetworkTest {
@@ -20,5 +21,14 @@ class MachineNetworkTest {
         .isInstanceOf(BerthException.class)
         .hasMessage("BERTH_SLIRP_PORTS holds \"http\", not a port");
     assertThatThrownBy(() -> MachineNetwork.slirpPorts("70000")).isInstanceOf(BerthException.class);
+  }
+
+  @Test
+  void onAMacForwardsOfPrivilegedPortsListenOnTheWildcardForLoopbackPeers() {
+    assertThat(MachineNetwork.configFor(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2))
+            .privilegedPortsOnWildcard())
+        .isTrue();
+    assertThat(MachineNetwork.configFor(LaunchHosts.linux("x86_64", false)).privilegedPortsOnWildcard())
+        .isFalse();
   }
 }
