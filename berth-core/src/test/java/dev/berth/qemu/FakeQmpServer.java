@@ -22,14 +22,14 @@ import java.util.function.Function;
  * what {@code script} returns for it (a {@code return} value, or an {@code error} object when it
  * has one). Records each command with its arguments.
  */
-final class FakeQmpServer implements AutoCloseable {
+public final class FakeQmpServer implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  final List<JsonNode> requests = new CopyOnWriteArrayList<>();
+  public final List<JsonNode> requests = new CopyOnWriteArrayList<>();
   private final ServerSocketChannel server;
   private final Thread thread;
 
-  FakeQmpServer(Path socket, Function<JsonNode, String> script) throws IOException {
+  public FakeQmpServer(Path socket, Function<JsonNode, String> script) throws IOException {
     server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
     thread = new Thread(() -> serve(script), "fake-qmp");
@@ -38,7 +38,7 @@ final class FakeQmpServer implements AutoCloseable {
   }
 
   /** The commands received after capabilities, by name. */
-  List<String> commands() {
+  public List<String> commands() {
     return requests.stream().map(r -> r.get("execute").asText()).toList();
   }
 
