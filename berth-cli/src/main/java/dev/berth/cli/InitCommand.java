@@ -81,6 +81,15 @@ final class InitCommand extends BaseCommand {
       description = "Time zone inside the machine, or \"local\" for the host's (default).")
   String timezone; // initialized by picocli
 
+  @Option(
+      names = "--save-state",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Save the running machine on stop and resume it on start (default: true;"
+              + " --save-state=false: every stop shuts down, every start boots).")
+  boolean saveState = true; // initialized by picocli
+
   @Option(names = "--now", description = "Start the machine once it is created.")
   boolean now; // initialized by picocli
 
@@ -95,7 +104,8 @@ final class InitCommand extends BaseCommand {
                 new InitOptions(
                     machine.name(), image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
                     timezone,
-                    new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts)),
+                    new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts),
+                    saveState),
                 progress);
     context().images().autoPrune(progress);
     progress.finish();

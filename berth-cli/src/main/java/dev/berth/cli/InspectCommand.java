@@ -6,6 +6,7 @@ import dev.berth.cli.render.JsonOutput;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
+import dev.berth.machine.SavedStateFiles;
 import dev.berth.report.MachineInspection;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +32,15 @@ final class InspectCommand extends BaseCommand {
     for (String name : wanted) {
       try {
         Machines.Status status = machines().status(name);
+        SavedStateFiles saved = new SavedStateFiles(status.config().diskPath());
         reports.add(
             MachineInspection.of(
                 status.config(),
                 status.state(),
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
-                machines().apiSocket(name)));
+                machines().apiSocket(name),
+                saved.stateFile(),
+                saved.size()));
       } catch (BerthException e) {
         errors.add(e);
       }

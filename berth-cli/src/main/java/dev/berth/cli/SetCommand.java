@@ -47,13 +47,23 @@ final class SetCommand extends BaseCommand {
       description = "Let the machine publish host ports below 1024 (=false: from 1024 only).")
   Boolean publishPrivilegedPorts; // initialized by picocli
 
+  @Option(
+      names = "--save-state",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Save the machine on stop and resume it on start (--save-state=false: shut down and boot;"
+              + " drops a state already saved).")
+  Boolean saveState; // initialized by picocli
+
   @Override
   public Integer call() {
     machines()
         .set(
             machine.name(),
             new Machines.Changes(
-                cpus, memory, diskSize, rootful, publishAllAddresses, publishPrivilegedPorts));
+                cpus, memory, diskSize, rootful, publishAllAddresses, publishPrivilegedPorts,
+                saveState));
     return 0;
   }
 }

@@ -29,8 +29,16 @@ final class StartCommand extends BaseCommand {
           + " the host; slirp: QEMU's own, SSH only.")
   NetworkMode network = NetworkMode.BERTH; // initialized by picocli
 
+  @Option(
+      names = "--cold",
+      description = "Boot the machine afresh: delete the state the last stop saved instead of resuming it.")
+  boolean cold; // initialized by picocli
+
   @Override
   public Integer call() {
+    if (cold) {
+      machines().discardSavedState(machine.name());
+    }
     return starter().start(machine.name(), timeoutSeconds, network, quiet.isSet(), noInfo || quiet.isSet());
   }
 }

@@ -18,7 +18,26 @@ public record InitOptions(
     Path ignitionPath,
     boolean rootful,
     String timezone,
-    MachineConfig.Publish publish) {
+    MachineConfig.Publish publish,
+    boolean saveState) {
+
+  /** Options of a machine that saves its state on stop. */
+  public InitOptions(
+      String name,
+      String image,
+      Integer cpus,
+      Long memoryMiB,
+      Long diskSizeGiB,
+      String username,
+      List<String> volumes,
+      Path ignitionPath,
+      boolean rootful,
+      String timezone,
+      MachineConfig.Publish publish) {
+    this(
+        name, image, cpus, memoryMiB, diskSizeGiB, username, volumes, ignitionPath, rootful,
+        timezone, publish, true);
+  }
 
   /** Options with the default publishing policy. */
   public InitOptions(

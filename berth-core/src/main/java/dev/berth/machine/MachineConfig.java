@@ -34,7 +34,8 @@ public record MachineConfig(
     @JsonProperty("Rootful") boolean rootful,
     @JsonProperty("UID") int uid,
     @JsonProperty("Timezone") String timezone,
-    @JsonProperty("Publish") Publish publish) {
+    @JsonProperty("Publish") Publish publish,
+    @JsonProperty("SaveState") Boolean saveState) {
 
   /** The schema this code writes; a newer one is refused rather than misread. */
   public static final int SCHEMA_VERSION = 1;
@@ -42,6 +43,30 @@ public record MachineConfig(
   public MachineConfig {
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
     publish = publish == null ? Publish.LOOPBACK : publish;
+    // descriptions written before saving existed save too
+    saveState = saveState == null ? Boolean.TRUE : saveState;
+  }
+
+  /** A machine that saves its state on stop, as every machine does by default. */
+  public MachineConfig(
+      int schemaVersion,
+      String name,
+      Instant created,
+      Instant lastUp,
+      ImageInfo image,
+      Path diskPath,
+      Path ignitionPath,
+      boolean userIgnition,
+      Resources resources,
+      SshConfig ssh,
+      List<Mount> mounts,
+      boolean rootful,
+      int uid,
+      String timezone,
+      Publish publish) {
+    this(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, rootful, uid, timezone, publish, null);
   }
 
   /** A machine that publishes ports as every machine does by default ({@link Publish#LOOPBACK}). */
@@ -62,7 +87,7 @@ public record MachineConfig(
       String timezone) {
     this(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, null);
+        resources, ssh, mounts, rootful, uid, timezone, null, null);
   }
 
   /**
@@ -151,24 +176,30 @@ public record MachineConfig(
   public MachineConfig withResources(Resources newResources) {
     return new MachineConfig(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        newResources, ssh, mounts, rootful, uid, timezone, publish);
+        newResources, ssh, mounts, rootful, uid, timezone, publish, saveState);
   }
 
   public MachineConfig withRootful(boolean newRootful) {
     return new MachineConfig(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, newRootful, uid, timezone, publish);
+        resources, ssh, mounts, newRootful, uid, timezone, publish, saveState);
   }
 
   public MachineConfig withLastUp(Instant newLastUp) {
     return new MachineConfig(
         schemaVersion, name, created, newLastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, publish);
+        resources, ssh, mounts, rootful, uid, timezone, publish, saveState);
   }
 
   public MachineConfig withPublish(Publish newPublish) {
     return new MachineConfig(
         schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, newPublish);
+        resources, ssh, mounts, rootful, uid, timezone, newPublish, saveState);
+  }
+
+  public MachineConfig withSaveState(boolean newSaveState) {
+    return new MachineConfig(
+        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
+        resources, ssh, mounts, rootful, uid, timezone, publish, newSaveState);
   }
 }

@@ -132,7 +132,8 @@ public final class Machines {
       int uid = host.uid() == 0 ? 1000 : host.uid();
       return create(
           name, base, new MachineConfig.Resources(cpus, memory, diskGiB), user, uid, port,
-          volumes, userIgnition, options.rootful(), timezone, options.publish(), progress);
+          volumes, userIgnition, options.rootful(), timezone, options.publish(), options.saveState(),
+          progress);
     }
   }
 
@@ -241,6 +242,7 @@ public final class Machines {
       boolean rootful,
       String timezone,
       MachineConfig.Publish publish,
+      boolean saveState,
       ProgressListener progress) {
     Path configDir = dirs().machineConfig(name);
     Path dataDir = dirs().machineData(name);
@@ -304,7 +306,8 @@ public final class Machines {
               rootful,
               uid,
               timezone,
-              publish);
+              publish,
+              saveState);
       MachineStore.write(stagedConfig.resolve(MachineStore.DESCRIPTION), config);
 
       AtomicFiles.publishDirectory(stagedData, dataDir);
@@ -412,9 +415,20 @@ public final class Machines {
       Long diskSizeGiB,
       Boolean rootful,
       Boolean publishAllAddresses,
-      Boolean publishPrivilegedPorts) {
+      Boolean publishPrivilegedPorts,
+      Boolean saveState) {
     public Changes(Integer cpus, Long memoryMiB, Long diskSizeGiB, Boolean rootful) {
       this(cpus, memoryMiB, diskSizeGiB, rootful, null, null);
+    }
+
+    public Changes(
+        Integer cpus,
+        Long memoryMiB,
+        Long diskSizeGiB,
+        Boolean rootful,
+        Boolean publishAllAddresses,
+        Boolean publishPrivilegedPorts) {
+      this(cpus, memoryMiB, diskSizeGiB, rootful, publishAllAddresses, publishPrivilegedPorts, null);
     }
   }
 
@@ -449,6 +463,12 @@ public final class Machines {
                   changes.publishPrivilegedPorts() == null
                       ? publish.privilegedPorts()
                       : changes.publishPrivilegedPorts()));
+      if (changes.saveState() != null) {
+        next = next.withSaveState(changes.saveState());
+        if (!changes.saveState()) {
+          removeSavedState(config.diskPath());
+        }
+      }
       if (changes.rootful() != null && changes.rootful() != config.rootful()) {
         next = next.withRootful(changes.rootful());
         String rootName = Connection.rootName(name);
@@ -486,6 +506,11 @@ public final class Machines {
     if (!saveImage) {
       files.add(diskPath(name, config));
     }
+    for (Path state : new SavedStateFiles(diskPath(name, config)).all()) {
+      if (Files.exists(state)) {
+        files.add(state);
+      }
+    }
     files.add(configDir.resolve(KEY_FILE));
     files.add(configDir.resolve(KEY_FILE + ".pub"));
     files.add(store.descriptionFile(name));
@@ -512,6 +537,8 @@ public final class Machines {
         requireStopped(name, "remove it");
       }
       stopper.run();
+      // beside the disk, which may live outside the machine's data directory
+      removeSavedState(diskPath(name, readable(name)));
       connections.remove(Set.of(name, Connection.rootName(name)), MachineName.DEFAULT);
       Set<Path> keep = new HashSet<>();
       Optional<MachineConfig> config = readable(name);
@@ -526,6 +553,28 @@ public final class Machines {
         deleteTreeExcept(dir, keep);
       }
       locks.deleteMachineLock(name);
+    }
+  }
+
+  /**
+   * Deletes the state the last stop saved, so the next start boots afresh; a running machine keeps
+   * running (it has no saved state to lose). Returns whether there was one.
+   */
+  public boolean discardSavedState(String name) {
+    try (MachineLocks.Held lock = locks.machine(name)) {
+      MachineConfig config = store.read(name);
+      if (states.probe(name) != MachineState.STOPPED) {
+        return false;
+      }
+      return removeSavedState(config.diskPath());
+    }
+  }
+
+  private static boolean removeSavedState(Path disk) {
+    try {
+      return new SavedStateFiles(disk).remove();
+    } catch (IOException e) {
+      throw new BerthException("cannot delete the saved state beside " + disk + ": " + e.getMessage());
     }
   }
 

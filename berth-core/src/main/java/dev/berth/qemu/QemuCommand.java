@@ -67,8 +67,18 @@ public final class QemuCommand {
       List<Share> shares,
       Network network) {}
 
-  /** The machine's runtime files. */
-  public record RuntimePaths(Path qmp, Path ready, Path console, Path pidFile) {}
+  /** qemu-guest-agent's port in the guest has this name; its service waits for it. */
+  public static final String GUEST_AGENT_PORT = "org.qemu.guest_agent.0";
+
+  /**
+   * The machine's runtime files. {@code guestAgent}: where QEMU serves the host end of
+   * qemu-guest-agent's port; null for a machine without one.
+   */
+  public record RuntimePaths(Path qmp, Path ready, Path console, Path pidFile, Path guestAgent) {
+    public RuntimePaths(Path qmp, Path ready, Path console, Path pidFile) {
+      this(qmp, ready, console, pidFile, null);
+    }
+  }
 
   /**
    * Kernel arguments for berth-os, which boots its kernel directly (no boot loader). The serial
@@ -134,11 +144,19 @@ public final class QemuCommand {
             "-device", "virtio-serial",
             "-chardev", "socket,id=ready,path=" + optionValue(paths.ready()) + ",server=off",
             "-device", "virtserialport,chardev=ready,name=" + MachineIgnition.READY_PORT));
+    if (paths.guestAgent() != null) {
+      argv.addAll(
+          List.of(
+              "-chardev", "socket,id=qga,path=" + optionValue(paths.guestAgent()) + ",server=on,wait=off",
+              "-device", "virtserialport,chardev=qga,name=" + GUEST_AGENT_PORT));
+    }
     argv.addAll(
         List.of(
             "-chardev", "file,id=console,path=" + optionValue(paths.console()),
             "-serial", "chardev:console"));
     argv.addAll(List.of("-device", "virtio-rng-pci"));
+    // pages the guest frees go back to the host while it runs, and are not in a saved state
+    argv.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on"));
     for (Share share : guest.shares()) {
       argv.addAll(List.of("-virtfs", virtfs(share)));
     }

@@ -7,6 +7,7 @@ import dev.berth.machine.MachineState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** One element of {@code inspect}'s array. */
 public record MachineInspection(
@@ -21,7 +22,12 @@ public record MachineInspection(
     @JsonProperty("State") String state,
     @JsonProperty("UserModeNetworking") boolean userModeNetworking,
     @JsonProperty("Rootful") boolean rootful,
-    @JsonProperty("Mounts") List<Mount> mounts) {
+    @JsonProperty("Mounts") List<Mount> mounts,
+    @JsonProperty("SaveState") boolean saveState,
+    @JsonProperty("SavedState") SavedState savedState) {
+
+  /** The state saved by the last stop, which the next start resumes; null when there is none. */
+  public record SavedState(@JsonProperty("Path") String path, @JsonProperty("Size") long size) {}
 
   /** Go's {@code define.VMFile}: a path in an object of its own. */
   public record PathValue(@JsonProperty("Path") String path) {
@@ -66,8 +72,14 @@ public record MachineInspection(
       @JsonProperty("Tag") String tag,
       @JsonProperty("Type") String type) {}
 
+  /** {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any. */
   public static MachineInspection of(
-      MachineConfig c, MachineState state, Path configPath, Path apiSocket) {
+      MachineConfig c,
+      MachineState state,
+      Path configPath,
+      Path apiSocket,
+      Path savedState,
+      Optional<Long> savedStateBytes) {
     MachineConfig.ImageInfo base = c.image();
     return new MachineInspection(
         PathValue.of(configPath),
@@ -89,6 +101,8 @@ public record MachineInspection(
         c.rootful(),
         c.mounts().stream()
             .map(m -> new Mount(m.source().toString(), m.target(), m.readOnly(), m.tag(), m.type()))
-            .toList());
+            .toList(),
+        c.saveState(),
+        savedStateBytes.map(size -> new SavedState(savedState.toString(), size)).orElse(null));
   }
 }

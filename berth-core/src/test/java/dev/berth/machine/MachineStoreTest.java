@@ -32,6 +32,17 @@ class MachineStoreTest {
   }
 
   @Test
+  void read_descriptionWithoutSaveState_savesState() throws Exception {
+    MachineStore store = store();
+    store.write(config("a").withSaveState(false));
+    Path file = store.descriptionFile("a");
+    ObjectNode json = (ObjectNode) Json.mapper().readTree(file.toFile());
+    json.remove("SaveState");
+    Files.writeString(file, json.toString());
+    assertThat(store.read("a").saveState()).isTrue();
+  }
+
+  @Test
   void writeThenRead_roundTrips() {
     MachineStore store = store();
     store.write(config("a"));

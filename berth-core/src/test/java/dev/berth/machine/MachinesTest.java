@@ -257,6 +257,47 @@ class MachinesTest {
   }
 
   @Test
+  void savingState_isOnByDefault_offThroughInitOrSet_whichDropsASavedState() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    assertThat(config.saveState()).isTrue();
+    SavedStateFiles saved = new SavedStateFiles(config.diskPath());
+    Files.writeString(saved.beginSave(), "QEVM");
+    machines.set("m", new Machines.Changes(null, null, null, null, null, null, false));
+    assertThat(machines.status("m").config().saveState()).isFalse();
+    assertThat(saved.all()).allSatisfy(path -> assertThat(path).doesNotExist());
+    machines.set("m", new Machines.Changes(null, null, null, null, null, null, true));
+    assertThat(machines.status("m").config().saveState()).isTrue();
+
+    InitOptions off =
+        new InitOptions("n", base.toString(), null, null, 20L, null, null, null, false, null, null, false);
+    assertThat(machines.init(off, ProgressListener.NONE).saveState()).isFalse();
+  }
+
+  @Test
+  void discardSavedState_stoppedMachine_deletesIt_runningKeepsIt() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    SavedStateFiles saved = new SavedStateFiles(config.diskPath());
+    Path partial = saved.beginSave();
+    states.put("m", MachineState.RUNNING);
+    assertThat(machines.discardSavedState("m")).isFalse();
+    assertThat(partial).exists();
+    states.put("m", MachineState.STOPPED);
+    assertThat(machines.discardSavedState("m")).isTrue();
+    assertThat(partial).doesNotExist();
+  }
+
+  @Test
+  void remove_savedStateBesideAKeptDisk_isListedAndDeleted() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    SavedStateFiles saved = new SavedStateFiles(config.diskPath());
+    Path partial = saved.beginSave();
+    assertThat(machines.filesToRemove("m", true, true)).contains(partial);
+    machines.remove("m", false, true, true, () -> {});
+    assertThat(config.diskPath()).exists();
+    assertThat(partial).doesNotExist();
+  }
+
+  @Test
   void remove_running_refusedUnlessForced() {
     machines.init(options("m"), ProgressListener.NONE);
     states.put("m", MachineState.RUNNING);

@@ -61,6 +61,23 @@ class QemuCommandTest {
   }
 
   @Test
+  void freePageReportingBalloon_andTheGuestAgentsPortWhenThereIsASocket() {
+    QemuCommand.Platform platform = new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null);
+    QemuCommand.Guest guest = guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222));
+    String without = line(QemuCommand.build(platform, guest, PATHS));
+    assertThat(without)
+        .contains("-device virtio-balloon-pci,free-page-reporting=on")
+        .doesNotContain("qga");
+    QemuCommand.RuntimePaths withAgent =
+        new QemuCommand.RuntimePaths(
+            PATHS.qmp(), PATHS.ready(), PATHS.console(), PATHS.pidFile(), Path.of("/run/m,1/qga.sock"));
+    assertThat(line(QemuCommand.build(platform, guest, withAgent)))
+        .contains(
+            "-chardev socket,id=qga,path=/run/m,,1/qga.sock,server=on,wait=off"
+                + " -device virtserialport,chardev=qga,name=org.qemu.guest_agent.0");
+  }
+
+  @Test
   void slirpForwardsExtraPortsToTheSamePortInTheGuest() {
     List<String> argv =
         QemuCommand.build(

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ReportsTest {
@@ -40,7 +41,9 @@ class ReportsTest {
         new MachineConfig.ImageInfo(Path.of("/cache/base.qcow2"), "qcow2", null, "/src", null, null, null, null);
     String withImage =
         MAPPER.writeValueAsString(
-            MachineInspection.of(config("a", null, image), MachineState.RUNNING, Path.of("/c"), Path.of("/api")));
+            MachineInspection.of(
+                config("a", null, image), MachineState.RUNNING, Path.of("/c"), Path.of("/api"),
+                Path.of("/m/disk.qcow2.state"), Optional.empty()));
     assertThat(withImage)
         .contains(
             "\"Image\":{\"IgnitionFilePath\":{\"Path\":\"/m/ignition.ign\"},\"ImageStream\":\"default\","
@@ -50,8 +53,12 @@ class ReportsTest {
         .contains("\"ConnectionInfo\":{\"PodmanSocket\":{\"Path\":\"/api\"},\"PodmanPipe\":null}");
     String without =
         MAPPER.writeValueAsString(
-            MachineInspection.of(config("a", null, null), MachineState.STOPPED, Path.of("/c"), Path.of("/api")));
+            MachineInspection.of(
+                config("a", null, null), MachineState.STOPPED, Path.of("/c"), Path.of("/api"),
+                Path.of("/m/disk.qcow2.state"), Optional.of(1234L)));
     assertThat(without).contains("\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"}},").doesNotContain("ImageVersion");
+    assertThat(withImage).contains("\"SaveState\":true,\"SavedState\":null");
+    assertThat(without).contains("\"SavedState\":{\"Path\":\"/m/disk.qcow2.state\",\"Size\":1234}");
   }
 
   @Test

@@ -1,0 +1,176 @@
+package dev.berth.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A client of qemu-guest-agent in the guest, through the virtio-serial port whose host end QEMU
+ * serves on a unix socket. The port is a byte stream that outlives agent restarts, so every
+ * conversation starts with {@code guest-sync-delimited}: the agent answers with a 0xFF byte and the
+ * echoed id, and everything before those is stale and skipped. What the guest sends is bounded (a
+ * line of at most {@link #MAX_LINE} bytes) and every read has a deadline: the guest is untrusted.
+ *
+ * @see <a href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html">QEMU Guest Agent protocol</a>
+ */
+public final class GuestAgentClient implements Closeable {
+  static final int MAX_LINE = 64 * 1024;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final int DELIMITER = 0xFF;
+
+  private final SocketChannel channel;
+  private final Selector selector;
+  private final Duration timeout;
+  private final AtomicLong syncIds = new AtomicLong(System.nanoTime() & 0x7fffffffL);
+  private final ByteBuffer buffer = ByteBuffer.allocate(8192).flip();
+
+  private GuestAgentClient(SocketChannel channel, Selector selector, Duration timeout) {
+    this.channel = channel;
+    this.selector = selector;
+    this.timeout = timeout;
+  }
+
+  /** Connects to QEMU's end of the port; each later exchange must finish within {@code timeout}. */
+  public static GuestAgentClient connect(Path socket, Duration timeout) throws IOException {
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(socket));
+      channel.configureBlocking(false);
+      Selector selector = Selector.open();
+      channel.register(selector, SelectionKey.OP_READ);
+      return new GuestAgentClient(channel, selector, timeout);
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** Sets the guest's system clock (and, through it, its hardware clock) to {@code now}. */
+  public void setTime(Instant now) throws IOException {
+    long nanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+    execute("guest-set-time", MAPPER.createObjectNode().put("time", nanos));
+  }
+
+  /** Runs a command after a fresh sync; returns its {@code return} value. */
+  public synchronized JsonNode execute(String command, ObjectNode arguments) throws IOException {
+    Instant deadline = Instant.now().plus(timeout);
+    sync(deadline);
+    ObjectNode request = MAPPER.createObjectNode().put("execute", command);
+    if (arguments != null) {
+      request.set("arguments", arguments);
+    }
+    write(request);
+    JsonNode reply = parse(readLine(deadline));
+    if (reply.has("error")) {
+      JsonNode error = reply.get("error");
+      throw new IOException(
+          command + ": " + error.path("class").asText() + ": " + error.path("desc").asText());
+    }
+    if (!reply.has("return")) {
+      throw new IOException(command + ": the guest agent answered without a result");
+    }
+    return reply.get("return");
+  }
+
+  private void sync(Instant deadline) throws IOException {
+    long id = syncIds.incrementAndGet();
+    write(MAPPER.createObjectNode().put("execute", "guest-sync-delimited")
+        .set("arguments", MAPPER.createObjectNode().put("id", id)));
+    while (readByte(deadline) != DELIMITER) {
+      // stale output of an earlier conversation
+    }
+    JsonNode reply = parse(readLine(deadline));
+    if (reply.path("return").asLong(-1) != id) {
+      throw new IOException("the guest agent answered the sync with " + abbreviate(reply.toString()));
+    }
+  }
+
+  private void write(JsonNode request) throws IOException {
+    ByteBuffer out = ByteBuffer.wrap((MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+    Instant deadline = Instant.now().plus(timeout);
+    while (out.hasRemaining()) {
+      if (channel.write(out) == 0) {
+        await(deadline, SelectionKey.OP_WRITE);
+      }
+    }
+  }
+
+  private String readLine(Instant deadline) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    while (true) {
+      int b = readByte(deadline);
+      if (b == '\n') {
+        return line.toString(StandardCharsets.UTF_8);
+      }
+      if (b == DELIMITER) {
+        line.reset();
+        continue;
+      }
+      if (line.size() >= MAX_LINE) {
+        throw new IOException("the guest agent sent a line longer than " + MAX_LINE + " bytes");
+      }
+      line.write(b);
+    }
+  }
+
+  private int readByte(Instant deadline) throws IOException {
+    while (!buffer.hasRemaining()) {
+      buffer.clear();
+      int n = channel.read(buffer);
+      buffer.flip();
+      if (n < 0) {
+        throw new IOException("QEMU closed the guest agent's port");
+      }
+      if (n == 0) {
+        await(deadline, SelectionKey.OP_READ);
+      }
+    }
+    return buffer.get() & 0xFF;
+  }
+
+  private void await(Instant deadline, int operation) throws IOException {
+    long millis = Duration.between(Instant.now(), deadline).toMillis();
+    if (millis <= 0) {
+      throw new IOException(
+          "the guest agent gave no answer within " + timeout.toMillis() + " ms (is qemu-guest-agent running?)");
+    }
+    channel.keyFor(selector).interestOps(operation);
+    selector.select(millis);
+    selector.selectedKeys().clear();
+  }
+
+  private static JsonNode parse(String line) throws IOException {
+    try {
+      return MAPPER.readTree(line);
+    } catch (IOException e) {
+      throw new IOException("the guest agent sent something other than JSON: " + abbreviate(line), e);
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 200 ? text : text.substring(0, 200) + "…";
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      selector.close();
+    } finally {
+      channel.close();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.berth.qemu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.os.ChannelStreams;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against a fake qemu-ga behind QEMU's end of the port. */
+class GuestAgentClientTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @TempDir Path dir;
+  private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+
+  /** {@code answer}: the bytes the guest sends for a request (and whether it is a sync). */
+  private Path guest(byte[] staleOutput, BiFunction<JsonNode, Long, byte[]> answer) throws IOException {
+    Path socket = dir.resolve("qga.sock");
+    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    server.bind(UnixDomainSocketAddress.of(socket));
+    Thread thread =
+        new Thread(
+            () -> {
+              try (server;
+                  SocketChannel client = server.accept()) {
+                OutputStream out = ChannelStreams.output(client);
+                out.write(staleOutput);
+                BufferedReader in =
+                    new BufferedReader(new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null) {
+                  JsonNode request = MAPPER.readTree(line);
+                  received.add(request);
+                  out.write(answer.apply(request, request.at("/arguments/id").asLong()));
+                }
+              } catch (IOException e) {
+                // the client went away
+              }
+            });
+    thread.setDaemon(true);
+    thread.start();
+    return socket;
+  }
+
+  private static byte[] qemuGa(JsonNode request, long syncId) {
+    String reply =
+        request.get("execute").asText().equals("guest-sync-delimited")
+            ? "\u00ff{\"return\": " + syncId + "}\n"
+            : "{\"return\": {}}\n";
+    return reply.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void setTime_afterSkippingStaleOutput_sendsNanoseconds() throws Exception {
+    Path socket = guest("{\"return\": {}}\n{\"retu".getBytes(StandardCharsets.UTF_8), GuestAgentClientTest::qemuGa);
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      qga.setTime(Instant.ofEpochSecond(1_800_000_000L, 123_456_789));
+      qga.setTime(Instant.ofEpochSecond(1_800_000_001L));
+    }
+    assertThat(received).extracting(r -> r.get("execute").asText())
+        .containsExactly("guest-sync-delimited", "guest-set-time", "guest-sync-delimited", "guest-set-time");
+    assertThat(received.get(1).at("/arguments/time").asLong()).isEqualTo(1_800_000_000_123_456_789L);
+  }
+
+  @Test
+  void execute_guestError_isNamed() throws Exception {
+    Path socket =
+        guest(new byte[0], (request, id) -> request.get("execute").asText().equals("guest-set-time")
+            ? "{\"error\":{\"class\":\"GenericError\",\"desc\":\"hwclock failed\"}}\n".getBytes(StandardCharsets.UTF_8)
+            : qemuGa(request, id));
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH))
+          .hasMessage("guest-set-time: GenericError: hwclock failed");
+    }
+  }
+
+  @Test
+  void execute_silentGuest_givesUpAtTheDeadline() throws Exception {
+    Path socket = guest(new byte[0], (request, id) -> new byte[0]);
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofMillis(300))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH))
+          .hasMessageContaining("gave no answer within 300 ms");
+    }
+  }
+
+  @Test
+  void execute_endlessLine_isRefused() throws Exception {
+    byte[] flood = new byte[GuestAgentClient.MAX_LINE + 10];
+    java.util.Arrays.fill(flood, (byte) 'x');
+    Path socket =
+        guest(new byte[0], (request, id) -> {
+          byte[] answer = new byte[flood.length + 1];
+          answer[0] = (byte) 0xFF;
+          System.arraycopy(flood, 0, answer, 1, flood.length);
+          return answer;
+        });
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH)).hasMessageContaining("longer than");
+    }
+  }
+
+  @Test
+  void sync_wrongId_isRefused() throws Exception {
+    Path socket = guest(new byte[0], (request, id) -> qemuGa(request, id + 1));
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH)).hasMessageStartingWith("the guest agent answered the sync");
+    }
+  }
+}
