@@ -62,7 +62,7 @@ class QemuCommandTest {
 
   @Test
   void freePageReportingBalloon_andTheGuestAgentsPortWhenThereIsASocket() {
-    QemuCommand.Platform platform = new QemuCommand.Platform("linux", "x86_64", Accelerator.TCG, null);
+    QemuCommand.Platform platform = platform("linux", "x86_64", Accelerator.TCG, null);
     QemuCommand.Guest guest = guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222));
     String without = line(QemuCommand.build(platform, guest, PATHS));
     assertThat(without)
