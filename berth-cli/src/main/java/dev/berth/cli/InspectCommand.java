@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
+import dev.berth.machine.DiskImages;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
@@ -36,7 +37,8 @@ final class InspectCommand extends BaseCommand {
                 status.config(),
                 status.state(),
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
-                machines().apiSocket(name)));
+                machines().apiSocket(name),
+                disk(name)));
       } catch (BerthException e) {
         errors.add(e);
       }
@@ -54,5 +56,15 @@ final class InspectCommand extends BaseCommand {
       throw errors.get(errors.size() - 1);
     }
     return 0;
+  }
+
+  /** The disk's sizes; a disk qemu-img cannot read leaves them out rather than the machine. */
+  private MachineInspection.Disk disk(String name) {
+    try {
+      DiskImages.Info info = machines().diskInfo(name);
+      return new MachineInspection.Disk(info.virtualSize(), info.actualSize());
+    } catch (BerthException e) {
+      return null;
+    }
   }
 }

@@ -29,8 +29,15 @@ final class StartCommand extends BaseCommand {
           + " the host; slirp: QEMU's own, SSH only.")
   NetworkMode network = NetworkMode.BERTH; // initialized by picocli
 
+  @Option(
+      names = "--default",
+      description = "Make it the machine docker clients find: the current docker context"
+          + " (berth-NAME) and the socket Testcontainers looks for.")
+  boolean makeDefault; // initialized by picocli
+
   @Override
   public Integer call() {
-    return starter().start(machine.name(), timeoutSeconds, network, quiet.isSet(), noInfo || quiet.isSet());
+    return starter().start(machine.name(), timeoutSeconds, network, quiet.isSet(), noInfo || quiet.isSet(),
+        makeDefault);
   }
 }

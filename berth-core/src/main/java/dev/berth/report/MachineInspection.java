@@ -1,5 +1,6 @@
 package dev.berth.report;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.berth.machine.MachineConfig;
@@ -21,7 +22,15 @@ public record MachineInspection(
     @JsonProperty("State") String state,
     @JsonProperty("UserModeNetworking") boolean userModeNetworking,
     @JsonProperty("Rootful") boolean rootful,
-    @JsonProperty("Mounts") List<Mount> mounts) {
+    @JsonProperty("Mounts") List<Mount> mounts,
+    @JsonProperty("Disk") @JsonInclude(JsonInclude.Include.NON_NULL) Disk disk) {
+
+  /**
+   * Berth's own: the disk's size as the guest sees it and what its file takes on the host, in
+   * bytes. Space the guest frees is trimmed and given back, so the second follows the guest's use.
+   */
+  public record Disk(
+      @JsonProperty("VirtualSize") long virtualSize, @JsonProperty("ActualSize") long actualSize) {}
 
   /** Go's {@code define.VMFile}: a path in an object of its own. */
   public record PathValue(@JsonProperty("Path") String path) {
@@ -68,6 +77,12 @@ public record MachineInspection(
 
   public static MachineInspection of(
       MachineConfig c, MachineState state, Path configPath, Path apiSocket) {
+    return of(c, state, configPath, apiSocket, null);
+  }
+
+  /** With the disk's sizes when they could be read ({@code disk} may be null). */
+  public static MachineInspection of(
+      MachineConfig c, MachineState state, Path configPath, Path apiSocket, Disk disk) {
     MachineConfig.ImageInfo base = c.image();
     return new MachineInspection(
         PathValue.of(configPath),
@@ -89,6 +104,7 @@ public record MachineInspection(
         c.rootful(),
         c.mounts().stream()
             .map(m -> new Mount(m.source().toString(), m.target(), m.readOnly(), m.tag(), m.type()))
-            .toList());
+            .toList(),
+        disk);
   }
 }
