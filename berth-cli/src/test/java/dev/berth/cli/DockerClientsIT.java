@@ -38,7 +38,7 @@ class DockerClientsIT {
 
   @BeforeAll
   static void setUp() throws Exception {
-    user = UserHome.create("berth-docker-clients-");
+    user = UserHome.create("berth-dc-");
     home = user.dir;
   }
 
@@ -59,7 +59,7 @@ class DockerClientsIT {
     return Exec.run(Map.of(), argv);
   }
 
-  private static Path socket() {
+  private static Path socket() throws Exception {
     return user.socket(NAME);
   }
 

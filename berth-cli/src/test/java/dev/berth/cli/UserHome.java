@@ -31,9 +31,13 @@ final class UserHome {
     return Exec.run(env, Duration.ofMinutes(15), argv);
   }
 
-  /** A machine's API socket. */
-  Path socket(String machine) {
-    return dir.resolve("berth/run/" + machine + "/podman.sock");
+  /** A machine's API socket, as {@code inspect} reports it (a long home puts it under /tmp). */
+  Path socket(String machine) throws Exception {
+    Exec inspect = berth("inspect", "--format", "{{.ConnectionInfo.PodmanSocket.Path}}", machine);
+    if (inspect.code() != 0) {
+      throw new AssertionError("berth inspect " + machine + ": " + inspect.out());
+    }
+    return Path.of(inspect.out().strip());
   }
 
   /** Removes the machine, stopping it, then every file. */
