@@ -26,7 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Ryuk, Testcontainers' reaper, is turned off ({@code TESTCONTAINERS_RYUK_DISABLED=true}) only
  * because its image cannot be pulled here (the machine has no internet); the probe removes its
- * container itself.
+ * container itself. In a build that runs in a container, the mapped ports' host is set to
+ * {@code localhost} too (see the test).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerClientsIT {
@@ -117,6 +118,11 @@ class DockerClientsIT {
     }
     probeEnv.put("HOME", home.toString());
     probeEnv.put("TESTCONTAINERS_RYUK_DISABLED", "true");
+    if (Files.exists(Path.of("/.dockerenv"))) {
+      // This build runs in a container: Testcontainers then takes the daemon to share its network
+      // and reaches mapped ports at the daemon's bridge gateway. A user's host has no /.dockerenv.
+      probeEnv.put("TESTCONTAINERS_HOST_OVERRIDE", "localhost");
+    }
     assertThat(home.resolve(".testcontainers.properties")).doesNotExist();
     Process probe = pb.start();
     String out = new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
