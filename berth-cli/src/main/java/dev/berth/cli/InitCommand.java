@@ -112,7 +112,7 @@ final class InitCommand extends BaseCommand {
     progress.finish();
     out().println("Machine init complete");
     if (now) {
-      return starter().start(config.name(), null, NetworkMode.BERTH, quiet.isSet(), quiet.isSet());
+      return starter().start(config.name(), null, NetworkMode.BERTH, quiet.isSet(), quiet.isSet(), false);
     }
     out().println("To start your machine run:");
     out().println();

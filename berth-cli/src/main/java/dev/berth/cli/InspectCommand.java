@@ -3,6 +3,7 @@ package dev.berth.cli;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
+import dev.berth.machine.DiskImages;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
@@ -40,7 +41,8 @@ final class InspectCommand extends BaseCommand {
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
                 machines().apiSocket(name),
                 saved.stateFile(),
-                saved.size()));
+                saved.size(),
+                disk(name)));
       } catch (BerthException e) {
         errors.add(e);
       }
@@ -58,5 +60,15 @@ final class InspectCommand extends BaseCommand {
       throw errors.get(errors.size() - 1);
     }
     return 0;
+  }
+
+  /** The disk's sizes; a disk qemu-img cannot read leaves them out rather than the machine. */
+  private MachineInspection.Disk disk(String name) {
+    try {
+      DiskImages.Info info = machines().diskInfo(name);
+      return new MachineInspection.Disk(info.virtualSize(), info.actualSize());
+    } catch (BerthException e) {
+      return null;
+    }
   }
 }

@@ -30,6 +30,12 @@ final class StartCommand extends BaseCommand {
   NetworkMode network = NetworkMode.BERTH; // initialized by picocli
 
   @Option(
+      names = "--default",
+      description = "Make it the machine docker clients find: the current docker context"
+          + " (berth-NAME) and the socket Testcontainers looks for.")
+  boolean makeDefault; // initialized by picocli
+
+  @Option(
       names = "--cold",
       hidden = true, // until start resumes (issue 18)
       description = "Boot the machine afresh: delete the state the last stop saved instead of resuming it.")
@@ -40,6 +46,7 @@ final class StartCommand extends BaseCommand {
     if (cold) {
       machines().discardSavedState(machine.name());
     }
-    return starter().start(machine.name(), timeoutSeconds, network, quiet.isSet(), noInfo || quiet.isSet());
+    return starter().start(machine.name(), timeoutSeconds, network, quiet.isSet(), noInfo || quiet.isSet(),
+        makeDefault);
   }
 }

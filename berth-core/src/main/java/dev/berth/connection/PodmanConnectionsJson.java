@@ -88,18 +88,7 @@ final class PodmanConnectionsJson implements ConnectionFile {
   }
 
   private ObjectNode read() throws IOException {
-    if (!Files.exists(file)) {
-      return MAPPER.createObjectNode();
-    }
-    byte[] bytes = Files.readAllBytes(file);
-    if (bytes.length == 0) {
-      return MAPPER.createObjectNode();
-    }
-    JsonNode tree = MAPPER.readTree(bytes);
-    if (!(tree instanceof ObjectNode object)) {
-      throw new IOException(file + " is not a JSON object");
-    }
-    return object;
+    return JsonObjectFile.read(file);
   }
 
   private static ObjectNode connectionRoot(ObjectNode root) {

@@ -19,12 +19,16 @@ public final class DiskImages {
     this.runner = runner;
   }
 
-  /** What {@code qemu-img info} says of an image. */
-  public record Info(String format, long virtualSize) {}
+  /**
+   * What {@code qemu-img info} says of an image: {@code actualSize} is what the file holds on the
+   * host (allocated bytes; a sparse file's holes and trimmed clusters take none).
+   */
+  public record Info(String format, long virtualSize, long actualSize) {}
 
+  /** Reads an image even while a running QEMU holds it ({@code -U}: no lock is taken). */
   public Info info(Path image) {
     ProcessRunner.Result result =
-        qemuImg(List.of("qemu-img", "info", "--output=json", image.toString()));
+        qemuImg(List.of("qemu-img", "info", "-U", "--output=json", image.toString()));
     if (!result.succeeded()) {
       throw new BerthException(
           "cannot read disk image " + image + ": " + firstLine(result.stderr()),
@@ -32,7 +36,10 @@ public final class DiskImages {
     }
     try {
       JsonNode json = Json.mapper().readTree(result.stdout());
-      return new Info(json.path("format").asText(), json.path("virtual-size").asLong());
+      return new Info(
+          json.path("format").asText(),
+          json.path("virtual-size").asLong(),
+          json.path("actual-size").asLong());
     } catch (IOException e) {
       throw new BerthException("qemu-img gave unreadable output for " + image + ": " + e.getMessage());
     }

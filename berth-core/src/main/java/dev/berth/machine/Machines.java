@@ -6,6 +6,7 @@ import dev.berth.BerthException;
 import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.connection.Connection;
+import dev.berth.connection.DockerClients;
 import dev.berth.connection.SystemConnections;
 import dev.berth.ignition.IgnitionConfig;
 import dev.berth.ignition.MachineIgnition;
@@ -48,6 +49,7 @@ public final class Machines {
   private final DiskImages disks;
   private final BaseImageResolver images;
   private final SystemConnections connections;
+  private final DockerClients dockerClients;
   private final StateProbe states;
   private final Clock clock;
   private final PrivateDirectories privateDirs;
@@ -71,6 +73,7 @@ public final class Machines {
     this.states = states;
     this.clock = clock;
     this.privateDirs = new PrivateDirectories(runtimeDirs, host.uid());
+    this.dockerClients = DockerClients.of(host, dirs.runtime());
   }
 
   public BerthDirs dirs() {
@@ -201,6 +204,7 @@ public final class Machines {
                 + connection);
       }
     }
+    dockerClients.checkFree(name, socketOf(name));
     for (Path leftover : List.of(dirs().machineConfig(name), dirs().machineData(name))) {
       if (Files.exists(leftover)) {
         throw new BerthException(
@@ -320,6 +324,13 @@ public final class Machines {
         deleteTree(configDir);
         throw e;
       }
+      try {
+        dockerClients.register(name, socketOf(name));
+      } catch (BerthException e) {
+        connections.remove(Set.of(name, Connection.rootName(name)), MachineName.DEFAULT);
+        deleteTree(configDir);
+        throw e;
+      }
       return config;
     } catch (IOException e) {
       throw new BerthException("cannot create machine \"" + name + "\": " + e.getMessage());
@@ -389,6 +400,32 @@ public final class Machines {
   /** The host API socket clients reach the machine's podman through. */
   public Path apiSocket(String name) {
     return runtime(name).api();
+  }
+
+  /** What {@code qemu-img} says of a machine's disk: its virtual size and the bytes it takes. */
+  public DiskImages.Info diskInfo(String name) {
+    return disks.info(store.read(name).diskPath());
+  }
+
+  /** Where the API socket of a machine is, whether or not its runtime directory exists. */
+  private Path socketOf(String name) {
+    return new RuntimeFiles(dirs().machineRuntime(name)).api();
+  }
+
+  /**
+   * Points docker clients at a machine that has started: Docker Desktop's socket link if no
+   * running machine or other program holds it; with {@code makeDefault}, also the docker CLI's
+   * current context and the link even from another running machine. Returns the link when it
+   * leads to this machine.
+   */
+  public Optional<Path> connectDockerClients(String name, boolean makeDefault) {
+    store.read(name);
+    Path socket = socketOf(name);
+    boolean linked =
+        makeDefault
+            ? dockerClients.makeDefault(name, socket)
+            : dockerClients.claimLink(socket);
+    return linked ? Optional.of(dockerClients.linkPath()) : Optional.empty();
   }
 
   /**
@@ -540,6 +577,7 @@ public final class Machines {
       // beside the disk, which may live outside the machine's data directory
       removeSavedState(diskPath(name, readable(name)));
       connections.remove(Set.of(name, Connection.rootName(name)), MachineName.DEFAULT);
+      dockerClients.unregister(name, socketOf(name));
       Set<Path> keep = new HashSet<>();
       Optional<MachineConfig> config = readable(name);
       if (saveIgnition) {
@@ -630,6 +668,7 @@ public final class Machines {
         stopper.accept(entry.name());
         connections.remove(
             Set.of(entry.name(), Connection.rootName(entry.name())), MachineName.DEFAULT);
+        dockerClients.unregister(entry.name(), socketOf(entry.name()));
       }
       deleteTreeExcept(dirs().config(), Set.of());
       deleteTreeExcept(dirs().runtime(), Set.of());

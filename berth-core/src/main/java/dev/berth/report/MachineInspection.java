@@ -1,5 +1,6 @@
 package dev.berth.report;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.berth.machine.MachineConfig;
@@ -24,10 +25,18 @@ public record MachineInspection(
     @JsonProperty("Rootful") boolean rootful,
     @JsonProperty("Mounts") List<Mount> mounts,
     @JsonProperty("SaveState") boolean saveState,
-    @JsonProperty("SavedState") SavedState savedState) {
+    @JsonProperty("SavedState") SavedState savedState,
+    @JsonProperty("Disk") @JsonInclude(JsonInclude.Include.NON_NULL) Disk disk) {
 
   /** The state saved by the last stop, which the next start resumes; null when there is none. */
   public record SavedState(@JsonProperty("Path") String path, @JsonProperty("Size") long size) {}
+
+  /**
+   * Berth's own: the disk's size as the guest sees it and what its file takes on the host, in
+   * bytes. Space the guest frees is trimmed and given back, so the second follows the guest's use.
+   */
+  public record Disk(
+      @JsonProperty("VirtualSize") long virtualSize, @JsonProperty("ActualSize") long actualSize) {}
 
   /** Go's {@code define.VMFile}: a path in an object of its own. */
   public record PathValue(@JsonProperty("Path") String path) {
@@ -72,14 +81,18 @@ public record MachineInspection(
       @JsonProperty("Tag") String tag,
       @JsonProperty("Type") String type) {}
 
-  /** {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any. */
+  /**
+   * {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any;
+   * {@code disk}: the disk's sizes when they could be read, else null.
+   */
   public static MachineInspection of(
       MachineConfig c,
       MachineState state,
       Path configPath,
       Path apiSocket,
       Path savedState,
-      Optional<Long> savedStateBytes) {
+      Optional<Long> savedStateBytes,
+      Disk disk) {
     MachineConfig.ImageInfo base = c.image();
     return new MachineInspection(
         PathValue.of(configPath),
@@ -103,6 +116,7 @@ public record MachineInspection(
             .map(m -> new Mount(m.source().toString(), m.target(), m.readOnly(), m.tag(), m.type()))
             .toList(),
         c.saveState(),
-        savedStateBytes.map(size -> new SavedState(savedState.toString(), size)).orElse(null));
+        savedStateBytes.map(size -> new SavedState(savedState.toString(), size)).orElse(null),
+        disk);
   }
 }

@@ -232,6 +232,45 @@ class MachinesTest {
   }
 
   @Test
+  void initRegistersDockerClients_startDefaultMakesItCurrent_rmUndoesIt() throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    Path docker = host.home().resolve(".docker");
+    Path socket = machines.dirs().machineRuntime("m").resolve("podman.sock");
+    Path meta =
+        docker.resolve("contexts/meta")
+            .resolve(sha256("berth-m"))
+            .resolve("meta.json");
+    assertThat(Files.readString(meta)).contains("\"Host\":\"unix://" + socket + "\"");
+    Path link = docker.resolve("desktop/docker.sock");
+    assertThat(Files.readSymbolicLink(link)).isEqualTo(socket);
+
+    assertThat(machines.connectDockerClients("m", true)).contains(link);
+    assertThat(Files.readString(docker.resolve("config.json"))).contains("\"currentContext\": \"berth-m\"");
+
+    machines.remove("m", false, false, false, () -> {});
+    assertThat(meta).doesNotExist();
+    assertThat(Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    assertThat(Files.readString(docker.resolve("config.json"))).doesNotContain("currentContext");
+  }
+
+  @Test
+  void init_aDockerContextOfTheNameThatIsNotBerths_refusedBeforeAnythingIsWritten() throws Exception {
+    Path meta = host.home().resolve(".docker/contexts/meta").resolve(sha256("berth-m")).resolve("meta.json");
+    Files.createDirectories(meta.getParent());
+    Files.writeString(meta, "{\"Name\":\"berth-m\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://h:2375\"}}}");
+    assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
+        .hasMessage("a docker context named \"berth-m\" already exists (tcp://h:2375)");
+    assertThat(machines.entries()).isEmpty();
+    assertThat(SystemConnections.of(host).names()).isEmpty();
+    assertThat(Files.readString(meta)).contains("tcp://h:2375");
+  }
+
+  private static String sha256(String text) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void remove_deletesTheMachinesLockFile_andTheNameCanBeLockedAgain() {
     machines.init(options("m"), ProgressListener.NONE);
     machines.set("m", new Machines.Changes(1, null, null, null));

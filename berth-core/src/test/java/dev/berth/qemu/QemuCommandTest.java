@@ -46,7 +46,7 @@ class QemuCommandTest {
     assertThat(line(argv))
         .contains("-machine q35,accel=tcg -cpu max -smp 2 -m 2048M")
         .contains("-kernel /cache/x.kernel -initrd /cache/x.initramfs")
-        .contains("-drive if=virtio,format=qcow2,discard=unmap,file=/data/m/disk.qcow2")
+        .contains("-drive if=virtio,format=qcow2,discard=unmap,detect-zeroes=unmap,file=/data/m/disk.qcow2")
         .contains("-fw_cfg name=opt/com.coreos/config,file=/conf/m/ignition.ign")
         .contains("-qmp unix:/run/m/qmp.sock,server=on,wait=off")
         .contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 -device virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee")

@@ -43,7 +43,7 @@ class ReportsTest {
         MAPPER.writeValueAsString(
             MachineInspection.of(
                 config("a", null, image), MachineState.RUNNING, Path.of("/c"), Path.of("/api"),
-                Path.of("/m/disk.qcow2.state"), Optional.empty()));
+                Path.of("/m/disk.qcow2.state"), Optional.empty(), null));
     assertThat(withImage)
         .contains(
             "\"Image\":{\"IgnitionFilePath\":{\"Path\":\"/m/ignition.ign\"},\"ImageStream\":\"default\","
@@ -55,10 +55,12 @@ class ReportsTest {
         MAPPER.writeValueAsString(
             MachineInspection.of(
                 config("a", null, null), MachineState.STOPPED, Path.of("/c"), Path.of("/api"),
-                Path.of("/m/disk.qcow2.state"), Optional.of(1234L)));
+                Path.of("/m/disk.qcow2.state"), Optional.of(1234L), new MachineInspection.Disk(107374182400L, 4096L)));
     assertThat(without).contains("\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"}},").doesNotContain("ImageVersion");
     assertThat(withImage).contains("\"SaveState\":true,\"SavedState\":null");
     assertThat(without).contains("\"SavedState\":{\"Path\":\"/m/disk.qcow2.state\",\"Size\":1234}");
+    assertThat(without).contains("\"Disk\":{\"VirtualSize\":107374182400,\"ActualSize\":4096}");
+    assertThat(withImage).doesNotContain("\"Disk\"");
   }
 
   @Test
