@@ -129,7 +129,8 @@ class DockerClientsIT {
     assertThat(probe.waitFor()).as(out).isZero();
     assertThat(out)
         .contains("DOCKER_HOST_FOUND=unix://" + link())
-        .contains("PAGE=" + PAGE);
+        .containsPattern("PAGE=[^\n]*<title>berth</title>")
+        .contains(PAGE);
   }
 
   @Test

@@ -34,7 +34,7 @@ public final class TestcontainersProbe {
                       .timeout(Duration.ofSeconds(30))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
-      System.out.println("PAGE=" + page.body().strip());
+      System.out.println("PAGE=" + page.body().strip().replace('\n', ' '));
     }
   }
 }
