@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.codegen.docgen.manpage.ManPageGenerator;
 
 /** {@code berth}: the root command. */
 @Command(
@@ -37,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       ImageCommand.class,
       NetCommand.class,
       CompletionCommand.class,
+      ManPageGenerator.class,
       DebugCommand.class,
       AgentCommand.class
     })

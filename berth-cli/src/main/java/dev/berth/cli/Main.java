@@ -39,6 +39,8 @@ public final class Main {
     cli.setUsageHelpAutoWidth(true);
     // `berth ssh NAME ls -l`: everything after the first positional belongs to the remote command
     cli.getSubcommands().get("ssh").setStopAtPositional(true);
+    // picocli's man page generator, for dist/build: not a verb users need to see
+    cli.getSubcommands().get("gen-manpage").getCommandSpec().usageMessage().hidden(true);
     return cli;
   }
 
