@@ -74,8 +74,15 @@ class GuestFloodIT {
         assertThat(outcomes.path("ConnectionResetError").asInt() + outcomes.path("ConnectionRefusedError").asInt())
                 .as("refused past the cap: %s", outcomes).isGreaterThanOrEqualTo(100);
 
+        // the flood's connections close once its client has held them: until then the cap is (rightly) full
+        awaitServed(Duration.ofSeconds(30));
         JsonNode headers = attack(Duration.ofSeconds(60), "headers", "192.168.127.1", "2000000", "10", "64");
-        assertThat(headers.get("answer").asText()).startsWith("HTTP/1.1 431");
+        // cut off at the head's limit (64 KiB): with a 431, or, when the guest is still sending as the server
+        // closes, with a reset that overtakes the answer (TCP's own rule for a close with unread data)
+        assertThat(headers.get("sent_bytes").asLong()).as("%s", headers).isLessThan(1 << 20);
+        assertThat(headers.get("answer").asText().startsWith("HTTP/1.1 431")
+                || headers.get("send_error").asText().equals("ConnectionResetError"))
+                .as("a 431 or a reset: %s", headers).isTrue();
 
         JsonNode forwards = attack(Duration.ofSeconds(120), "forwards", "192.168.127.1", ServedNetwork.GUEST, "1030",
                 "" + 30000);
@@ -87,6 +94,20 @@ class GuestFloodIT {
         String all = served.guest.exec("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                 "http://192.168.127.1/services/forwarder/all").orFail().stdout();
         assertThat(all).isEqualTo("200");
+    }
+
+    /** Waits until a plain request of the guest's to the gateway's API is answered again. */
+    private void awaitServed(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String code = served.guest.exec("curl", "-sS", "-m", "2", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://192.168.127.1/services/forwarder/all").stdout();
+            if (code.equals("200")) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("the guest served again after its flood").isLessThan(deadline);
+            Thread.sleep(500);
+        }
     }
 
     private static void waitForListener(int port) throws Exception {
