@@ -37,6 +37,8 @@ public final class Main {
     cli.setParameterExceptionHandler(PARAMETER_ERRORS);
     cli.setExecutionExceptionHandler(EXECUTION_ERRORS);
     cli.setUsageHelpAutoWidth(true);
+    // `--log-level debug`: a value may be a verb's name too (`berth debug`)
+    cli.setAllowSubcommandsAsOptionParameters(true);
     // `berth ssh NAME ls -l`: everything after the first positional belongs to the remote command
     cli.getSubcommands().get("ssh").setStopAtPositional(true);
     // picocli's man page generator, for dist/build: not a verb users need to see

@@ -29,7 +29,7 @@ class CliIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    host = TestHosts.under(dir);
+    host = TestHosts.ownedUnder(dir);
     Files.createDirectories(host.home());
     src = Files.createDirectories(dir.resolve("src"));
     base = dir.resolve("base.qcow2");
