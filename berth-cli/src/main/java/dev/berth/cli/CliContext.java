@@ -6,7 +6,7 @@ import dev.berth.image.Architecture;
 import dev.berth.qemu.QemuHost;
 import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BerthDirs;
-import dev.berth.machine.DiskImages;
+import dev.berth.qemu.DiskImages;
 import dev.berth.machine.CachedBaseImages;
 import dev.berth.machine.MachineImages;
 import dev.berth.image.ImageCache;

@@ -3,7 +3,7 @@ package dev.berth.cli;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
-import dev.berth.machine.DiskImages;
+import dev.berth.qemu.DiskImages;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;

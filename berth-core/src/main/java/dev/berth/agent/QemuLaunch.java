@@ -4,7 +4,7 @@ import dev.berth.BerthException;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.os.Host;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.Firmware;

@@ -1,6 +1,6 @@
 package dev.berth.connection;
 
-import dev.berth.machine.AtomicFiles;
+import dev.berth.os.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

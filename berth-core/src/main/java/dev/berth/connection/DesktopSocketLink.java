@@ -1,7 +1,7 @@
 package dev.berth.connection;
 
 import dev.berth.BerthException;
-import dev.berth.machine.AtomicFiles;
+import dev.berth.os.AtomicFiles;
 import dev.berth.os.Host;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
-import dev.berth.machine.AtomicFiles;
+import dev.berth.os.AtomicFiles;
 import dev.berth.os.Host;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.berth.machine;
 
+import dev.berth.Json;
+import dev.berth.os.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;

@@ -1,5 +1,8 @@
 package dev.berth.machine;
 
+import dev.berth.Json;
+import dev.berth.os.AtomicFiles;
+import dev.berth.qemu.DiskImages;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;

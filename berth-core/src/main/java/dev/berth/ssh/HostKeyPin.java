@@ -1,7 +1,7 @@
 package dev.berth.ssh;
 
 import dev.berth.BerthException;
-import dev.berth.machine.AtomicFiles;
+import dev.berth.os.AtomicFiles;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.berth.machine;
 
+import dev.berth.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -5,7 +5,7 @@ import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BaseImage;
 import dev.berth.machine.BaseImageResolver;
 import dev.berth.machine.BerthDirs;
-import dev.berth.machine.DiskImages;
+import dev.berth.qemu.DiskImages;
 import dev.berth.machine.InitOptions;
 import dev.berth.machine.Machines;
 import dev.berth.machine.PrivateDirectories;

@@ -1,5 +1,9 @@
 package dev.berth.net;
 
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
+import dev.berth.net.unix.UnixSockets;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;

@@ -1,10 +1,11 @@
 package dev.berth.net;
 
+import dev.berth.net.config.NetworkConfig;
 import static dev.berth.net.testing.Frames.GATEWAY_IP;
 import static dev.berth.net.testing.Frames.GUEST_IP;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.net.dns.DnsUpstreams;
+import dev.berth.net.config.DnsUpstreams;
 import dev.berth.net.testing.EmbeddedNetwork;
 import dev.berth.net.testing.Frames;
 import java.net.DatagramPacket;

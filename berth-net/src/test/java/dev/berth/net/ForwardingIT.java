@@ -1,5 +1,7 @@
 package dev.berth.net;
 
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.berth.net;
 
+import dev.berth.net.config.NetworkConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 

@@ -1,5 +1,8 @@
 package dev.berth.net;
 
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.net.ssh.SshSocketForward;

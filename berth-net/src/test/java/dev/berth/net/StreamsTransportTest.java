@@ -1,5 +1,8 @@
 package dev.berth.net;
 
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import static dev.berth.net.testing.Frames.GATEWAY_IP;
 import static dev.berth.net.testing.Frames.GUEST_IP;
 import static org.assertj.core.api.Assertions.assertThat;

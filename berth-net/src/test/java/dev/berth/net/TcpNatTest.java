@@ -1,5 +1,7 @@
 package dev.berth.net;
 
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import static dev.berth.net.stack.Packets.TCP_ACK;
 import static dev.berth.net.stack.Packets.TCP_FIN;
 import static dev.berth.net.stack.Packets.TCP_PSH;

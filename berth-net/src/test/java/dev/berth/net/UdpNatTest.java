@@ -1,5 +1,6 @@
 package dev.berth.net;
 
+import dev.berth.net.config.NetworkConfig;
 import static dev.berth.net.testing.Frames.GUEST_IP;
 import static dev.berth.net.testing.Frames.HOST_ALIAS_IP;
 import static org.assertj.core.api.Assertions.assertThat;

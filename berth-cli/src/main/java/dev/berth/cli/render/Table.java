@@ -1,6 +1,6 @@
 package dev.berth.cli.render;
 
-import dev.berth.net.Printable;
+import dev.berth.net.log.Printable;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

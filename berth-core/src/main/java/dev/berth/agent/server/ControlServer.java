@@ -2,10 +2,10 @@ package dev.berth.agent.server;
 
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
-import dev.berth.machine.AtomicFiles;
+import dev.berth.os.AtomicFiles;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
-import dev.berth.net.UnixSockets;
+import dev.berth.net.unix.UnixSockets;
 import dev.berth.os.ChannelStreams;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.UnixSocketForwarder;
 import dev.berth.agent.QemuLaunch;
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import dev.berth.ssh.GuestSsh;

@@ -4,11 +4,12 @@ import dev.berth.BerthException;
 import dev.berth.agent.NetworkMode;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
-import dev.berth.net.Framing;
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.dns.DnsUpstreams;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.config.DnsUpstreams;
+import dev.berth.net.dns.HostResolvers;
 import dev.berth.os.Host;
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.ForwardException;
@@ -62,7 +63,7 @@ abstract class MachineNetwork implements AutoCloseable {
   static NetworkConfig configFor(Host host) {
     return NetworkConfig.gvproxyDefaults()
         .withPrivilegedPortsOnWildcard(host.privilegedPortsOnWildcard())
-        .withDnsUpstreams(DnsUpstreams.ofHost(host.isMacOs()));
+        .withDnsUpstreams(HostResolvers.of(host.isMacOs()));
   }
 
   /** What the machine's guest may publish, with the {@code berth set} lines that allow more. */

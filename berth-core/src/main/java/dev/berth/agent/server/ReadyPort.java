@@ -1,7 +1,7 @@
 package dev.berth.agent.server;
 
 import dev.berth.BerthException;
-import dev.berth.net.UnixSockets;
+import dev.berth.net.unix.UnixSockets;
 import dev.berth.os.ChannelStreams;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;

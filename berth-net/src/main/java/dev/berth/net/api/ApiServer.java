@@ -1,10 +1,10 @@
 package dev.berth.net.api;
 
-import dev.berth.net.Printable;
-import dev.berth.net.UnixSockets;
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.log.Printable;
+import dev.berth.net.unix.UnixSockets;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.forward.GuestForwardPolicy;
-import dev.berth.net.stack.LogRate;
+import dev.berth.net.log.LogRate;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;

@@ -1,6 +1,8 @@
 package dev.berth.net.dns;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.DnsUpstreams;
+
+import dev.berth.net.config.NetworkConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

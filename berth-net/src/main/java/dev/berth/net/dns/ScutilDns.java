@@ -1,5 +1,7 @@
 package dev.berth.net.dns;
 
+import dev.berth.net.config.DnsUpstreams;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.berth.net.forward;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;

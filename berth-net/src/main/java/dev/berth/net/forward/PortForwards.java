@@ -1,10 +1,10 @@
 package dev.berth.net.forward;
 
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.UnixSockets;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.unix.UnixSockets;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
-import dev.berth.net.stack.LogRate;
+import dev.berth.net.log.LogRate;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.BindException;

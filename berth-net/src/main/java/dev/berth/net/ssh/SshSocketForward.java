@@ -1,6 +1,6 @@
 package dev.berth.net.ssh;
 
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.network.VirtualNetwork;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.berth.net.ssh;
 
-import dev.berth.net.UnixSockets;
+import dev.berth.net.unix.UnixSockets;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 
 /** The network's addresses as the stack compares them: IPv4 addresses as ints, MAC addresses as longs. */
 record Addressing(int gatewayIp, long gatewayMac, int guestIp, long guestMac, int hostAliasIp, int subnet,

@@ -1,5 +1,6 @@
 package dev.berth.net.stack;
 
+import dev.berth.net.log.LogRate;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -86,12 +87,12 @@ final class DhcpServer {
             o += 2 + optLen;
         }
         if (type != DISCOVER && type != REQUEST) {
-            LOG.debug("DHCP message type {} from {} ignored", type, new dev.berth.net.MacAddress(chaddr));
+            LOG.debug("DHCP message type {} from {} ignored", type, new dev.berth.net.config.MacAddress(chaddr));
             return 0;
         }
         int ip = leaseFor(chaddr);
         if (ip == 0) {
-            log.warn(LOG, "DHCP pool exhausted; no address for {}", new dev.berth.net.MacAddress(chaddr));
+            log.warn(LOG, "DHCP pool exhausted; no address for {}", new dev.berth.net.config.MacAddress(chaddr));
             return 0;
         }
         int replyType = type == DISCOVER ? OFFER : (requested == 0 || requested == ip ? ACK : NAK);
@@ -101,7 +102,7 @@ final class DhcpServer {
         if (replyType != ACK) {
             return 0;
         }
-        log.info(LOG, "DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.MacAddress(chaddr));
+        log.info(LOG, "DHCP lease {} for {}", Packets.ipToString(ip), new dev.berth.net.config.MacAddress(chaddr));
         return ip;
     }
 

@@ -2,9 +2,10 @@ package dev.berth.net.stack;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import dev.berth.net.DnsZone;
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.dns.DnsUpstreams;
+import dev.berth.net.config.DnsZone;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.config.DnsUpstreams;
+import dev.berth.net.dns.HostResolvers;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,7 @@ final class DnsServer {
     DnsServer(StackContext context, UdpNat udp) {
         this.context = context;
         this.udp = udp;
-        this.upstreams = context.config().dnsUpstreams() != null ? context.config().dnsUpstreams() : DnsUpstreams.ofHost(false);
+        this.upstreams = context.config().dnsUpstreams() != null ? context.config().dnsUpstreams() : HostResolvers.of(false);
         List<DnsZone.Record> names = List.of(
                 new DnsZone.Record("gateway", context.config().gatewayIp().getHostAddress(), null),
                 new DnsZone.Record("host", context.config().hostAliasIp().getHostAddress(), null));

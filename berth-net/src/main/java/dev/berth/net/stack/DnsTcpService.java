@@ -1,6 +1,6 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.UnixSockets;
+import dev.berth.net.unix.UnixSockets;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;

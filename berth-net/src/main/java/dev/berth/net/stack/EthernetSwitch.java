@@ -1,7 +1,8 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.Framing;
-import dev.berth.net.MacAddress;
+import dev.berth.net.log.LogRate;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.MacAddress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;

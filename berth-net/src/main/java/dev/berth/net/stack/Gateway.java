@@ -1,9 +1,10 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.DnsZone;
-import dev.berth.net.Framing;
-import dev.berth.net.MacAddress;
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.log.LogRate;
+import dev.berth.net.config.DnsZone;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.MacAddress;
+import dev.berth.net.config.NetworkConfig;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;

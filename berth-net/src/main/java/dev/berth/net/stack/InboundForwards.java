@@ -1,5 +1,6 @@
 package dev.berth.net.stack;
 
+import dev.berth.net.log.LogRate;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;

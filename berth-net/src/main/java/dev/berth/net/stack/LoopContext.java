@@ -4,7 +4,7 @@ import static dev.berth.net.stack.Packets.ETH_HEADER;
 import static dev.berth.net.stack.Packets.IP_HEADER;
 import static dev.berth.net.stack.Packets.UDP_HEADER;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

@@ -1,7 +1,8 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.MacAddress;
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.log.LogRate;
+import dev.berth.net.config.MacAddress;
+import dev.berth.net.config.NetworkConfig;
 import java.net.Inet4Address;
 import java.util.ArrayList;
 import java.util.HashMap;

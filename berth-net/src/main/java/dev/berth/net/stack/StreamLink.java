@@ -1,6 +1,6 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.Framing;
+import dev.berth.net.config.Framing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

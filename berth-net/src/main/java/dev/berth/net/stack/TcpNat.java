@@ -1,12 +1,13 @@
 package dev.berth.net.stack;
 
+import dev.berth.net.log.LogRate;
 import static dev.berth.net.stack.Packets.TCP_ACK;
 import static dev.berth.net.stack.Packets.TCP_FIN;
 import static dev.berth.net.stack.Packets.TCP_HEADER;
 import static dev.berth.net.stack.Packets.TCP_RST;
 import static dev.berth.net.stack.Packets.TCP_SYN;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

@@ -1,6 +1,6 @@
 package dev.berth.net.stack;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;

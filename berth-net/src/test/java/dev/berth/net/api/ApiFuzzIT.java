@@ -2,8 +2,8 @@ package dev.berth.net.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.forward.Forward;
 import dev.berth.net.forward.GuestForwardPolicy;
 import java.io.IOException;

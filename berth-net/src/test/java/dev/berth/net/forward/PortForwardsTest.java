@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.berth.net.NetworkConfig;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
 import java.io.IOException;

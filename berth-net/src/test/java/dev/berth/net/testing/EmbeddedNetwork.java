@@ -1,9 +1,9 @@
 package dev.berth.net.testing;
 
-import dev.berth.net.Framing;
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.UnixSockets;
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.unix.UnixSockets;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.stack.EventLoop;
 import java.io.IOException;
 import java.nio.ByteBuffer;

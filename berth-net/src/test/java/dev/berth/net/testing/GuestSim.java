@@ -1,6 +1,6 @@
 package dev.berth.net.testing;
 
-import dev.berth.net.Framing;
+import dev.berth.net.config.Framing;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

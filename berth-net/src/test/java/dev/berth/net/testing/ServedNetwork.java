@@ -1,8 +1,8 @@
 package dev.berth.net.testing;
 
-import dev.berth.net.Framing;
-import dev.berth.net.NetworkConfig;
-import dev.berth.net.VirtualNetwork;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
 import dev.berth.net.forward.GuestForwardPolicy;

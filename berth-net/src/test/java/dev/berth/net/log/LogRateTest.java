@@ -1,4 +1,4 @@
-package dev.berth.net.stack;
+package dev.berth.net.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

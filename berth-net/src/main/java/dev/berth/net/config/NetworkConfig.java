@@ -1,6 +1,5 @@
-package dev.berth.net;
+package dev.berth.net.config;
 
-import dev.berth.net.dns.DnsUpstreams;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

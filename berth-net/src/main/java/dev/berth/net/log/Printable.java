@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.log;
 
 /**
  * Text that someone else chose (a guest's request, a remote's message), made safe to log or print:

@@ -1,5 +1,6 @@
-package dev.berth.machine;
+package dev.berth.qemu;
 
+import dev.berth.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
 import dev.berth.os.ProcessRunner;

@@ -1,4 +1,4 @@
-package dev.berth.machine;
+package dev.berth;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

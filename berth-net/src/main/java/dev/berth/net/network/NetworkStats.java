@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.network;
 
 /**
  * A snapshot of the network's counters.

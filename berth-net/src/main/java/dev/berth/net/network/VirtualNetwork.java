@@ -1,5 +1,10 @@
-package dev.berth.net;
+package dev.berth.net.network;
 
+import dev.berth.net.config.DnsZone;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.MacAddress;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.unix.UnixSockets;
 import dev.berth.net.forward.PortForwards;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;

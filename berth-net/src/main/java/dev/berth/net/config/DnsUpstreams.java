@@ -1,7 +1,6 @@
-package dev.berth.net.dns;
+package dev.berth.net.config;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -21,15 +20,5 @@ public interface DnsUpstreams {
     static DnsUpstreams fixed(List<InetSocketAddress> servers) {
         List<InetSocketAddress> copy = List.copyOf(servers);
         return () -> copy;
-    }
-
-    /** The host's resolvers: {@code /etc/resolv.conf}, or on macOS ({@code darwin}) what {@code scutil --dns} lists. */
-    static DnsUpstreams ofHost(boolean darwin) {
-        return darwin ? ScutilDns.system() : ResolvConf.system();
-    }
-
-    /** The nameservers of {@code resolvConf}, read again when the file changes. */
-    static DnsUpstreams resolvConf(Path resolvConf) {
-        return new ResolvConf(resolvConf, System::nanoTime);
     }
 }

@@ -1,4 +1,4 @@
-package dev.berth.machine;
+package dev.berth.os;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

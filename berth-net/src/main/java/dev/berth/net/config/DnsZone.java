@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.net.Inet4Address;

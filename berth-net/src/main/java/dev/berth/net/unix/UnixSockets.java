@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.unix;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

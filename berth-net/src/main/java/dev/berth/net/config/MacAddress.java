@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.config;
 
 import java.util.Locale;
 

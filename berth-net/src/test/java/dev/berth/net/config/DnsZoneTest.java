@@ -1,4 +1,4 @@
-package dev.berth.net;
+package dev.berth.net.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

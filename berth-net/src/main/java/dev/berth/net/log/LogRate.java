@@ -1,4 +1,4 @@
-package dev.berth.net.stack;
+package dev.berth.net.log;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
