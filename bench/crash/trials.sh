@@ -90,7 +90,7 @@ for i in $(seq "$trials"); do
   if timeout 600 "$berth" start -q "$name" >>"$log" 2>&1 || "$berth" list -n --format '{{.Name}} {{.Running}}' 2>>"$log" | grep -q "^$name true"; then
     if usable; then result=pass; else result="fail (not usable after start)"; fi
   else
-    result="fail (start failed)"
+    result="fail (start failed: $(grep -E '^(Error|Hint):' "$log" | tail -2 | tr '\n' ' '))"
   fi
   t1=$(date +%s)
   [ "$result" = pass ] && passed=$((passed + 1)) || failed=$((failed + 1))
