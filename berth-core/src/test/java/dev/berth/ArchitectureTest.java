@@ -14,8 +14,10 @@ class ArchitectureTest {
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
           .importPackages("dev.berth")
-          .that(com.tngtech.archunit.base.DescribedPredicate.not(
-              com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("dev.berth.net..")));
+          .that(
+              com.tngtech.archunit.base.DescribedPredicate.not(
+                  com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage(
+                      "dev.berth.net..")));
 
   @Test
   void noPackageCycles() {

@@ -1,8 +1,8 @@
 package dev.berth.cli;
 
+import dev.berth.agent.NetworkMode;
 import dev.berth.agent.client.AgentLauncher;
 import dev.berth.agent.server.MachineAgents;
-import dev.berth.agent.NetworkMode;
 import dev.berth.qemu.Accelerator;
 import java.time.Clock;
 import java.time.Duration;

@@ -62,7 +62,10 @@ public final class BerthCommand {
     LogLevel.apply(level);
   }
 
-  /** "berth version 0.1.0 (commit 0123456789ab)": the commit the build wrote (see berth-cli/pom.xml). */
+  /**
+   * "berth version 0.1.0 (commit 0123456789ab)": the commit the build wrote (see
+   * berth-cli/pom.xml).
+   */
   static final class Version implements IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {

@@ -2,12 +2,12 @@ package dev.berth.cli;
 
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
-import dev.berth.net.config.Framing;
-import dev.berth.net.config.NetworkConfig;
-import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.network.VirtualNetwork;
 import dev.berth.os.Host;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
@@ -41,8 +41,16 @@ public final class ClassDataTraining {
     env.put("BERTH_HOME", dir.resolve("home").toString());
     env.put("XDG_CONFIG_HOME", dir.resolve("xdg").toString());
     Host host =
-        new Host(env, dir, real.userName(), real.uid(), real.os(), real.arch(), real.cpus(),
-            real.memoryBytes(), real.zone());
+        new Host(
+            env,
+            dir,
+            real.userName(),
+            real.uid(),
+            real.os(),
+            real.arch(),
+            real.cpus(),
+            real.memoryBytes(),
+            real.zone());
     CliContext context = new CliContext(host, new BufferedReader(Reader.nullReader()), false);
     PrintWriter discard = new PrintWriter(Writer.nullWriter());
     for (List<String> command :
@@ -53,13 +61,17 @@ public final class ClassDataTraining {
             List.of("list", "--format", "json"),
             List.of("inspect", "training"),
             List.of("ports", "training"))) {
-      Main.commandLine(context).setOut(discard).setErr(discard).execute(command.toArray(String[]::new));
+      Main.commandLine(context)
+          .setOut(discard)
+          .setErr(discard)
+          .execute(command.toArray(String[]::new));
     }
     AgentProtocol.decode(AgentProtocol.encode(new MachineEvent.Step("training")));
 
     try (VirtualNetwork net = VirtualNetwork.start(NetworkConfig.gvproxyDefaults());
         ApiServer api = ApiServer.start(net, ApiRoutes.Scope.SERVICES, dir.resolve("api.sock"));
-        ApiServer guests = ApiServer.serveGuests(
+        ApiServer guests =
+            ApiServer.serveGuests(
                 net,
                 dir.resolve("gateway.sock"),
                 GuestForwardPolicy.loopbackOnly("training", "training"))) {

@@ -2,26 +2,26 @@ package dev.berth.cli;
 
 import dev.berth.agent.client.AgentSocketProbe;
 import dev.berth.agent.client.MachineLifecycle;
-import dev.berth.image.Architecture;
-import dev.berth.qemu.QemuHost;
 import dev.berth.connection.SystemConnections;
+import dev.berth.image.Architecture;
+import dev.berth.image.ImageCache;
 import dev.berth.machine.BerthDirs;
-import dev.berth.qemu.DiskImages;
 import dev.berth.machine.CachedBaseImages;
 import dev.berth.machine.MachineImages;
-import dev.berth.image.ImageCache;
 import dev.berth.machine.Machines;
 import dev.berth.machine.PrivateDirectories;
 import dev.berth.os.Host;
 import dev.berth.os.JdkProcessRunner;
 import dev.berth.os.JdkProcessTable;
 import dev.berth.os.ProcessTable;
+import dev.berth.qemu.DiskImages;
+import dev.berth.qemu.QemuHost;
 import java.io.BufferedReader;
 import java.time.Clock;
 
 /**
- * What commands need from the outside world: the core facade, the host, standard input. Built
- * once per invocation; tests build one over a temporary directory.
+ * What commands need from the outside world: the core facade, the host, standard input. Built once
+ * per invocation; tests build one over a temporary directory.
  */
 public final class CliContext {
   private final Host host;
@@ -81,7 +81,8 @@ public final class CliContext {
 
   private synchronized AgentSocketProbe agents() {
     if (agents == null) {
-      agents = new AgentSocketProbe(BerthDirs.from(host), processes, AgentSocketProbe.ANSWER_TIMEOUT);
+      agents =
+          new AgentSocketProbe(BerthDirs.from(host), processes, AgentSocketProbe.ANSWER_TIMEOUT);
     }
     return agents;
   }

@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code berth completion bash|zsh}: the shell completion script, as podman's {@code completion} verb
- * prints it. picocli's AutoComplete writes one script for both shells: zsh runs it through its
+ * {@code berth completion bash|zsh}: the shell completion script, as podman's {@code completion}
+ * verb prints it. picocli's AutoComplete writes one script for both shells: zsh runs it through its
  * bashcompinit.
  */
 @Command(
@@ -18,7 +18,10 @@ import picocli.CommandLine.Parameters;
       "zsh: source <(berth completion zsh) in ~/.zshrc, after compinit"
     })
 final class CompletionCommand extends BaseCommand {
-  enum Shell { bash, zsh }
+  enum Shell {
+    bash,
+    zsh
+  }
 
   @Parameters(paramLabel = "SHELL", description = "bash or zsh.")
   Shell shell; // initialized by picocli

@@ -24,24 +24,27 @@ final class DebugCommand extends BaseCommand {
   @Command(
       name = "qemu-command",
       mixinStandardHelpOptions = true,
-      description = "Print the QEMU command line that start would run, one argument per line,"
-          + " on this host or on a described one.")
+      description =
+          "Print the QEMU command line that start would run, one argument per line,"
+              + " on this host or on a described one.")
   static final class QemuCommandLine extends BaseCommand {
     @Mixin MachineNameParameter machine;
 
     @Option(
         names = "--host",
         paramLabel = "OS/ARCH",
-        description = "Describe another host: OS linux or darwin, ARCH x86_64 or aarch64 (as the JVM"
-            + " reports it). It has QEMU and firmware where its package manager puts them.")
+        description =
+            "Describe another host: OS linux or darwin, ARCH x86_64 or aarch64 (as the JVM"
+                + " reports it). It has QEMU and firmware where its package manager puts them.")
     String host; // initialized by picocli
 
     @Option(
         names = "--hv-support",
         paramLabel = "true|false",
         arity = "1",
-        description = "Whether the described host's hypervisor is usable (macOS: sysctl"
-            + " kern.hv_support; Linux: /dev/kvm). Default: true.")
+        description =
+            "Whether the described host's hypervisor is usable (macOS: sysctl"
+                + " kern.hv_support; Linux: /dev/kvm). Default: true.")
     Boolean hvSupport; // initialized by picocli
 
     @Option(

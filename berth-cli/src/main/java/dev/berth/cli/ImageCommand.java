@@ -23,7 +23,11 @@ final class ImageCommand extends BaseCommand {
     return 0;
   }
 
-  @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List cached images.")
+  @Command(
+      name = "list",
+      aliases = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List cached images.")
   static final class ListImages extends BaseCommand {
     @Mixin OutputOptions.Quiet quiet;
 
@@ -35,7 +39,8 @@ final class ImageCommand extends BaseCommand {
         return 0;
       }
       Instant now = Instant.now();
-      Table table = new Table().row(List.of("DIGEST", "SOURCE", "RELEASE", "SIZE", "LAST USED", "IN USE"));
+      Table table =
+          new Table().row(List.of("DIGEST", "SOURCE", "RELEASE", "SIZE", "LAST USED", "IN USE"));
       for (CachedImage i : images) {
         table.row(
             List.of(
@@ -54,7 +59,8 @@ final class ImageCommand extends BaseCommand {
   @Command(
       name = "prune",
       mixinStandardHelpOptions = true,
-      description = "Remove unused images: those a newer image has replaced, or with --all every unused one.")
+      description =
+          "Remove unused images: those a newer image has replaced, or with --all every unused one.")
   static final class Prune extends BaseCommand {
     @Option(names = "--all", description = "Remove every image no machine uses.")
     boolean all; // initialized by picocli

@@ -103,7 +103,15 @@ final class InitCommand extends BaseCommand {
         machines()
             .init(
                 new InitOptions(
-                    machine.name(), image, cpus, memory, diskSize, username, volumes, ignitionPath, rootful,
+                    machine.name(),
+                    image,
+                    cpus,
+                    memory,
+                    diskSize,
+                    username,
+                    volumes,
+                    ignitionPath,
+                    rootful,
                     timezone,
                     new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts),
                     saveState),
@@ -112,11 +120,15 @@ final class InitCommand extends BaseCommand {
     progress.finish();
     out().println("Machine init complete");
     if (now) {
-      return starter().start(config.name(), null, NetworkMode.BERTH, quiet.isSet(), quiet.isSet(), false);
+      return starter()
+          .start(config.name(), null, NetworkMode.BERTH, quiet.isSet(), quiet.isSet(), false);
     }
     out().println("To start your machine run:");
     out().println();
-    out().println("\tberth start" + (MachineName.DEFAULT.equals(config.name()) ? "" : " " + config.name()));
+    out()
+        .println(
+            "\tberth start"
+                + (MachineName.DEFAULT.equals(config.name()) ? "" : " " + config.name()));
     out().println();
     return 0;
   }

@@ -3,11 +3,11 @@ package dev.berth.cli;
 import dev.berth.BerthException;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
-import dev.berth.qemu.DiskImages;
 import dev.berth.machine.MachineName;
 import dev.berth.machine.MachineStore;
 import dev.berth.machine.Machines;
 import dev.berth.machine.SavedStateFiles;
+import dev.berth.qemu.DiskImages;
 import dev.berth.report.MachineInspection;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Show the configuration and state of machines as JSON.")
 final class InspectCommand extends BaseCommand {
-  @Parameters(paramLabel = "NAME", arity = "0..*", description = "Machines (default: " + MachineName.DEFAULT + ").")
+  @Parameters(
+      paramLabel = "NAME",
+      arity = "0..*",
+      description = "Machines (default: " + MachineName.DEFAULT + ").")
   List<String> names; // initialized by picocli
 
   @Mixin OutputOptions.Format format;

@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * perl's setsid on macOS) so that closing the terminal that ran {@code berth start} does not take
  * it down, with standard input from /dev/null and its output in the agent's log.
  *
- * <p>A shell starts the agent in the background, prints its pid and exits, so the agent is not
- * this JVM's child. A child would keep a JDK thread blocked in {@code waitpid}, and the JVM waits
- * about 300 ms at exit for threads blocked in native code: every {@code berth start} would pay it.
- * The agent maps the build's class-data archive ({@code berth.jsa} beside the jar, see {@link
+ * <p>A shell starts the agent in the background, prints its pid and exits, so the agent is not this
+ * JVM's child. A child would keep a JDK thread blocked in {@code waitpid}, and the JVM waits about
+ * 300 ms at exit for threads blocked in native code: every {@code berth start} would pay it. The
+ * agent maps the build's class-data archive ({@code berth.jsa} beside the jar, see {@link
  * ClassDataTraining}) when there is one; the JVM ignores an archive that does not match the jar.
  */
 final class JvmAgentLauncher implements AgentLauncher {
@@ -62,7 +62,8 @@ final class JvmAgentLauncher implements AgentLauncher {
     argv.add(machine);
     argv.addAll(args);
     Process shell = new ProcessBuilder(argv).redirectErrorStream(true).start();
-    String output = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    String output =
+        new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     try {
       if (!shell.waitFor(10, TimeUnit.SECONDS) || shell.exitValue() != 0) {
         shell.destroyForcibly();
@@ -76,9 +77,11 @@ final class JvmAgentLauncher implements AgentLauncher {
     try {
       pid = Long.parseLong(output);
     } catch (NumberFormatException e) {
-      throw new IOException("the shell that starts the agent printed \"" + output + "\", not a pid");
+      throw new IOException(
+          "the shell that starts the agent printed \"" + output + "\", not a pid");
     }
     return ProcessHandle.of(pid)
-        .orElseThrow(() -> new IOException("the agent (pid " + pid + ") exited at once; see " + log));
+        .orElseThrow(
+            () -> new IOException("the agent (pid " + pid + ") exited at once; see " + log));
   }
 }

@@ -37,8 +37,12 @@ final class ListCommand extends BaseCommand {
         MachineList.of(
             machines(),
             entry ->
-                err().println(
-                    "Warning: skipping machine \"" + entry.name() + "\": " + entry.error().getMessage()));
+                err()
+                    .println(
+                        "Warning: skipping machine \""
+                            + entry.name()
+                            + "\": "
+                            + entry.error().getMessage()));
 
     if (quiet.isSet()) {
       rows.forEach(r -> out().println(r.config().name()));
@@ -86,7 +90,9 @@ final class ListCommand extends BaseCommand {
       case STARTING -> "Currently starting";
       case UNRESPONSIVE -> "Currently unresponsive";
       case STOPPED ->
-          c.lastUp() == null ? "Never" : Humanize.duration(Duration.between(c.lastUp(), now)) + " ago";
+          c.lastUp() == null
+              ? "Never"
+              : Humanize.duration(Duration.between(c.lastUp(), now)) + " ago";
     };
   }
 }

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Starting a machine as {@code start} and {@code init --now} do: progress, the console on failure, tips. */
+/**
+ * Starting a machine as {@code start} and {@code init --now} do: progress, the console on failure,
+ * tips.
+ */
 final class MachineStarter {
   private final CliContext context;
   private final PrintWriter out;
@@ -22,9 +25,9 @@ final class MachineStarter {
   }
 
   /**
-   * Starts {@code name}, waiting {@code timeoutSeconds} (null: the lifecycle's default) for it to be
-   * ready; {@code quiet} prints no progress, {@code noInfo} no tips; {@code makeDefault} makes it
-   * the machine docker clients find (the current docker context).
+   * Starts {@code name}, waiting {@code timeoutSeconds} (null: the lifecycle's default) for it to
+   * be ready; {@code quiet} prints no progress, {@code noInfo} no tips; {@code makeDefault} makes
+   * it the machine docker clients find (the current docker context).
    */
   int start(
       String name,
@@ -62,9 +65,13 @@ final class MachineStarter {
       out.println("\texport DOCKER_HOST='unix://" + api + "'");
       out.println("\tpodman --url unix://" + api + " ps");
       out.println("\tpodman --connection " + name + " ps   (or " + name + "-root)");
-      out.println("\tdocker --context " + dockerContext + " ps"
-          + (makeDefault ? "   (the current context)" : "   (berth start --default " + name
-              + " makes it current)"));
+      out.println(
+          "\tdocker --context "
+              + dockerContext
+              + " ps"
+              + (makeDefault
+                  ? "   (the current context)"
+                  : "   (berth start --default " + name + " makes it current)"));
       link.ifPresent(
           path -> out.println("\tTestcontainers finds it with no setting, through " + path));
       out.println();

@@ -15,6 +15,8 @@ final class NetworkModeConverter implements ITypeConverter<NetworkMode> {
       }
     }
     throw new TypeConversionException(
-        "unknown network \"" + value + "\": use berth (Berth's network, the default) or slirp (QEMU's)");
+        "unknown network \""
+            + value
+            + "\": use berth (Berth's network, the default) or slirp (QEMU's)");
   }
 }

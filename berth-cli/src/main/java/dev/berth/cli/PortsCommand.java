@@ -13,8 +13,9 @@ import picocli.CommandLine.ParameterException;
 @Command(
     name = "ports",
     mixinStandardHelpOptions = true,
-    description = "List the ports a running machine forwards from the host: its SSH port and the ports"
-        + " containers publish.")
+    description =
+        "List the ports a running machine forwards from the host: its SSH port and the ports"
+            + " containers publish.")
 final class PortsCommand extends BaseCommand {
   @Mixin MachineNameParameter machine;
 
@@ -26,7 +27,11 @@ final class PortsCommand extends BaseCommand {
     if ("json".equals(format.value())) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       for (Forward f : forwards) {
-        array.addObject().put("local", f.local()).put("remote", f.remote()).put("protocol", f.protocol());
+        array
+            .addObject()
+            .put("local", f.local())
+            .put("remote", f.remote())
+            .put("protocol", f.protocol());
       }
       out().println(JsonOutput.indented(array, "  "));
       return 0;

@@ -26,15 +26,22 @@ final class ResetCommand extends BaseCommand {
         out().println(entry.name());
       }
       out().println();
-      out().println("All of berth's files will be deleted: " + machines().dirs().config() + ", "
-          + machines().dirs().data() + ", " + machines().dirs().runtime());
+      out()
+          .println(
+              "All of berth's files will be deleted: "
+                  + machines().dirs().config()
+                  + ", "
+                  + machines().dirs().data()
+                  + ", "
+                  + machines().dirs().runtime());
       if (!Confirm.ask(this, "Are you sure you want to continue? [y/N] ")) {
         return 0;
       }
     }
     machines()
         .reset(
-            name -> context().lifecycle().stopWhatRuns(name, ProgressRenderer.of(err(), false, false)));
+            name ->
+                context().lifecycle().stopWhatRuns(name, ProgressRenderer.of(err(), false, false)));
     return 0;
   }
 }

@@ -21,7 +21,10 @@ final class SetCommand extends BaseCommand {
       description = "Memory in MiB.")
   Long memory; // initialized by picocli
 
-  @Option(names = "--disk-size", paramLabel = "GiB", description = "Disk size in GiB; it can only grow.")
+  @Option(
+      names = "--disk-size",
+      paramLabel = "GiB",
+      description = "Disk size in GiB; it can only grow.")
   Long diskSize; // initialized by picocli
 
   @Option(
@@ -63,7 +66,12 @@ final class SetCommand extends BaseCommand {
         .set(
             machine.name(),
             new Machines.Changes(
-                cpus, memory, diskSize, rootful, publishAllAddresses, publishPrivilegedPorts,
+                cpus,
+                memory,
+                diskSize,
+                rootful,
+                publishAllAddresses,
+                publishPrivilegedPorts,
                 saveState));
     return 0;
   }

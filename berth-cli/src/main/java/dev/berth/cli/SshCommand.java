@@ -24,7 +24,8 @@ final class SshCommand extends BaseCommand {
   public Integer call() {
     List<String> rest = args == null ? new ArrayList<>() : new ArrayList<>(args);
     String name = MachineName.DEFAULT;
-    if (!rest.isEmpty() && machines().entries().stream().anyMatch(e -> e.name().equals(rest.get(0)))) {
+    if (!rest.isEmpty()
+        && machines().entries().stream().anyMatch(e -> e.name().equals(rest.get(0)))) {
       name = rest.remove(0);
     }
     out().flush();

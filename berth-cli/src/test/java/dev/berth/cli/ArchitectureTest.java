@@ -13,7 +13,10 @@ import dev.berth.agent.server.MachineAgent;
 import dev.berth.agent.server.MachineAgents;
 import org.junit.jupiter.api.Test;
 
-/** The CLI parses and renders: no package cycle in it, and of the agent it starts only the entry (built by MachineAgents, run). */
+/**
+ * The CLI parses and renders: no package cycle in it, and of the agent it starts only the entry
+ * (built by MachineAgents, run).
+ */
 class ArchitectureTest {
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
@@ -31,7 +34,8 @@ class ArchitectureTest {
         .should()
         .dependOnClassesThat(
             resideInAPackage("dev.berth.agent.server..")
-                .and(DescribedPredicate.not(belongToAnyOf(MachineAgents.class, MachineAgent.class))))
+                .and(
+                    DescribedPredicate.not(belongToAnyOf(MachineAgents.class, MachineAgent.class))))
         .check(CLASSES);
   }
 }

@@ -33,7 +33,8 @@ class CliIT {
     Files.createDirectories(host.home());
     src = Files.createDirectories(dir.resolve("src"));
     base = dir.resolve("base.qcow2");
-    assertThat(exec("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1G").code).isZero();
+    assertThat(exec("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1G").code)
+        .isZero();
   }
 
   private CliRun berth(String... args) {
@@ -54,8 +55,19 @@ class CliIT {
     List<String> before = TreeSnapshot.of(dir);
 
     CliRun init =
-        berth("init", "--image", base.toString(), "--disk-size", "5", "--cpus", "2", "-m", "1024",
-            "-v", src + ":/src:ro", "dev");
+        berth(
+            "init",
+            "--image",
+            base.toString(),
+            "--disk-size",
+            "5",
+            "--cpus",
+            "2",
+            "-m",
+            "1024",
+            "-v",
+            src + ":/src:ro",
+            "dev");
     assertThat(init.exitCode()).as(init.toString()).isZero();
     assertThat(init.out()).contains("Machine init complete").contains("berth start dev");
 
@@ -64,10 +76,13 @@ class CliIT {
         .first()
         .asString()
         .matches("NAME\\s+VM TYPE\\s+CREATED\\s+LAST UP\\s+CPUS\\s+MEMORY\\s+DISK SIZE");
-    assertThat(list.out()).containsPattern("dev\\*\\s+qemu\\s+(Less than a second|\\d+ seconds) ago\\s+Never\\s+2\\s+1GiB\\s+5GiB");
+    assertThat(list.out())
+        .containsPattern(
+            "dev\\*\\s+qemu\\s+(Less than a second|\\d+ seconds) ago\\s+Never\\s+2\\s+1GiB\\s+5GiB");
     assertThat(berth("ls", "-q").out()).isEqualTo("dev\n");
     assertThat(berth("ls", "-n").out()).doesNotContain("NAME");
-    assertThat(berth("ls", "--format", "{{.Name}} {{.CPUs}} {{.Running}}").out()).isEqualTo("dev 2 false\n");
+    assertThat(berth("ls", "--format", "{{.Name}} {{.CPUs}} {{.Running}}").out())
+        .isEqualTo("dev 2 false\n");
 
     JsonNode json = new ObjectMapper().readTree(berth("list", "--format", "json").out());
     assertThat(json.get(0).get("Name").asText()).isEqualTo("dev");
@@ -83,7 +98,10 @@ class CliIT {
     assertThat(machine.at("/SSHConfig/RemoteUsername").asText()).isEqualTo("core");
     assertThat(machine.at("/Mounts/0/Target").asText()).isEqualTo("/src");
     assertThat(machine.at("/Mounts/0/ReadOnly").asBoolean()).isTrue();
-    assertThat(berth("inspect", "--format", "{{.ConnectionInfo.PodmanSocket.Path}}", "dev").out().strip())
+    assertThat(
+            berth("inspect", "--format", "{{.ConnectionInfo.PodmanSocket.Path}}", "dev")
+                .out()
+                .strip())
         .isEqualTo(dir.resolve("berth/run/dev/podman.sock").toString());
 
     Path key = Path.of(machine.at("/SSHConfig/IdentityPath").asText());
@@ -99,15 +117,19 @@ class CliIT {
     CliRun set = berth("set", "--cpus", "1", "--disk-size", "7", "dev");
     assertThat(set.exitCode()).as(set.toString()).isZero();
     Path disk = Path.of(machine.at("/Image/ImagePath/Path").asText());
-    JsonNode diskInfo = new ObjectMapper().readTree(exec("qemu-img", "info", "--output=json", disk.toString()).out);
+    JsonNode diskInfo =
+        new ObjectMapper().readTree(exec("qemu-img", "info", "--output=json", disk.toString()).out);
     assertThat(diskInfo.get("virtual-size").asLong()).isEqualTo(7L << 30);
-    assertThat(diskInfo.get("backing-filename").asText()).startsWith(dir.resolve("berth/data/images").toString());
+    assertThat(diskInfo.get("backing-filename").asText())
+        .startsWith(dir.resolve("berth/data/images").toString());
     assertError(berth("set", "--disk-size", "6", "dev"), "can only grow");
     assertError(berth("set", "--cpus", "99", "dev"), "CPUs");
 
     CliRun declined = CliRun.withInput(host, "n\n", "rm", "dev");
     assertThat(declined.exitCode()).isZero();
-    assertThat(declined.out()).contains("The following files will be deleted:").contains(disk.toString());
+    assertThat(declined.out())
+        .contains("The following files will be deleted:")
+        .contains(disk.toString());
     assertThat(berth("ls", "-q").out()).isEqualTo("dev\n");
 
     CliRun rm = CliRun.withInput(host, "y\n", "rm", "dev");
@@ -115,14 +137,22 @@ class CliIT {
     assertThat(berth("ls", "-q").out()).isEmpty();
 
     List<String> after = new ArrayList<>(TreeSnapshot.of(dir));
-    after.removeIf(p -> p.startsWith("berth/data/images") || p.startsWith("berth/data/locks")
-        || p.equals("berth") || p.equals("berth/data") || p.equals("berth/config")
-        || p.equals("berth/config/machines") || p.equals("berth/data/machines")
-        || p.startsWith("xdg-config")
-        // the runtime base, checked by rm's stop, stays as the locks directory does; docker's own
-        // layout stays empty once the machine's context is gone, as `docker context rm` leaves it
-        || p.equals("berth/run")
-        || (p.startsWith("home/.docker") && Files.isDirectory(dir.resolve(p))));
+    after.removeIf(
+        p ->
+            p.startsWith("berth/data/images")
+                || p.startsWith("berth/data/locks")
+                || p.equals("berth")
+                || p.equals("berth/data")
+                || p.equals("berth/config")
+                || p.equals("berth/config/machines")
+                || p.equals("berth/data/machines")
+                || p.startsWith("xdg-config")
+                // the runtime base, checked by rm's stop, stays as the locks directory does;
+                // docker's own
+                // layout stays empty once the machine's context is gone, as `docker context rm`
+                // leaves it
+                || p.equals("berth/run")
+                || (p.startsWith("home/.docker") && Files.isDirectory(dir.resolve(p))));
     assertThat(after).containsExactlyElementsOf(before);
   }
 
@@ -139,8 +169,10 @@ class CliIT {
     assertError(berth("init", "--image", base.toString(), "-v", "/no/such:/x"), "does not exist");
     assertError(berth("init", "--image", base.toString(), "-v", src + ":/etc"), "system directory");
     assertError(berth("init", "--image", base.toString(), "-v", src + ":rel"), "absolute");
-    assertError(berth("init", "--image", base.toString(), "--timezone", "Nowhere/City"), "time zone");
-    assertError(berth("init", "--image", base.toString(), "--ignition-path", "/no.ign"), "does not exist");
+    assertError(
+        berth("init", "--image", base.toString(), "--timezone", "Nowhere/City"), "time zone");
+    assertError(
+        berth("init", "--image", base.toString(), "--ignition-path", "/no.ign"), "does not exist");
     assertError(berth("init", "--cpus", "many"), "Invalid value");
     assertError(berth("init", "--bogus"), "Unknown option");
     assertError(berth("inspect", "ghost"), "machine \"ghost\" does not exist");
@@ -158,10 +190,13 @@ class CliIT {
   void imageTooBigForDisk_refused_andCacheKept() throws Exception {
     Path big = dir.resolve("big.qcow2");
     exec("qemu-img", "create", "-q", "-f", "qcow2", big.toString(), "12G");
-    assertError(berth("init", "--image", big.toString(), "--disk-size", "10"), "smaller than the image (12 GiB)");
+    assertError(
+        berth("init", "--image", big.toString(), "--disk-size", "10"),
+        "smaller than the image (12 GiB)");
     assertThat(berth("ls", "-q").out()).isEmpty();
     assertThat(TreeSnapshot.of(dir.resolve("berth/data/machines"))).isSubsetOf("");
-    assertThat(TreeSnapshot.of(dir.resolve("berth/data/images"))).anyMatch(p -> p.endsWith(".qcow2"));
+    assertThat(TreeSnapshot.of(dir.resolve("berth/data/images")))
+        .anyMatch(p -> p.endsWith(".qcow2"));
   }
 
   @Test
@@ -199,10 +234,14 @@ class CliIT {
   void info_yamlAndJson() throws Exception {
     berth("init", "--image", base.toString());
     CliRun yaml = berth("info");
-    assertThat(yaml.out()).contains("host:\n  arch: amd64\n").contains("  defaultmachine: berth-default\n")
-        .contains("  numberofmachines: 1\n").contains("  vmtype: qemu\n");
+    assertThat(yaml.out())
+        .contains("host:\n  arch: amd64\n")
+        .contains("  defaultmachine: berth-default\n")
+        .contains("  numberofmachines: 1\n")
+        .contains("  vmtype: qemu\n");
     JsonNode json = new ObjectMapper().readTree(berth("info", "--format", "json").out());
-    assertThat(json.at("/Host/MachineConfigDir/Path").asText()).isEqualTo(dir.resolve("berth/config/machines").toString());
+    assertThat(json.at("/Host/MachineConfigDir/Path").asText())
+        .isEqualTo(dir.resolve("berth/config/machines").toString());
     assertThat(berth("info", "-f", "{{.Host.NumberOfMachines}}").out()).isEqualTo("1\n");
   }
 
@@ -229,14 +268,32 @@ class CliIT {
     Path podmanHome = Files.createTempDirectory("berth-podman-home");
     try {
       Path containers = Files.createDirectories(podmanHome.resolve(".config/containers"));
-      Files.copy(dir.resolve("xdg-config/containers/containers.conf"), containers.resolve("containers.conf"));
+      Files.copy(
+          dir.resolve("xdg-config/containers/containers.conf"),
+          containers.resolve("containers.conf"));
       exec("chown", "-R", "nobody", podmanHome.toString());
       Exec list =
-          exec("runuser", "-u", "nobody", "--", "env", "HOME=" + podmanHome,
-              "XDG_CONFIG_HOME=" + podmanHome.resolve(".config"), "XDG_RUNTIME_DIR=" + podmanHome,
-              "podman", "system", "connection", "list", "--format", "{{.Name}} {{.URI}} {{.Default}}");
+          exec(
+              "runuser",
+              "-u",
+              "nobody",
+              "--",
+              "env",
+              "HOME=" + podmanHome,
+              "XDG_CONFIG_HOME=" + podmanHome.resolve(".config"),
+              "XDG_RUNTIME_DIR=" + podmanHome,
+              "podman",
+              "system",
+              "connection",
+              "list",
+              "--format",
+              "{{.Name}} {{.URI}} {{.Default}}");
       assertThat(list.code).as(list.out).isZero();
-      int port = new ObjectMapper().readTree(berth("inspect", "conn").out()).at("/0/SSHConfig/Port").asInt();
+      int port =
+          new ObjectMapper()
+              .readTree(berth("inspect", "conn").out())
+              .at("/0/SSHConfig/Port")
+              .asInt();
       assertThat(list.out)
           .contains("conn ssh://core@127.0.0.1:" + port + "/run/user/1000/podman/podman.sock true")
           .contains("conn-root ssh://root@127.0.0.1:" + port + "/run/podman/podman.sock false");

@@ -30,14 +30,28 @@ class DebugQemuCommandTest {
     new MachineStore(BerthDirs.from(host))
         .write(
             new MachineConfig(
-                MachineConfig.SCHEMA_VERSION, "m", Instant.parse("2026-01-02T03:04:05Z"), null,
+                MachineConfig.SCHEMA_VERSION,
+                "m",
+                Instant.parse("2026-01-02T03:04:05Z"),
+                null,
                 new MachineConfig.ImageInfo(
-                    m.resolve("base.qcow2"), "qcow2", "sha256:ab", "/src", "testing", "41.2", null, null),
-                m.resolve("disk.qcow2"), m.resolve("ignition.ign"), false,
+                    m.resolve("base.qcow2"),
+                    "qcow2",
+                    "sha256:ab",
+                    "/src",
+                    "testing",
+                    "41.2",
+                    null,
+                    null),
+                m.resolve("disk.qcow2"),
+                m.resolve("ignition.ign"),
+                false,
                 new MachineConfig.Resources(2, 2048, 100),
                 new MachineConfig.SshConfig(m.resolve("id_ed25519"), 2222, "core"),
                 List.of(new MachineConfig.Mount(Path.of("/Users"), "/Users", false, "vol0", "9p")),
-                false, 501, "UTC"));
+                false,
+                501,
+                "UTC"));
   }
 
   private List<String> argv(String... args) {
@@ -48,7 +62,8 @@ class DebugQemuCommandTest {
 
   @Test
   void darwinAarch64_withHvSupport_hvfHostCpuNoProcessName() {
-    List<String> argv = argv("debug", "qemu-command", "m", "--host", "darwin/aarch64", "--hv-support=true");
+    List<String> argv =
+        argv("debug", "qemu-command", "m", "--host", "darwin/aarch64", "--hv-support=true");
     assertThat(argv.get(0)).isEqualTo("/opt/homebrew/bin/qemu-system-aarch64");
     assertThat(argv).containsSequence("-name", "m").containsSequence("-cpu", "host");
     assertThat(String.join(" ", argv))
@@ -56,20 +71,28 @@ class DebugQemuCommandTest {
         .doesNotContain("process=")
         .contains("file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
         .contains("if=pflash,format=raw,file=" + host.home().resolve("m/efi-vars.fd"));
-    assertThat(host.home().resolve("m/efi-vars.fd")).as("showing the line makes nothing").doesNotExist();
+    assertThat(host.home().resolve("m/efi-vars.fd"))
+        .as("showing the line makes nothing")
+        .doesNotExist();
   }
 
   @Test
   void darwinAarch64_withoutHvSupport_tcg() {
-    CliRun run = CliRun.run(host, "debug", "qemu-command", "m", "--host", "darwin/aarch64", "--hv-support=false");
+    CliRun run =
+        CliRun.run(
+            host, "debug", "qemu-command", "m", "--host", "darwin/aarch64", "--hv-support=false");
     assertThat(run.exitCode()).as(run.toString()).isZero();
-    assertThat(run.out()).contains("accel=tcg").contains("max,pauth-impdef=on").doesNotContain("hvf");
+    assertThat(run.out())
+        .contains("accel=tcg")
+        .contains("max,pauth-impdef=on")
+        .doesNotContain("hvf");
     assertThat(run.err()).contains("kern.hv_support");
   }
 
   @Test
   void darwinX86_64Translated_usesTheMacsAarch64() {
-    CliRun run = CliRun.run(host, "debug", "qemu-command", "m", "--host", "darwin/x86_64", "--translated");
+    CliRun run =
+        CliRun.run(host, "debug", "qemu-command", "m", "--host", "darwin/x86_64", "--translated");
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.out().lines().findFirst()).contains("/opt/homebrew/bin/qemu-system-aarch64");
     assertThat(run.out()).contains("accel=hvf");
@@ -78,21 +101,29 @@ class DebugQemuCommandTest {
 
   @Test
   void linuxX86_64_namesTheProcess() {
-    List<String> argv = argv("debug", "qemu-command", "m", "--host", "linux/x86_64", "--hv-support=true");
+    List<String> argv =
+        argv("debug", "qemu-command", "m", "--host", "linux/x86_64", "--hv-support=true");
     assertThat(argv.get(0)).isEqualTo("/usr/bin/qemu-system-x86_64");
-    assertThat(argv).containsSequence("-name", "m,process=berth-m").containsSequence("-machine", "q35,accel=kvm");
+    assertThat(argv)
+        .containsSequence("-name", "m,process=berth-m")
+        .containsSequence("-machine", "q35,accel=kvm");
   }
 
   @Test
   void badHost_errorAndExit125() {
-    CliRun.assertError(CliRun.run(host, "debug", "qemu-command", "m", "--host", "windows/x86_64"), "windows/x86_64");
-    CliRun.assertError(CliRun.run(host, "debug", "qemu-command", "m", "--host", "darwin"), "OS/ARCH");
     CliRun.assertError(
-        CliRun.run(host, "debug", "qemu-command", "m", "--host", "linux/aarch64", "--translated"), "Rosetta");
+        CliRun.run(host, "debug", "qemu-command", "m", "--host", "windows/x86_64"),
+        "windows/x86_64");
+    CliRun.assertError(
+        CliRun.run(host, "debug", "qemu-command", "m", "--host", "darwin"), "OS/ARCH");
+    CliRun.assertError(
+        CliRun.run(host, "debug", "qemu-command", "m", "--host", "linux/aarch64", "--translated"),
+        "Rosetta");
   }
 
   @Test
   void unknownMachine_error() {
-    CliRun.assertError(CliRun.run(host, "debug", "qemu-command", "nope", "--host", "linux/x86_64"), "nope");
+    CliRun.assertError(
+        CliRun.run(host, "debug", "qemu-command", "nope", "--host", "linux/x86_64"), "nope");
   }
 }

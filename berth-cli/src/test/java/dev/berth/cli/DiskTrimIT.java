@@ -42,7 +42,9 @@ class DiskTrimIT {
   void aDeletedGibibyteLeavesTheHostsDiskFile() throws Exception {
     berth("init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
     assertThat(berth("ssh", NAME, "findmnt -no OPTIONS /").out()).contains("discard");
-    assertThat(Long.parseLong(berth("inspect", "--format", "{{.Disk.VirtualSize}}", NAME).out().strip()))
+    assertThat(
+            Long.parseLong(
+                berth("inspect", "--format", "{{.Disk.VirtualSize}}", NAME).out().strip()))
         .isEqualTo(10 * GIB);
 
     // Random bytes: zeros would never be allocated (detect-zeroes=unmap).
@@ -51,7 +53,8 @@ class DiskTrimIT {
     berth("ssh", NAME, "rm /var/tmp/big && sync");
     long deletedAt = System.nanoTime();
     long smallest = written;
-    while (written - smallest < GIB * 9 / 10 && System.nanoTime() - deletedAt < Duration.ofMinutes(3).toNanos()) {
+    while (written - smallest < GIB * 9 / 10
+        && System.nanoTime() - deletedAt < Duration.ofMinutes(3).toNanos()) {
       Thread.sleep(1000);
       smallest = Math.min(smallest, actualSize());
     }
@@ -59,6 +62,8 @@ class DiskTrimIT {
     System.out.printf(
         "DiskTrimIT: disk file %.2f GiB with the file written, %.2f GiB after deleting it (%.0f s)%n",
         written / (double) GIB, smallest / (double) GIB, seconds);
-    assertThat(written - smallest).as("bytes given back after deleting 1 GiB").isGreaterThanOrEqualTo(GIB * 9 / 10);
+    assertThat(written - smallest)
+        .as("bytes given back after deleting 1 GiB")
+        .isGreaterThanOrEqualTo(GIB * 9 / 10);
   }
 }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Ryuk, Testcontainers' reaper, is turned off ({@code TESTCONTAINERS_RYUK_DISABLED=true}) only
  * because its image cannot be pulled here (the machine has no internet); the probe removes its
- * container itself. In a build that runs in a container, the mapped ports' host is set to
- * {@code localhost} too (see the test).
+ * container itself. In a build that runs in a container, the mapped ports' host is set to {@code
+ * localhost} too (see the test).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerClientsIT {
@@ -54,8 +54,18 @@ class DockerClientsIT {
 
   /** The docker CLI as the user runs it: their HOME, no DOCKER_HOST, no DOCKER_CONTEXT. */
   private static Exec docker(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("env", "-u", "DOCKER_HOST", "-u", "DOCKER_CONTEXT", "-u", "DOCKER_CONFIG",
-        "HOME=" + home, "docker"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "env",
+                "-u",
+                "DOCKER_HOST",
+                "-u",
+                "DOCKER_CONTEXT",
+                "-u",
+                "DOCKER_CONFIG",
+                "HOME=" + home,
+                "docker"));
     argv.addAll(List.of(args));
     return Exec.run(Map.of(), argv);
   }
@@ -70,7 +80,8 @@ class DockerClientsIT {
 
   @Test
   @Order(1)
-  void initRegistersTheContext_startDefaultMakesItCurrent_theDockerCliReachesTheMachine() throws Exception {
+  void initRegistersTheContext_startDefaultMakesItCurrent_theDockerCliReachesTheMachine()
+      throws Exception {
     Exec init = berth("init", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
     assertThat(init.code()).as(init.out()).isZero();
     Exec contexts = docker("context", "ls", "--format", "{{.Name}} {{.DockerEndpoint}}");
@@ -99,14 +110,17 @@ class DockerClientsIT {
   @Test
   @Order(2)
   void testcontainersFindsTheRunningMachine_withNoSetting() throws Exception {
-    assumeFalse(Files.exists(Path.of("/var/run/docker.sock")),
+    assumeFalse(
+        Files.exists(Path.of("/var/run/docker.sock")),
         "a Docker daemon's /var/run/docker.sock comes before Docker Desktop's socket in Testcontainers' order");
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Duser.home=" + home,
-                "-cp", classPath,
+                "-cp",
+                classPath,
                 TestcontainersProbe.class.getName(),
                 "localhost/busybox-httpd:latest")
             .redirectErrorStream(true);
@@ -125,7 +139,8 @@ class DockerClientsIT {
     }
     assertThat(home.resolve(".testcontainers.properties")).doesNotExist();
     Process probe = pb.start();
-    String out = new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out =
+        new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(probe.waitFor()).as(out).isZero();
     assertThat(out)
         .contains("DOCKER_HOST_FOUND=unix://" + link())

@@ -15,13 +15,15 @@ record Exec(int code, String out) {
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
-    var output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    var output =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(argv + " did not finish within " + timeout.toSeconds() + " s");
@@ -29,7 +31,8 @@ record Exec(int code, String out) {
     return new Exec(p.exitValue(), output.join());
   }
 
-  static Exec run(Map<String, String> env, List<String> argv) throws IOException, InterruptedException {
+  static Exec run(Map<String, String> env, List<String> argv)
+      throws IOException, InterruptedException {
     return run(env, Duration.ofMinutes(5), argv);
   }
 }

@@ -16,7 +16,9 @@ final class GuestImage {
     Path stream = root().resolve("guest/out/stream.json");
     if (!Files.isRegularFile(stream)) {
       throw new AssertionError(
-          "VM tests need the berth-os image, and " + stream + " does not exist: build it with"
+          "VM tests need the berth-os image, and "
+              + stream
+              + " does not exist: build it with"
               + " guest/build (bin/test does)");
     }
     return stream;

@@ -37,9 +37,17 @@ class HostileGuestIT {
   @BeforeAll
   static void setUp() throws Exception {
     home = Files.createTempDirectory("berth-hostile-");
-    env = Map.of("BERTH_HOME", home.resolve("berth").toString(), "XDG_CONFIG_HOME", home.resolve("xdg").toString(),
-        "HOME", home.toString());
-    Exec init = berth("init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
+    env =
+        Map.of(
+            "BERTH_HOME",
+            home.resolve("berth").toString(),
+            "XDG_CONFIG_HOME",
+            home.resolve("xdg").toString(),
+            "HOME",
+            home.toString());
+    Exec init =
+        berth(
+            "init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
     assertThat(init.code()).as(init.out()).isZero();
   }
 
@@ -56,13 +64,19 @@ class HostileGuestIT {
   }
 
   /**
-   * What the gateway's forwarder answers a POST from inside the guest, status line first. The script
-   * travels base64-encoded, so that no shell between here and the guest's bash reads its quotes.
+   * What the gateway's forwarder answers a POST from inside the guest, status line first. The
+   * script travels base64-encoded, so that no shell between here and the guest's bash reads its
+   * quotes.
    */
   private static String postFromGuest(String route, String json) throws Exception {
-    String script = "body='" + json + "'; exec 3<>/dev/tcp/192.168.127.1/80;"
-        + " printf 'POST /services/forwarder/" + route + " HTTP/1.1\\r\\nHost: gateway.containers.internal\\r\\n"
-        + "Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; cat <&3";
+    String script =
+        "body='"
+            + json
+            + "'; exec 3<>/dev/tcp/192.168.127.1/80;"
+            + " printf 'POST /services/forwarder/"
+            + route
+            + " HTTP/1.1\\r\\nHost: gateway.containers.internal\\r\\n"
+            + "Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; cat <&3";
     String encoded = Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_8));
     Exec e = berth("ssh", NAME, "echo " + encoded + " | base64 -d | bash");
     assertThat(e.code()).as(e.out()).isZero();
@@ -85,8 +99,12 @@ class HostileGuestIT {
   @Order(1)
   void theGuestCannotTurnAHostFileIntoASocket() throws Exception {
     Path victim = Files.writeString(home.resolve("victim.txt"), "the user's file\n");
-    String response = postFromGuest("expose",
-        "{\"local\":\"" + victim + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}");
+    String response =
+        postFromGuest(
+            "expose",
+            "{\"local\":\""
+                + victim
+                + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}");
     assertThat(response).startsWith("HTTP/1.1 403 ").contains("guests cannot make unix forwards");
     assertThat(Files.isRegularFile(victim, LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(Files.readString(victim)).isEqualTo("the user's file\n");
@@ -94,13 +112,20 @@ class HostileGuestIT {
 
   @Test
   @Order(2)
-  void theGuestCannotPutItsSshOnEveryHostInterfaceNorRemoveTheMachinesSshForward() throws Exception {
+  void theGuestCannotPutItsSshOnEveryHostInterfaceNorRemoveTheMachinesSshForward()
+      throws Exception {
     int port = freePort();
-    assertThat(postFromGuest("expose",
-        "{\"local\":\"0.0.0.0:" + port + "\",\"remote\":\":22\",\"protocol\":\"tcp\"}"))
-        .startsWith("HTTP/1.1 403 ").contains("berth set --publish-all-addresses " + NAME);
-    assertThat(postFromGuest("unexpose", "{\"local\":\"127.0.0.1:" + sshPort() + "\",\"protocol\":\"tcp\"}"))
-        .startsWith("HTTP/1.1 403 ").contains("made on the host");
+    assertThat(
+            postFromGuest(
+                "expose",
+                "{\"local\":\"0.0.0.0:" + port + "\",\"remote\":\":22\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ")
+        .contains("berth set --publish-all-addresses " + NAME);
+    assertThat(
+            postFromGuest(
+                "unexpose", "{\"local\":\"127.0.0.1:" + sshPort() + "\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ")
+        .contains("made on the host");
     Exec ssh = berth("ssh", NAME, "echo", "still-here");
     assertThat(ssh.out()).contains("still-here");
   }
@@ -108,40 +133,86 @@ class HostileGuestIT {
   @Test
   @Order(3)
   void theGuestCannotPublishAHostServiceThroughTheHostAlias() throws Exception {
-    assertThat(postFromGuest("expose",
-        "{\"local\":\"127.0.0.1:" + freePort() + "\",\"remote\":\"192.168.127.254:" + sshPort()
-            + "\",\"protocol\":\"tcp\"}"))
-        .startsWith("HTTP/1.1 403 ").contains("only to its own address");
+    assertThat(
+            postFromGuest(
+                "expose",
+                "{\"local\":\"127.0.0.1:"
+                    + freePort()
+                    + "\",\"remote\":\"192.168.127.254:"
+                    + sshPort()
+                    + "\",\"protocol\":\"tcp\"}"))
+        .startsWith("HTTP/1.1 403 ")
+        .contains("only to its own address");
   }
 
   @Test
   @Order(4)
   void podmanRunOnEveryAddressPublishesOnLoopbackOnly() throws Exception {
     // Debian's podman 4.3.1 drops the host IP before it calls the forwarder (podman 5 sends it, and
-    // gets the 403 of theGuestCannotPutItsSshOnEveryHostInterface…): either way nothing reaches the LAN.
+    // gets the 403 of theGuestCannotPutItsSshOnEveryHostInterface…): either way nothing reaches the
+    // LAN.
     Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
-    Exec load = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "load", "-i",
-        GuestImage.busyboxHttpd().toString()));
+    Exec load =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "podman",
+                "--url",
+                "unix://" + api,
+                "load",
+                "-i",
+                GuestImage.busyboxHttpd().toString()));
     assertThat(load.code()).as(load.out()).isZero();
     int port = freePort();
-    Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "-d", "--name", "everywhere",
-        "-p", "0.0.0.0:" + port + ":80", "localhost/busybox-httpd"));
+    Exec run =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "podman",
+                "--url",
+                "unix://" + api,
+                "run",
+                "-d",
+                "--name",
+                "everywhere",
+                "-p",
+                "0.0.0.0:" + port + ":80",
+                "localhost/busybox-httpd"));
     assertThat(run.code()).as(run.out()).isZero();
     Exec ports = berth("ports", NAME);
-    assertThat(ports.out()).containsPattern("127\\.0\\.0\\.1:" + port + "\\s").doesNotContain("0.0.0.0:" + port);
+    assertThat(ports.out())
+        .containsPattern("127\\.0\\.0\\.1:" + port + "\\s")
+        .doesNotContain("0.0.0.0:" + port);
   }
 
   @Test
   @Order(5)
   void aContainerCannotTurnAHostFileIntoASocketEither() throws Exception {
     Path victim = Files.writeString(home.resolve("victim-of-a-container.txt"), "the user's file\n");
-    String json = "{\"local\":\"" + victim + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}";
+    String json =
+        "{\"local\":\""
+            + victim
+            + "\",\"remote\":\"tcp://192.168.127.2:22\",\"protocol\":\"unix\"}";
     Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
     // The JSON travels as $1, so that no quoting stands between it and the request.
-    String script = "printf 'POST /services/forwarder/expose HTTP/1.1\\r\\nHost: g\\r\\nContent-Length: %d\\r\\n"
-        + "Connection: close\\r\\n\\r\\n%s' ${#1} \"$1\" | /bin/busybox nc 192.168.127.1 80";
-    Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "--rm",
-        "localhost/busybox-httpd", "/bin/sh", "-c", script, "sh", json));
+    String script =
+        "printf 'POST /services/forwarder/expose HTTP/1.1\\r\\nHost: g\\r\\nContent-Length: %d\\r\\n"
+            + "Connection: close\\r\\n\\r\\n%s' ${#1} \"$1\" | /bin/busybox nc 192.168.127.1 80";
+    Exec run =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "podman",
+                "--url",
+                "unix://" + api,
+                "run",
+                "--rm",
+                "localhost/busybox-httpd",
+                "/bin/sh",
+                "-c",
+                script,
+                "sh",
+                json));
     assertThat(run.out()).contains("HTTP/1.1 403 ").contains("guests cannot make unix forwards");
     assertThat(Files.isRegularFile(victim, LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(Files.readString(victim)).isEqualTo("the user's file\n");
@@ -154,8 +225,20 @@ class HostileGuestIT {
     try (ServerSocket hostService = new ServerSocket()) {
       hostService.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
       int port = hostService.getLocalPort();
-      Exec run = Exec.run(Map.of(), List.of("podman", "--url", "unix://" + api, "run", "-d", "--name", "shadow",
-          "-p", port + ":80", "localhost/busybox-httpd"));
+      Exec run =
+          Exec.run(
+              Map.of(),
+              List.of(
+                  "podman",
+                  "--url",
+                  "unix://" + api,
+                  "run",
+                  "-d",
+                  "--name",
+                  "shadow",
+                  "-p",
+                  port + ":80",
+                  "localhost/busybox-httpd"));
       assertThat(run.code()).as(run.out()).isNotZero();
       assertThat(run.out()).contains("already in use on the host");
     }

@@ -39,8 +39,13 @@ class HostileInputTest {
     for (String bad : List.of("../../../victim", "..", ".", "../x")) {
       for (List<String> verb :
           List.of(
-              List.of("rm", "-f"), List.of("start"), List.of("stop"), List.of("set", "--cpus", "1"),
-              List.of("inspect"), List.of("ports"), List.of("init"))) {
+              List.of("rm", "-f"),
+              List.of("start"),
+              List.of("stop"),
+              List.of("set", "--cpus", "1"),
+              List.of("inspect"),
+              List.of("ports"),
+              List.of("init"))) {
         String[] args = concat(verb, bad);
         assertError(CliRun.run(host, args), "invalid machine name");
       }
@@ -72,11 +77,20 @@ class HostileInputTest {
   private MachineConfig config(String name) {
     Path config = host.home().resolve(name);
     return new MachineConfig(
-        MachineConfig.SCHEMA_VERSION, name, Instant.parse("2026-01-02T03:04:05Z"), null, null,
-        config.resolve("disk.qcow2"), config.resolve("ignition.ign"), false,
+        MachineConfig.SCHEMA_VERSION,
+        name,
+        Instant.parse("2026-01-02T03:04:05Z"),
+        null,
+        null,
+        config.resolve("disk.qcow2"),
+        config.resolve("ignition.ign"),
+        false,
         new MachineConfig.Resources(1, 1024, 10),
-        new MachineConfig.SshConfig(config.resolve("id_ed25519"), 2222, "core"), List.of(), false,
-        1000, "UTC");
+        new MachineConfig.SshConfig(config.resolve("id_ed25519"), 2222, "core"),
+        List.of(),
+        false,
+        1000,
+        "UTC");
   }
 
   private static String[] concat(List<String> head, String last) {

@@ -39,14 +39,17 @@ class LauncherIT {
     assertThat(launcher("--version").out()).startsWith("berth version ");
     Run help = launcher("--help");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("init", "start", "stop", "ssh", "list", "inspect", "rm", "set", "info", "reset");
+    assertThat(help.out())
+        .contains("init", "start", "stop", "ssh", "list", "inspect", "rm", "set", "info", "reset");
   }
 
   @Test
   void error_exits125_withoutStackTrace_unlessDebug() throws Exception {
     Run run = launcher("inspect", "ghost");
     assertThat(run.code()).isEqualTo(125);
-    assertThat(run.out()).startsWith("Error: machine \"ghost\" does not exist\nHint: ").doesNotContain("\tat ");
+    assertThat(run.out())
+        .startsWith("Error: machine \"ghost\" does not exist\nHint: ")
+        .doesNotContain("\tat ");
     Run debug = launcher("--log-level=debug", "inspect", "ghost");
     assertThat(debug.code()).isEqualTo(125);
     assertThat(debug.out()).contains("\tat dev.berth.");

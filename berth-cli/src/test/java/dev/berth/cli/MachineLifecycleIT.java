@@ -2,7 +2,6 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * One machine through its life, for real: berth-os under QEMU (TCG here), started by bin/berth as
- * a user runs it, reached by the system ssh, Debian's podman and the docker CLI; then the faults
- * that podman machine handles badly. The steps share the machine and run in order.
+ * One machine through its life, for real: berth-os under QEMU (TCG here), started by bin/berth as a
+ * user runs it, reached by the system ssh, Debian's podman and the docker CLI; then the faults that
+ * podman machine handles badly. The steps share the machine and run in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MachineLifecycleIT {
@@ -34,7 +33,14 @@ class MachineLifecycleIT {
   @BeforeAll
   static void setUp() throws Exception {
     home = Files.createTempDirectory("berth-lifecycle-");
-    env = Map.of("BERTH_HOME", home.resolve("berth").toString(), "XDG_CONFIG_HOME", home.resolve("xdg").toString(), "HOME", home.toString());
+    env =
+        Map.of(
+            "BERTH_HOME",
+            home.resolve("berth").toString(),
+            "XDG_CONFIG_HOME",
+            home.resolve("xdg").toString(),
+            "HOME",
+            home.toString());
   }
 
   @AfterAll
@@ -66,7 +72,8 @@ class MachineLifecycleIT {
 
   private static Optional<ProcessHandle> qemuOf(String name) {
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("process=berth-" + name)).orElse(false))
+        .filter(
+            p -> p.info().commandLine().map(c -> c.contains("process=berth-" + name)).orElse(false))
         .findFirst();
   }
 
@@ -85,7 +92,16 @@ class MachineLifecycleIT {
   @Test
   @Order(1)
   void initAndStart_reportsTheApiSocket() throws Exception {
-    Exec init = berth("init", "--image", GuestImage.stream().toString(), "--disk-size", "10", "--cpus", "2", NAME);
+    Exec init =
+        berth(
+            "init",
+            "--image",
+            GuestImage.stream().toString(),
+            "--disk-size",
+            "10",
+            "--cpus",
+            "2",
+            NAME);
     assertThat(init.code()).as(init.out()).isZero();
     Exec start = berth("start", NAME);
     assertThat(start.code()).as(start.out()).isZero();
@@ -111,7 +127,10 @@ class MachineLifecycleIT {
   @Order(3)
   void apiSocket_servesPodmanAndDockerClients() throws Exception {
     assertThat(Files.getPosixFilePermissions(apiSocket())).hasSize(2);
-    Exec ping = Exec.run(Map.of(), List.of("curl", "-sf", "--unix-socket", apiSocket().toString(), "http://d/_ping"));
+    Exec ping =
+        Exec.run(
+            Map.of(),
+            List.of("curl", "-sf", "--unix-socket", apiSocket().toString(), "http://d/_ping"));
     assertThat(ping.out()).isEqualTo("OK");
     Exec load = podman("load", "-i", GuestImage.busyboxHttpd().toString());
     assertThat(load.code()).as(load.out()).isZero();
@@ -123,7 +142,10 @@ class MachineLifecycleIT {
     assertThat(page.code()).as(page.out()).isZero();
     assertThat(page.out()).isNotBlank();
     assertThat(podman("logs", "web").code()).isZero();
-    Exec docker = Exec.run(Map.of("DOCKER_HOST", "unix://" + apiSocket()), List.of("docker", "ps", "--format", "{{.Names}}"));
+    Exec docker =
+        Exec.run(
+            Map.of("DOCKER_HOST", "unix://" + apiSocket()),
+            List.of("docker", "ps", "--format", "{{.Names}}"));
     assertThat(docker.code()).as(docker.out()).isZero();
     assertThat(docker.out()).contains("web");
   }
@@ -139,7 +161,8 @@ class MachineLifecycleIT {
   @Test
   @Order(5)
   void stopThenStart_keepsData_andDoesNotRerunIgnition() throws Exception {
-    String hostKey = Files.readString(home.resolve("berth/config/machines/" + NAME + "/known_hosts"));
+    String hostKey =
+        Files.readString(home.resolve("berth/config/machines/" + NAME + "/known_hosts"));
     Exec stop = berth("stop", NAME);
     assertThat(stop.code()).as(stop.out()).isZero();
     assertThat(stop.out()).contains("Machine \"" + NAME + "\" stopped successfully");
@@ -148,13 +171,17 @@ class MachineLifecycleIT {
     assertThat(berth("list").out()).containsPattern("(seconds|second|minute|minutes) ago");
     assertThat(berth("stop", NAME).code()).as("stopping a stopped machine is fine").isZero();
 
-    CompletableFuture<Exec> first = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
-    CompletableFuture<Exec> second = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    CompletableFuture<Exec> first =
+        CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    CompletableFuture<Exec> second =
+        CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
     List<Exec> both = List.of(first.join(), second.join());
     assertThat(both).filteredOn(e -> e.code() == 0).as(both.toString()).hasSize(1);
     // the start that lost finds the winner's agent booting (start holds the lock only until its
     // agent answers), or, if it came that late, the machine up
-    assertThat(both).filteredOn(e -> e.code() == 125).singleElement()
+    assertThat(both)
+        .filteredOn(e -> e.code() == 125)
+        .singleElement()
         .satisfies(e -> assertThat(e.out()).containsPattern("is already (starting|running)"));
 
     assertThat(podman("images", "--format", "{{.Repository}}").out()).contains("busybox-httpd");
@@ -185,7 +212,8 @@ class MachineLifecycleIT {
     assertThat(berth("ssh", NAME, "true").code()).as("SSH over QEMU's network").isZero();
     Exec ports = berth("ports", NAME);
     assertThat(ports.code()).isEqualTo(125);
-    assertThat(ports.out()).contains("runs on QEMU's network (--network=slirp), which publishes no ports");
+    assertThat(ports.out())
+        .contains("runs on QEMU's network (--network=slirp), which publishes no ports");
     Exec wrong = berth("start", "--network=vde", NAME);
     assertThat(wrong.code()).isEqualTo(125);
     assertThat(wrong.out()).contains("unknown network \"vde\": use berth");
@@ -202,7 +230,16 @@ class MachineLifecycleIT {
     Exec start = berth("start", NAME);
     assertThat(start.code()).as(start.out()).isZero();
     assertThat(start.out()).contains("left running by a crashed agent");
-    assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains("process=berth-" + NAME)).orElse(false)).count()).isEqualTo(1);
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(
+                    p ->
+                        p.info()
+                            .commandLine()
+                            .map(c -> c.contains("process=berth-" + NAME))
+                            .orElse(false))
+                .count())
+        .isEqualTo(1);
     Exec stop = berth("stop", NAME);
     assertThat(stop.code()).as(stop.out()).isZero();
     assertNothingRunning(NAME);
@@ -218,23 +255,33 @@ class MachineLifecycleIT {
   void guestThatNeverSendsReady_failsWithConsoleTail_andLeavesNothingRunning() throws Exception {
     Path ignition = home.resolve("no-ready.ign");
     Files.writeString(ignition, "{\"ignition\":{\"version\":\"3.2.0\"}}");
-    Exec init = berth("init", "--image", GuestImage.stream().toString(), "--ignition-path", ignition.toString(), "noready");
+    Exec init =
+        berth(
+            "init",
+            "--image",
+            GuestImage.stream().toString(),
+            "--ignition-path",
+            ignition.toString(),
+            "noready");
     assertThat(init.code()).as(init.out()).isZero();
     Exec start = berth("start", "--timeout", "120", "noready");
     assertThat(start.code()).isEqualTo(125);
     assertThat(start.out())
-        .contains("Error: machine \"noready\" did not start: the guest did not report Ready within 120 s")
+        .contains(
+            "Error: machine \"noready\" did not start: the guest did not report Ready within 120 s")
         .contains("lines of the console:")
         .contains("console.log");
     assertNothingRunning("noready");
-    assertThat(JSON.readTree(berth("inspect", "noready").out()).at("/0/State").asText()).isEqualTo("stopped");
+    assertThat(JSON.readTree(berth("inspect", "noready").out()).at("/0/State").asText())
+        .isEqualTo("stopped");
     assertThat(berth("rm", "-f", "noready").code()).isZero();
   }
 
   @Test
   @Order(9)
   void agentAndQemuKilledDuringStart_startFailsClearly_andTheNextStartWorks() throws Exception {
-    CompletableFuture<Exec> start = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    CompletableFuture<Exec> start =
+        CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
     waitFor(() -> qemuOf(NAME).isPresent());
     ProcessHandle agent = ProcessHandle.of(agentPid()).orElseThrow();
     ProcessHandle qemu = qemuOf(NAME).orElseThrow();
@@ -242,7 +289,9 @@ class MachineLifecycleIT {
     qemu.destroyForcibly();
     Exec failed = start.join();
     assertThat(failed.code()).isEqualTo(125);
-    assertThat(failed.out()).contains("Error: the agent of machine \"" + NAME + "\" exited before the machine was ready");
+    assertThat(failed.out())
+        .contains(
+            "Error: the agent of machine \"" + NAME + "\" exited before the machine was ready");
     assertThat(state()).isEqualTo("stopped");
     Exec again = berth("start", NAME);
     assertThat(again.code()).as(again.out()).isZero();
@@ -253,7 +302,8 @@ class MachineLifecycleIT {
   @Order(10)
   void stopDuringAStart_cancelsTheStart_andLeavesNothingRunning() throws Exception {
     assertThat(berth("stop", NAME).code()).isZero();
-    CompletableFuture<Exec> start = CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
+    CompletableFuture<Exec> start =
+        CompletableFuture.supplyAsync(() -> uncheckedBerth("start", NAME));
     waitFor(() -> qemuOf(NAME).isPresent());
     Exec stop = berth("stop", NAME);
     assertThat(stop.code()).as(stop.out()).isZero();

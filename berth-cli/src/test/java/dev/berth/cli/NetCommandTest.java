@@ -19,12 +19,18 @@ class NetCommandTest {
   @TempDir Path dir;
 
   private Process berth(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
     argv.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("out.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(argv)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("out.log").toFile());
     pb.environment().put("BERTH_HOME", dir.resolve("home").toString());
     return pb.start();
   }
@@ -45,8 +51,18 @@ class NetCommandTest {
     Path api = dir.resolve("api.sock");
     Path qemu = dir.resolve("qemu.sock");
     int sshPort = freePort();
-    Process p = berth("net", "-listen-qemu", "unix://" + qemu, "-services", "unix://" + api,
-        "-ssh-port", String.valueOf(sshPort), "-mtu=1400", "-pid-file", pidFile.toString());
+    Process p =
+        berth(
+            "net",
+            "-listen-qemu",
+            "unix://" + qemu,
+            "-services",
+            "unix://" + api,
+            "-ssh-port",
+            String.valueOf(sshPort),
+            "-mtu=1400",
+            "-pid-file",
+            pidFile.toString());
     try {
       // The pid file is written last, once everything listens.
       for (int i = 0; i < 600 && !Files.exists(pidFile) && p.isAlive(); i++) {
@@ -70,7 +86,13 @@ class NetCommandTest {
 
   @Test
   void anUnknownFlag_isAnError() throws Exception {
-    Process p = berth("net", "-listen-qemu", "unix://" + dir.resolve("q.sock"), "-listen-vfkit", "unixgram:///x");
+    Process p =
+        berth(
+            "net",
+            "-listen-qemu",
+            "unix://" + dir.resolve("q.sock"),
+            "-listen-vfkit",
+            "unixgram:///x");
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(125);
     assertThat(output()).startsWith("Error: Unknown options: '-listen-vfkit', 'unixgram:///x'");
@@ -79,11 +101,21 @@ class NetCommandTest {
   @Test
   void flagsThatCannotWork_areErrorsBeforeAnythingStarts() throws Exception {
     Path pidFile = dir.resolve("net.pid");
-    Process p = berth("net", "-listen-qemu", "unix://" + dir.resolve("q.sock"), "-pid-file", pidFile.toString(),
-        "-forward-sock", dir.resolve("f.sock").toString(), "-forward-user", "core");
+    Process p =
+        berth(
+            "net",
+            "-listen-qemu",
+            "unix://" + dir.resolve("q.sock"),
+            "-pid-file",
+            pidFile.toString(),
+            "-forward-sock",
+            dir.resolve("f.sock").toString(),
+            "-forward-user",
+            "core");
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(125);
-    assertThat(output()).startsWith("Error: -forward-sock, -forward-dest, -forward-user, and -forward-identity")
+    assertThat(output())
+        .startsWith("Error: -forward-sock, -forward-dest, -forward-user, and -forward-identity")
         .contains("Hint: see 'berth net --help'");
     assertThat(pidFile).doesNotExist();
     assertThat(dir.resolve("q.sock")).doesNotExist();

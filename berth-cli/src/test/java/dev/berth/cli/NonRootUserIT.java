@@ -43,9 +43,12 @@ class NonRootUserIT {
     Exec init = asUser(berth(), "init", "--image", stream.toString(), "--disk-size", "10", NAME);
     assertThat(init.code()).as(init.out()).isZero();
 
-    Exec connections = asUser("podman", "system", "connection", "list", "--format", "{{.Name}} {{.URI}}");
+    Exec connections =
+        asUser("podman", "system", "connection", "list", "--format", "{{.Name}} {{.URI}}");
     assertThat(connections.code()).as(connections.out()).isZero();
-    assertThat(connections.out()).contains(NAME + " ssh://core@127.0.0.1:").contains(NAME + "-root ssh://root@127.0.0.1:");
+    assertThat(connections.out())
+        .contains(NAME + " ssh://core@127.0.0.1:")
+        .contains(NAME + "-root ssh://root@127.0.0.1:");
 
     Exec start = asUser(berth(), "start", NAME);
     assertThat(start.code()).as(start.out()).isZero();
@@ -62,6 +65,7 @@ class NonRootUserIT {
     assertThat(stop.code()).as(stop.out()).isZero();
     Exec rm = asUser(berth(), "rm", "-f", NAME);
     assertThat(rm.code()).as(rm.out()).isZero();
-    assertThat(asUser("podman", "system", "connection", "list", "--format", "{{.Name}}").out()).doesNotContain(NAME);
+    assertThat(asUser("podman", "system", "connection", "list", "--format", "{{.Name}}").out())
+        .doesNotContain(NAME);
   }
 }

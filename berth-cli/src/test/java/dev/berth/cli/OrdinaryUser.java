@@ -15,10 +15,12 @@ record OrdinaryUser(String name) {
   /** The account {@code name}, created if absent; the test must run as root to create it. */
   static OrdinaryUser ensure(String name) throws Exception {
     assertThat(ProcessHandle.current().info().user().orElse(""))
-        .as("this test creates an ordinary user account and runs berth as it, so it runs as root (CI does)")
+        .as(
+            "this test creates an ordinary user account and runs berth as it, so it runs as root (CI does)")
         .isEqualTo("root");
     if (Exec.run(Map.of(), List.of("id", name)).code() != 0) {
-      Exec add = Exec.run(Map.of(), List.of("useradd", "--create-home", "--shell", "/bin/bash", name));
+      Exec add =
+          Exec.run(Map.of(), List.of("useradd", "--create-home", "--shell", "/bin/bash", name));
       assertThat(add.code()).as(add.out()).isZero();
     }
     return new OrdinaryUser(name);
@@ -36,8 +38,17 @@ record OrdinaryUser(String name) {
     List<String> argv =
         new ArrayList<>(
             List.of(
-                "runuser", "-u", name, "--", "env", "-i", "HOME=/home/" + name, "USER=" + name,
-                "LOGNAME=" + name, "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"));
+                "runuser",
+                "-u",
+                name,
+                "--",
+                "env",
+                "-i",
+                "HOME=/home/" + name,
+                "USER=" + name,
+                "LOGNAME=" + name,
+                "PATH=/usr/local/bin:/usr/bin:/bin",
+                "LANG=C.UTF-8"));
     argv.addAll(List.of(command));
     return Exec.run(Map.of(), Duration.ofMinutes(15), argv);
   }

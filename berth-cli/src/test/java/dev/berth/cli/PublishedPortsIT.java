@@ -33,7 +33,8 @@ class PublishedPortsIT {
   private static final String A = "pa";
   private static final String B = "pb";
   private static final String PAGE = "Hello from busybox httpd on berth-os.";
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static Path home;
   private static Map<String, String> env;
   private static int portA;
@@ -42,8 +43,14 @@ class PublishedPortsIT {
   @BeforeAll
   static void setUp() throws Exception {
     home = Files.createTempDirectory("berth-ports-");
-    env = Map.of("BERTH_HOME", home.resolve("berth").toString(), "XDG_CONFIG_HOME", home.resolve("xdg").toString(),
-        "HOME", home.toString());
+    env =
+        Map.of(
+            "BERTH_HOME",
+            home.resolve("berth").toString(),
+            "XDG_CONFIG_HOME",
+            home.resolve("xdg").toString(),
+            "HOME",
+            home.toString());
     portA = freePort();
     portB = freePort();
   }
@@ -79,15 +86,21 @@ class PublishedPortsIT {
     return e;
   }
 
-  /** The page at the host's {@code port}, waiting a little for the forward that podman just asked for. */
+  /**
+   * The page at the host's {@code port}, waiting a little for the forward that podman just asked
+   * for.
+   */
   private static String fetch(int port) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     IOException last = null;
     while (System.nanoTime() < deadline) {
       try {
-        HttpResponse<String> r = HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(20)).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .timeout(Duration.ofSeconds(20))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();
       } catch (IOException e) {
@@ -108,7 +121,9 @@ class PublishedPortsIT {
   }
 
   private static void initAndRunWeb(String name, int hostPort) throws Exception {
-    Exec init = berth("init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", name);
+    Exec init =
+        berth(
+            "init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", name);
     assertThat(init.code()).as(init.out()).isZero();
     assertThat(init.out())
         .contains("API forwarding listening on: " + apiSocket(name))
@@ -127,11 +142,18 @@ class PublishedPortsIT {
     Exec ports = berth("ports", A);
     assertThat(ports.code()).as(ports.out()).isZero();
     assertThat(ports.out())
-        .containsPattern("127\\.0\\.0\\.1:" + portA + "\\s+192\\.168\\.127\\.2:" + portA + "\\s+tcp")
+        .containsPattern(
+            "127\\.0\\.0\\.1:" + portA + "\\s+192\\.168\\.127\\.2:" + portA + "\\s+tcp")
         .containsPattern("127\\.0\\.0\\.1:\\d+\\s+192\\.168\\.127\\.2:22\\s+tcp");
-    Exec ping = Exec.run(Map.of(), List.of("curl", "-sf", "--unix-socket", apiSocket(A).toString(), "http://d/_ping"));
+    Exec ping =
+        Exec.run(
+            Map.of(),
+            List.of("curl", "-sf", "--unix-socket", apiSocket(A).toString(), "http://d/_ping"));
     assertThat(ping.out()).isEqualTo("OK");
-    Exec docker = Exec.run(Map.of("DOCKER_HOST", "unix://" + apiSocket(A)), List.of("docker", "ps", "--format", "{{.Names}}"));
+    Exec docker =
+        Exec.run(
+            Map.of("DOCKER_HOST", "unix://" + apiSocket(A)),
+            List.of("docker", "ps", "--format", "{{.Names}}"));
     assertThat(docker.code()).as(docker.out()).isZero();
     assertThat(docker.out()).contains("web");
     Exec hosts = berth("ssh", A, "getent", "hosts", "host.containers.internal");
@@ -167,7 +189,9 @@ class PublishedPortsIT {
     initAndRunWeb(B, portB);
     assertThat(fetch(portB)).contains(PAGE);
     assertThat(fetch(portA)).as("the first machine still answers").contains(PAGE);
-    assertThat(berth("ports", B).out()).contains("127.0.0.1:" + portB).doesNotContain(":" + portA + " ");
+    assertThat(berth("ports", B).out())
+        .contains("127.0.0.1:" + portB)
+        .doesNotContain(":" + portA + " ");
     assertThat(berth("list").out())
         .containsPattern(A + "\\*?\\s+qemu\\s+.*Currently running")
         .containsPattern(B + "\\*?\\s+qemu\\s+.*Currently running");
@@ -180,8 +204,16 @@ class PublishedPortsIT {
     assertThat(berth("rm", "-f", B).code()).isZero();
     assertThat(portIsFree(portA)).isTrue();
     assertThat(portIsFree(portB)).isTrue();
-    assertThat(ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("process=berth-p")).orElse(false)).count())
-        .as("QEMU processes left").isZero();
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(
+                    p ->
+                        p.info()
+                            .commandLine()
+                            .map(c -> c.contains("process=berth-p"))
+                            .orElse(false))
+                .count())
+        .as("QEMU processes left")
+        .isZero();
   }
 }

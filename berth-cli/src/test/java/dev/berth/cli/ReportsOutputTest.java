@@ -29,23 +29,45 @@ class ReportsOutputTest {
     Path a = host.home().resolve("a");
     store.write(
         new MachineConfig(
-            MachineConfig.SCHEMA_VERSION, "a", Instant.parse("2026-01-02T03:04:05Z"),
+            MachineConfig.SCHEMA_VERSION,
+            "a",
+            Instant.parse("2026-01-02T03:04:05Z"),
             Instant.parse("2026-01-03T04:05:06Z"),
             new MachineConfig.ImageInfo(
-                a.resolve("base.qcow2"), "qcow2", "sha256:ab", "/src", "testing", "41.2", null, null),
-            a.resolve("disk.qcow2"), a.resolve("ignition.ign"), false,
+                a.resolve("base.qcow2"),
+                "qcow2",
+                "sha256:ab",
+                "/src",
+                "testing",
+                "41.2",
+                null,
+                null),
+            a.resolve("disk.qcow2"),
+            a.resolve("ignition.ign"),
+            false,
             new MachineConfig.Resources(2, 2048, 100),
             new MachineConfig.SshConfig(a.resolve("id_ed25519"), 2222, "core"),
             List.of(new MachineConfig.Mount(Path.of("/src"), "/mnt/src", true, "vol0", "9p")),
-            true, 1000, "UTC"));
+            true,
+            1000,
+            "UTC"));
     Path b = host.home().resolve("b");
     store.write(
         new MachineConfig(
-            MachineConfig.SCHEMA_VERSION, "b", Instant.parse("2026-01-02T03:04:05Z"), null, null,
-            b.resolve("disk.qcow2"), b.resolve("ignition.ign"), false,
+            MachineConfig.SCHEMA_VERSION,
+            "b",
+            Instant.parse("2026-01-02T03:04:05Z"),
+            null,
+            null,
+            b.resolve("disk.qcow2"),
+            b.resolve("ignition.ign"),
+            false,
             new MachineConfig.Resources(1, 1024, 10),
-            new MachineConfig.SshConfig(b.resolve("id_ed25519"), 2223, "core"), List.of(), false,
-            1000, "UTC"));
+            new MachineConfig.SshConfig(b.resolve("id_ed25519"), 2223, "core"),
+            List.of(),
+            false,
+            1000,
+            "UTC"));
   }
 
   private String run(String... args) {
@@ -67,7 +89,8 @@ class ReportsOutputTest {
   @Test
   void list_jsonTemplateAndQuiet_asBefore() throws Exception {
     assertThat(run("list", "--format", "json")).isEqualTo(golden("list.json"));
-    assertThat(run("list", "--format", "{{.Name}} {{.LastUp}} {{.Memory}}")).isEqualTo(golden("list-template"));
+    assertThat(run("list", "--format", "{{.Name}} {{.LastUp}} {{.Memory}}"))
+        .isEqualTo(golden("list-template"));
     assertThat(run("list", "-q")).isEqualTo(golden("list-q"));
   }
 
@@ -80,6 +103,7 @@ class ReportsOutputTest {
   void info_jsonYamlAndTemplate_asBefore() throws Exception {
     assertThat(run("info", "--format", "json")).isEqualTo(golden("info.json"));
     assertThat(run("info")).isEqualTo(golden("info.yaml"));
-    assertThat(run("info", "--format", "{{.Host.VMType}} {{.Version.Os}}")).isEqualTo(golden("info-template"));
+    assertThat(run("info", "--format", "{{.Host.VMType}} {{.Version.Os}}"))
+        .isEqualTo(golden("info-template"));
   }
 }

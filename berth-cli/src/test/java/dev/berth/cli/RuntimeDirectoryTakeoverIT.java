@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Another local user attacks from where they sit: before the victim's first {@code start}, with no
- * {@code XDG_RUNTIME_DIR} (a login by su or ssh without a systemd session), they make
- * {@code /tmp/berth-UID}, the victim's fallback runtime directory, world-writable and plant a link
- * in it. Berth must refuse it and write nothing there: no log, no socket a neighbour could replace.
+ * {@code XDG_RUNTIME_DIR} (a login by su or ssh without a systemd session), they make {@code
+ * /tmp/berth-UID}, the victim's fallback runtime directory, world-writable and plant a link in it.
+ * Berth must refuse it and write nothing there: no log, no socket a neighbour could replace.
  */
 class RuntimeDirectoryTakeoverIT {
   private static final String VICTIM = "berth-victim";
@@ -39,8 +39,11 @@ class RuntimeDirectoryTakeoverIT {
     OrdinaryUser neighbour = OrdinaryUser.ensure(NEIGHBOUR);
     planted = Path.of("/tmp/berth-" + victim.uid());
     Exec.run(Map.of(), List.of("rm", "-rf", planted.toString()));
-    Exec plant = neighbour.run("sh", "-c", "mkdir -m 0777 " + planted + " && ln -s /home/" + NEIGHBOUR + " "
-        + planted + "/m");
+    Exec plant =
+        neighbour.run(
+            "sh",
+            "-c",
+            "mkdir -m 0777 " + planted + " && ln -s /home/" + NEIGHBOUR + " " + planted + "/m");
     assertThat(plant.code()).as(plant.out()).isZero();
 
     Path disk = Files.createTempFile("berth-takeover-", ".raw");
@@ -56,9 +59,13 @@ class RuntimeDirectoryTakeoverIT {
           .contains("Error: runtime directory " + planted)
           .contains("not to you");
       Exec listing = Exec.run(Map.of(), List.of("ls", "-A", planted.toString()));
-      assertThat(listing.out().strip()).as("what Berth left in the neighbour's directory").isEqualTo("m");
+      assertThat(listing.out().strip())
+          .as("what Berth left in the neighbour's directory")
+          .isEqualTo("m");
       assertThat(Files.isSymbolicLink(planted.resolve("m"))).isTrue();
-      assertThat(Files.exists(Path.of("/home/" + NEIGHBOUR + "/agent.log"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+      assertThat(
+              Files.exists(Path.of("/home/" + NEIGHBOUR + "/agent.log"), LinkOption.NOFOLLOW_LINKS))
+          .isFalse();
     } finally {
       Files.deleteIfExists(disk);
     }

@@ -11,10 +11,10 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * What a user's test does, run by {@link DockerClientsIT} in a JVM of its own with no
- * {@code DOCKER_HOST} and no Testcontainers setting: Testcontainers looks for a daemon itself.
- * Starts the image {@code args[0]}, which serves a page on port 80, and prints the daemon it found
- * and the page.
+ * What a user's test does, run by {@link DockerClientsIT} in a JVM of its own with no {@code
+ * DOCKER_HOST} and no Testcontainers setting: Testcontainers looks for a daemon itself. Starts the
+ * image {@code args[0]}, which serves a page on port 80, and prints the daemon it found and the
+ * page.
  */
 public final class TestcontainersProbe {
   private TestcontainersProbe() {}
@@ -25,7 +25,9 @@ public final class TestcontainersProbe {
             .withExposedPorts(80)
             .waitingFor(Wait.forHttp("/").withStartupTimeout(Duration.ofMinutes(5)))) {
       web.start();
-      System.out.println("DOCKER_HOST_FOUND=" + DockerClientFactory.instance().getTransportConfig().getDockerHost());
+      System.out.println(
+          "DOCKER_HOST_FOUND="
+              + DockerClientFactory.instance().getTransportConfig().getDockerHost());
       HttpResponse<String> page =
           HttpClient.newHttpClient()
               .send(

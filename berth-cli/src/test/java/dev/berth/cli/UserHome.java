@@ -17,8 +17,14 @@ final class UserHome {
 
   private UserHome(Path dir) {
     this.dir = dir;
-    this.env = Map.of("BERTH_HOME", dir.resolve("berth").toString(), "XDG_CONFIG_HOME", dir.resolve("xdg").toString(),
-        "HOME", dir.toString());
+    this.env =
+        Map.of(
+            "BERTH_HOME",
+            dir.resolve("berth").toString(),
+            "XDG_CONFIG_HOME",
+            dir.resolve("xdg").toString(),
+            "HOME",
+            dir.toString());
   }
 
   static UserHome create(String prefix) throws Exception {

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Host directories in a machine, for real: one machine of an ordinary user (QEMU runs as that
- * user, as podman machine's does) with a read-write and a read-only 9p volume. The same file
- * operations (volume-checks.sh) run from the guest over {@code berth ssh} and from a rootless
- * container started through the host API socket with {@code -v}; the test checks what each
- * reports and what the host sees.
+ * Host directories in a machine, for real: one machine of an ordinary user (QEMU runs as that user,
+ * as podman machine's does) with a read-write and a read-only 9p volume. The same file operations
+ * (volume-checks.sh) run from the guest over {@code berth ssh} and from a rootless container
+ * started through the host API socket with {@code -v}; the test checks what each reports and what
+ * the host sees.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VolumesIT {
@@ -59,7 +59,8 @@ class VolumesIT {
       Files.copy(checks, rw.resolve("checks.sh"));
     }
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    assertThat(Exec.run(Map.of(), List.of("chown", "-R", USER + ":", dir.toString())).code()).isZero();
+    assertThat(Exec.run(Map.of(), List.of("chown", "-R", USER + ":", dir.toString())).code())
+        .isZero();
   }
 
   @AfterAll
@@ -74,7 +75,8 @@ class VolumesIT {
     List<String> command =
         new ArrayList<>(
             List.of(
-                "BERTH_HOME=" + dir.resolve("berth"), "XDG_CONFIG_HOME=" + dir.resolve("xdg"),
+                "BERTH_HOME=" + dir.resolve("berth"),
+                "XDG_CONFIG_HOME=" + dir.resolve("xdg"),
                 GuestImage.root().resolve("bin/berth").toString()));
     command.addAll(List.of(args));
     return user.run(command.toArray(String[]::new));
@@ -109,20 +111,28 @@ class VolumesIT {
   }
 
   /** What both the guest and a container must report, and what the host then sees in DIR. */
-  private static void assertChecks(Map<String, String> r, Path actor, String actorPath) throws Exception {
+  private static void assertChecks(Map<String, String> r, Path actor, String actorPath)
+      throws Exception {
     assertThat(r).containsEntry("created", "0");
     assertThat(owner(actor.resolve("created"))).as("owner on the host").isEqualTo(uid);
 
-    assertThat(r).containsEntry("rel", "target").containsEntry("abs", "target").containsEntry("readlink", "target");
+    assertThat(r)
+        .containsEntry("rel", "target")
+        .containsEntry("abs", "target")
+        .containsEntry("readlink", "target");
     assertThat(Files.readSymbolicLink(actor.resolve("rel"))).isEqualTo(Path.of("target"));
-    assertThat(Files.readSymbolicLink(actor.resolve("abs"))).isEqualTo(Path.of(actorPath + "/target"));
+    assertThat(Files.readSymbolicLink(actor.resolve("abs")))
+        .isEqualTo(Path.of(actorPath + "/target"));
 
     assertThat(r).containsEntry("nlink", "2").containsEntry("hardcontent", "hard more ");
     assertThat(Files.getAttribute(actor.resolve("h1"), "unix:ino"))
         .isEqualTo(Files.getAttribute(actor.resolve("h2"), "unix:ino"));
     assertThat(Files.getAttribute(actor.resolve("h1"), "unix:nlink")).isEqualTo(2);
 
-    assertThat(r).containsEntry("renamed", "moved").containsEntry("renamedgone", "1").containsEntry("dirrenamed", "deep");
+    assertThat(r)
+        .containsEntry("renamed", "moved")
+        .containsEntry("renamedgone", "1")
+        .containsEntry("dirrenamed", "deep");
     assertThat(actor.resolve("from/m")).doesNotExist();
     assertThat(actor.resolve("to/sub/f")).hasContent("deep");
 
@@ -132,10 +142,13 @@ class VolumesIT {
 
     long mtime = Instant.parse("2001-02-03T04:05:06Z").getEpochSecond();
     assertThat(r).containsEntry("mtime", Long.toString(mtime));
-    assertThat(Files.getLastModifiedTime(actor.resolve("mtime"))).isEqualTo(FileTime.from(Instant.ofEpochSecond(mtime)));
+    assertThat(Files.getLastModifiedTime(actor.resolve("mtime")))
+        .isEqualTo(FileTime.from(Instant.ofEpochSecond(mtime)));
 
-    assertThat(r).containsEntry("bigsize", Long.toString(FOUR_GIB + 4))
-        .containsEntry("bigread", "ACROSS4G").containsEntry("hostbig", "HOST5GIB!!");
+    assertThat(r)
+        .containsEntry("bigsize", Long.toString(FOUR_GIB + 4))
+        .containsEntry("bigread", "ACROSS4G")
+        .containsEntry("hostbig", "HOST5GIB!!");
     assertThat(Files.size(actor.resolve("big"))).isEqualTo(FOUR_GIB + 4);
     try (RandomAccessFile big = new RandomAccessFile(actor.resolve("big").toFile(), "r")) {
       byte[] marker = new byte[8];
@@ -145,11 +158,19 @@ class VolumesIT {
     }
 
     assertThat(r).containsEntry("utf8", "utf").containsEntry("utf8host", "named on the host");
-    // Listed by a host program, not by java.nio: the JVM's file-name encoding depends on its locale.
-    Exec names = Exec.run(Map.of(), List.of("find", actor.toString(), "-maxdepth", "1", "-name", "with*", "-printf", "%f\\n"));
+    // Listed by a host program, not by java.nio: the JVM's file-name encoding depends on its
+    // locale.
+    Exec names =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "find", actor.toString(), "-maxdepth", "1", "-name", "with*", "-printf", "%f\\n"));
     assertThat(names.out().strip()).isEqualTo(UTF8_NAME);
 
-    assertThat(r).containsEntry("openread", "still-here").containsEntry("opengone", "1").containsEntry("openwrite", "0");
+    assertThat(r)
+        .containsEntry("openread", "still-here")
+        .containsEntry("opengone", "1")
+        .containsEntry("openwrite", "0");
     assertThat(actor.resolve("open")).doesNotExist();
     assertThat(actor.resolve("wopen")).doesNotExist();
 
@@ -164,13 +185,27 @@ class VolumesIT {
   @Test
   @Order(1)
   void initAndStart_mountVolumesAtBoot() throws Exception {
-    Exec init = berth("init", "--image", GuestImage.stream().toString(), "--disk-size", "10", "--cpus", "2",
-        "-v", rw + ":/mnt/rw", "-v", ro + ":/mnt/ro:ro", NAME);
+    Exec init =
+        berth(
+            "init",
+            "--image",
+            GuestImage.stream().toString(),
+            "--disk-size",
+            "10",
+            "--cpus",
+            "2",
+            "-v",
+            rw + ":/mnt/rw",
+            "-v",
+            ro + ":/mnt/ro:ro",
+            NAME);
     assertThat(init.code()).as(init.out()).isZero();
     Exec start = berth("start", NAME);
     assertThat(start.code()).as(start.out()).isZero();
     Exec units = ssh("systemctl is-active mnt-rw.mount mnt-ro.mount");
-    assertThat(units.out().replace("\r", "").strip()).as("mounted at boot by the Ignition mount units").isEqualTo("active\nactive");
+    assertThat(units.out().replace("\r", "").strip())
+        .as("mounted at boot by the Ignition mount units")
+        .isEqualTo("active\nactive");
     Exec mounts = ssh("findmnt -rn -t 9p -o TARGET,SOURCE,OPTIONS");
     assertThat(mounts.out())
         .containsPattern("/mnt/rw vol0 rw,.*msize=512000")
@@ -180,7 +215,10 @@ class VolumesIT {
   @Test
   @Order(2)
   void fromTheGuest_everyOperationWorks_andTheHostSeesIt() throws Exception {
-    assertChecks(results(ssh("sh /mnt/rw/checks.sh /mnt/rw/guest /mnt/ro")), rw.resolve("guest"), "/mnt/rw/guest");
+    assertChecks(
+        results(ssh("sh /mnt/rw/checks.sh /mnt/rw/guest /mnt/ro")),
+        rw.resolve("guest"),
+        "/mnt/rw/guest");
     assertThat(ssh("sudo sh -c 'echo root >/mnt/rw/guest/byroot'").code()).isZero();
     assertThat(owner(rw.resolve("guest/byroot"))).as("a file the guest's root made").isEqualTo(uid);
   }
@@ -190,14 +228,41 @@ class VolumesIT {
   void fromARootlessContainer_throughTheApiSocket() throws Exception {
     Exec load = podman("load", "-i", GuestImage.busyboxHttpd().toString());
     assertThat(load.code()).as(load.out()).isZero();
-    Exec run = podman("run", "--rm", "-v", "/mnt/rw:/data", "-v", "/mnt/ro:/ro", "--entrypoint", "/bin/busybox",
-        "localhost/busybox-httpd", "sh", "/data/checks.sh", "/data/ctr", "/ro", "/bin/busybox");
+    Exec run =
+        podman(
+            "run",
+            "--rm",
+            "-v",
+            "/mnt/rw:/data",
+            "-v",
+            "/mnt/ro:/ro",
+            "--entrypoint",
+            "/bin/busybox",
+            "localhost/busybox-httpd",
+            "sh",
+            "/data/checks.sh",
+            "/data/ctr",
+            "/ro",
+            "/bin/busybox");
     assertChecks(results(run), rw.resolve("ctr"), "/data/ctr");
-    Exec other = podman("run", "--rm", "--user", "1234:1234", "-v", "/mnt/rw:/data", "--entrypoint", "/bin/busybox",
-        "localhost/busybox-httpd", "sh", "-c", "echo x >/data/ctr/shared/by1234");
+    Exec other =
+        podman(
+            "run",
+            "--rm",
+            "--user",
+            "1234:1234",
+            "-v",
+            "/mnt/rw:/data",
+            "--entrypoint",
+            "/bin/busybox",
+            "localhost/busybox-httpd",
+            "sh",
+            "-c",
+            "echo x >/data/ctr/shared/by1234");
     assertThat(other.code()).as(other.out()).isZero();
     assertThat(owner(rw.resolve("ctr/shared/by1234")))
-        .as("a file a container user with a subordinate uid made").isEqualTo(uid);
+        .as("a file a container user with a subordinate uid made")
+        .isEqualTo(uid);
   }
 
   @Test
@@ -206,7 +271,8 @@ class VolumesIT {
     Path live = rw.resolve("live.txt");
     Files.writeString(live, "v1\n");
     assertThat(Exec.run(Map.of(), List.of("chown", USER + ":", live.toString())).code()).isZero();
-    assertThat(ssh("cat /mnt/rw/live.txt; test -e /mnt/rw/later; echo later=$?").out()).contains("v1", "later=1");
+    assertThat(ssh("cat /mnt/rw/live.txt; test -e /mnt/rw/later; echo later=$?").out())
+        .contains("v1", "later=1");
     Files.writeString(live, "v2, longer\n");
     Files.writeString(rw.resolve("later"), "new\n");
     assertThat(ssh("cat /mnt/rw/live.txt /mnt/rw/later; stat -c %s /mnt/rw/live.txt").out())
@@ -214,7 +280,8 @@ class VolumesIT {
     Files.delete(rw.resolve("later"));
     assertThat(ssh("test -e /mnt/rw/later; echo later=$?").out()).contains("later=1");
 
-    assertThat(ssh("echo from-guest >/mnt/rw/fromguest; echo appended >>/mnt/rw/live.txt").code()).isZero();
+    assertThat(ssh("echo from-guest >/mnt/rw/fromguest; echo appended >>/mnt/rw/live.txt").code())
+        .isZero();
     assertThat(rw.resolve("fromguest")).hasContent("from-guest");
     assertThat(live).hasContent("v2, longer\nappended");
   }
@@ -222,7 +289,9 @@ class VolumesIT {
   @Test
   @Order(5)
   void readOnlyVolume_isReadOnlyInQemuToo() throws Exception {
-    Exec remount = ssh("sudo mount -o remount,rw /mnt/ro && touch /mnt/ro/x; echo rc=$?; sudo mount -o remount,ro /mnt/ro");
+    Exec remount =
+        ssh(
+            "sudo mount -o remount,rw /mnt/ro && touch /mnt/ro/x; echo rc=$?; sudo mount -o remount,ro /mnt/ro");
     assertThat(remount.out()).contains("Read-only file system").doesNotContain("rc=0");
     assertThat(ro.resolve("x")).doesNotExist();
   }

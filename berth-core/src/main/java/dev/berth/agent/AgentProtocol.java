@@ -6,10 +6,10 @@ import dev.berth.MachineEvent;
 import java.io.IOException;
 
 /**
- * The agent's control protocol, shared by {@code dev.berth.agent.client} and
- * {@code dev.berth.agent.server}: newline-delimited JSON on the agent's unix socket. A client sends
- * one request ({@code {"op":"status"|"watch"|"stop"}}) and reads {@link MachineEvent}s until the
- * agent closes the connection.
+ * The agent's control protocol, shared by {@code dev.berth.agent.client} and {@code
+ * dev.berth.agent.server}: newline-delimited JSON on the agent's unix socket. A client sends one
+ * request ({@code {"op":"status"|"watch"|"stop"}}) and reads {@link MachineEvent}s until the agent
+ * closes the connection.
  */
 public final class AgentProtocol {
   public static final String STATUS = "status";

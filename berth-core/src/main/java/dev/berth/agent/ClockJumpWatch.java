@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClockJumpWatch {
   private static final Logger LOG = LoggerFactory.getLogger(ClockJumpWatch.class);
+
   /** Scheduling delays move both clocks alike; only a jump of more than this is acted on. */
   public static final Duration TOLERANCE = Duration.ofSeconds(1);
 
@@ -43,10 +44,10 @@ public final class ClockJumpWatch {
   /**
    * Compares the clocks since the last check; sets the guest clock when the wall clock moved more
    * than {@link #TOLERANCE} further (or less far) than the monotonic clock. Returns whether it did.
-   * The monotonic clock (CLOCK_MONOTONIC on Linux, mach_absolute_time on macOS) stops while the host
-   * sleeps, and so does QEMU's guest clock, which runs on it. A VM paused and continued (QMP {@code
-   * stop}, {@code cont}) moves no host clock: the agent calls {@link #setNow} on QEMU's {@code
-   * RESUME} event for that.
+   * The monotonic clock (CLOCK_MONOTONIC on Linux, mach_absolute_time on macOS) stops while the
+   * host sleeps, and so does QEMU's guest clock, which runs on it. A VM paused and continued (QMP
+   * {@code stop}, {@code cont}) moves no host clock: the agent calls {@link #setNow} on QEMU's
+   * {@code RESUME} event for that.
    */
   public synchronized boolean check() {
     Instant nowWall = wall.get();
@@ -59,7 +60,9 @@ public final class ClockJumpWatch {
     if (jump.compareTo(TOLERANCE) <= 0) {
       return false;
     }
-    LOG.info("the host's clock jumped by {} ms against its monotonic clock; setting the guest's", jump.toMillis());
+    LOG.info(
+        "the host's clock jumped by {} ms against its monotonic clock; setting the guest's",
+        jump.toMillis());
     return setNow();
   }
 

@@ -31,14 +31,17 @@ public final class MachineRestorer {
   public record Resume(SavedState saved, Path stateFile) implements Plan {}
 
   /** {@code qemuArgv}: the command line of a boot that is not the first, without -incoming. */
-  public static Plan plan(MachineConfig config, List<String> qemuArgv, SavedStateFiles files) throws IOException {
+  public static Plan plan(MachineConfig config, List<String> qemuArgv, SavedStateFiles files)
+      throws IOException {
     SavedStateFiles.Verdict verdict = files.check(StateFingerprint.of(config, qemuArgv));
     if (verdict instanceof SavedStateFiles.Usable usable) {
       return new Resume(usable.saved(), usable.stateFile());
     }
     files.remove();
     return new Boot(
-        verdict instanceof SavedStateFiles.Unusable unusable ? Optional.of(unusable.reason()) : Optional.empty());
+        verdict instanceof SavedStateFiles.Unusable unusable
+            ? Optional.of(unusable.reason())
+            : Optional.empty());
   }
 
   /** The command line of a QEMU that waits, paused, for a state to be loaded over QMP. */
@@ -49,10 +52,10 @@ public final class MachineRestorer {
   }
 
   /**
-   * Loads the saved state into the waiting QEMU, which stays paused until {@link QemuMigration#resume};
-   * the state is deleted then, used or not (QEMU may have started to run on the disk). Throws with
-   * the one-line reason when QEMU is another version or refuses the state: then quit this QEMU and
-   * boot.
+   * Loads the saved state into the waiting QEMU, which stays paused until {@link
+   * QemuMigration#resume}; the state is deleted then, used or not (QEMU may have started to run on
+   * the disk). Throws with the one-line reason when QEMU is another version or refuses the state:
+   * then quit this QEMU and boot.
    */
   public static void load(QmpClient qmp, Resume plan, SavedStateFiles files, Duration timeout)
       throws IOException {

@@ -58,7 +58,11 @@ public final class MachineSaver {
   private final Duration migrationTimeout;
 
   public MachineSaver(
-      GuestCommand guest, QmpClient qmp, QemuExit qemuExit, Clock clock, Duration migrationTimeout) {
+      GuestCommand guest,
+      QmpClient qmp,
+      QemuExit qemuExit,
+      Clock clock,
+      Duration migrationTimeout) {
     this.guest = guest;
     this.qmp = qmp;
     this.qemuExit = qemuExit;
@@ -92,7 +96,10 @@ public final class MachineSaver {
    * (the command line of a boot that is not the first), with the ports the guest has published.
    */
   public Outcome save(
-      MachineConfig config, List<String> qemuArgv, List<Forward> guestForwards, SavedStateFiles files)
+      MachineConfig config,
+      List<String> qemuArgv,
+      List<Forward> guestForwards,
+      SavedStateFiles files)
       throws InterruptedException {
     if (!config.saveState()) {
       return new NotSaved("saving is turned off for this machine (berth set --save-state)");
@@ -126,8 +133,12 @@ public final class MachineSaver {
     try {
       SavedState saved =
           new SavedState(
-              SavedState.FORMAT_VERSION, clock.instant(), Files.size(partial),
-              StateFingerprint.of(config, qemuArgv), qemuVersion, guestForwards);
+              SavedState.FORMAT_VERSION,
+              clock.instant(),
+              Files.size(partial),
+              StateFingerprint.of(config, qemuArgv),
+              qemuVersion,
+              guestForwards);
       files.commit(saved);
       return new Saved(saved);
     } catch (IOException e) {

@@ -19,7 +19,11 @@ import java.util.List;
  * The QEMU a machine's start runs on a host: its command line and what the user should be told
  * about it. Building it changes nothing; {@link #prepareFirmware} makes what the line needs.
  */
-public record QemuLaunch(List<String> argv, List<String> warnings, QemuCommand.Platform platform, boolean bootsFirmware) {
+public record QemuLaunch(
+    List<String> argv,
+    List<String> warnings,
+    QemuCommand.Platform platform,
+    boolean bootsFirmware) {
   /** The machine's own UEFI variable store, beside its disk: removed with the machine's data. */
   static final String FIRMWARE_VARIABLES = "efi-vars.fd";
 
@@ -62,8 +66,10 @@ public record QemuLaunch(List<String> argv, List<String> warnings, QemuCommand.P
                 config.ignitionPath(),
                 shares,
                 network),
-            new QemuCommand.RuntimePaths(files.qmp(), files.ready(), files.console(), files.qemuPid()));
-    return new QemuLaunch(argv, setup.warnings(), setup.platform(), image == null || image.kernel() == null);
+            new QemuCommand.RuntimePaths(
+                files.qmp(), files.ready(), files.console(), files.qemuPid()));
+    return new QemuLaunch(
+        argv, setup.warnings(), setup.platform(), image == null || image.kernel() == null);
   }
 
   /**
@@ -92,7 +98,8 @@ public record QemuLaunch(List<String> argv, List<String> warnings, QemuCommand.P
     try {
       Firmware.ensureVariables(platform.firmware().varsTemplate(), variables);
     } catch (IOException e) {
-      throw new BerthException("cannot make the machine's UEFI variable store " + variables + ": " + e.getMessage());
+      throw new BerthException(
+          "cannot make the machine's UEFI variable store " + variables + ": " + e.getMessage());
     }
   }
 }

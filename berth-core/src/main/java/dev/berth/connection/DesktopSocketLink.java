@@ -14,12 +14,12 @@ import java.util.Optional;
 /**
  * A symbolic link at Docker Desktop's socket path, {@code ~/.docker/desktop/docker.sock}, to a
  * machine's API socket. Testcontainers looks there with no setting (its Docker Desktop strategy, on
- * Linux and macOS, after {@code DOCKER_HOST}, {@code ~/.testcontainers.properties} and
- * {@code /var/run/docker.sock}), and tells containers that mount the daemon's socket to use
- * {@code /var/run/docker.sock}, which berth-os links to podman's. A link adds one entry and edits
- * no file of the user; while the machine is stopped it leads nowhere, and Testcontainers passes
- * over it. Only a link to a machine socket under Berth's runtime directory is Berth's: a socket of
- * Docker Desktop itself, or anything else there, is never touched.
+ * Linux and macOS, after {@code DOCKER_HOST}, {@code ~/.testcontainers.properties} and {@code
+ * /var/run/docker.sock}), and tells containers that mount the daemon's socket to use {@code
+ * /var/run/docker.sock}, which berth-os links to podman's. A link adds one entry and edits no file
+ * of the user; while the machine is stopped it leads nowhere, and Testcontainers passes over it.
+ * Only a link to a machine socket under Berth's runtime directory is Berth's: a socket of Docker
+ * Desktop itself, or anything else there, is never touched.
  */
 public final class DesktopSocketLink {
   private final Path link;
@@ -70,7 +70,8 @@ public final class DesktopSocketLink {
       if (Files.exists(current) && !evenIfRunning) {
         return false;
       }
-      Path temp = link.resolveSibling("." + link.getFileName() + "." + ProcessHandle.current().pid());
+      Path temp =
+          link.resolveSibling("." + link.getFileName() + "." + ProcessHandle.current().pid());
       Files.deleteIfExists(temp);
       Files.createSymbolicLink(temp, target);
       AtomicFiles.moveAtomically(temp, link);

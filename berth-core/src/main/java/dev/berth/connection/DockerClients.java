@@ -4,9 +4,9 @@ import dev.berth.os.Host;
 import java.nio.file.Path;
 
 /**
- * How docker clients find a machine with no setting: the docker CLI by the context
- * {@code berth-NAME} ({@link DockerContexts}), Testcontainers by Docker Desktop's socket path
- * ({@link DesktopSocketLink}). Each machine is named by its API socket.
+ * How docker clients find a machine with no setting: the docker CLI by the context {@code
+ * berth-NAME} ({@link DockerContexts}), Testcontainers by Docker Desktop's socket path ({@link
+ * DesktopSocketLink}). Each machine is named by its API socket.
  */
 public final class DockerClients {
   private final DockerContexts contexts;

@@ -37,7 +37,8 @@ public final class DockerContexts {
   public static final String PREFIX = "berth-";
   private static final String CURRENT = "currentContext";
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Set<PosixFilePermission> PRIVATE = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PRIVATE =
+      PosixFilePermissions.fromString("rw-------");
 
   private final Path configDir;
 
@@ -45,7 +46,9 @@ public final class DockerContexts {
     this.configDir = configDir.toAbsolutePath();
   }
 
-  /** The store the docker CLI of this host's user reads: {@code DOCKER_CONFIG} or {@code ~/.docker}. */
+  /**
+   * The store the docker CLI of this host's user reads: {@code DOCKER_CONFIG} or {@code ~/.docker}.
+   */
   public static DockerContexts of(Host host) {
     String dockerConfig = host.getenv("DOCKER_CONFIG");
     return new DockerContexts(
@@ -175,7 +178,8 @@ public final class DockerContexts {
   private void createConfigDir() throws IOException {
     if (!Files.isDirectory(configDir)) {
       Files.createDirectories(
-          configDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+          configDir,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
   }
 

@@ -15,7 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * podman 5's {@code podman-connections.json}: {@code {"Connection":{"Default":…,"Connections":{NAME:
+ * podman 5's {@code podman-connections.json}: {@code
+ * {"Connection":{"Default":…,"Connections":{NAME:
  * {"URI":…,"Identity":…,"IsMachine":true}}},"Farm":{…}}}. Unknown members are kept as they are.
  */
 final class PodmanConnectionsJson implements ConnectionFile {

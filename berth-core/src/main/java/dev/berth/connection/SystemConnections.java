@@ -25,7 +25,8 @@ public final class SystemConnections {
 
   SystemConnections(Path connectionsJson, Path containersConf) {
     this.containersDir = connectionsJson.toAbsolutePath().getParent();
-    this.files = List.of(new PodmanConnectionsJson(connectionsJson), new ContainersConf(containersConf));
+    this.files =
+        List.of(new PodmanConnectionsJson(connectionsJson), new ContainersConf(containersConf));
     this.lockFile = Path.of(connectionsJson + ".lock");
   }
 

@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Ignition content of a Berth machine: what podman machine writes for a QEMU machine
- * (users with the machine key, lingering, subordinate ids, the podman-machine marker that makes
- * the guest's podman publish ports through the network's API, cgroup delegation, the podman
- * sockets, the ready notification), plus the host name, time zone and one 9p mount per volume.
+ * The Ignition content of a Berth machine: what podman machine writes for a QEMU machine (users
+ * with the machine key, lingering, subordinate ids, the podman-machine marker that makes the
+ * guest's podman publish ports through the network's API, cgroup delegation, the podman sockets,
+ * the ready notification), plus the host name, time zone and one 9p mount per volume.
  */
 public final class MachineIgnition {
   /** The virtio-serial port the guest writes {@code Ready} to; the host agent listens on it. */
@@ -27,12 +27,12 @@ public final class MachineIgnition {
    * largest message a Linux 6.1 guest's virtio transport takes (125 pages; a larger value is cut
    * down to it): bulk reads and writes need fewer round trips than with podman's 131072. The cost:
    * QEMU reports st_blksize from msize, and programs that read in blocks of it (cat, cp) pay per
-   * small file for the large count (262144 halves that cost and gives up most of the bulk gain).
-   * No cache: every read, write and stat goes to the host, so a change made on either side is seen
-   * by the other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
+   * small file for the large count (262144 halves that cost and gives up most of the bulk gain). No
+   * cache: every read, write and stat goes to the host, so a change made on either side is seen by
+   * the other at once. cache=mmap (podman 5.0's, for shared writable mappings) opened an extra
    * writeback fid per file written and made creating 10,000 files 3x slower; cache=loose answers
-   * stat from the guest's cache but serves stale data and attributes after a host edit, keeps
-   * guest writes from the host until writeback, and writes back one page per request.
+   * stat from the guest's cache but serves stale data and attributes after a host edit, keeps guest
+   * writes from the host until writeback, and writes back one page per request.
    */
   static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000";
 
@@ -191,22 +191,24 @@ public final class MachineIgnition {
   /** {@code atRoot}: the target is a directory of {@code /}, made by {@link RootMountPoints}. */
   static String mountUnit(Volume volume, boolean atRoot) {
     String options = NINE_P_OPTIONS + (volume.readOnly() ? ",ro" : ",rw");
-    List<String> lines = new ArrayList<>(List.of("[Unit]", "Description=Host directory " + volume.target()));
+    List<String> lines =
+        new ArrayList<>(List.of("[Unit]", "Description=Host directory " + volume.target()));
     if (atRoot) {
       lines.addAll(RootMountPoints.dependency());
     }
-    lines.addAll(List.of(
-        "",
-        "[Mount]",
-        "What=" + volume.tag(),
-        "Where=" + volume.target(),
-        "Type=9p",
-        "Options=" + options,
-        "DirectoryMode=0755",
-        "",
-        "[Install]",
-        "WantedBy=multi-user.target",
-        ""));
+    lines.addAll(
+        List.of(
+            "",
+            "[Mount]",
+            "What=" + volume.tag(),
+            "Where=" + volume.target(),
+            "Type=9p",
+            "Options=" + options,
+            "DirectoryMode=0755",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            ""));
     return String.join("\n", lines);
   }
 

@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Mount points at the top of the guest's root for volumes such as macOS's {@code /Users} and
- * {@code /private}. Fedora CoreOS keeps {@code /} immutable, so systemd cannot make them and the
- * mounts fail; as podman does, a unit lifts the immutable attribute, makes them and restores it.
- * It touches the attribute only where it is set: on berth-os, whose {@code /} is an ordinary
- * ext4 root, it only makes the directories.
+ * Mount points at the top of the guest's root for volumes such as macOS's {@code /Users} and {@code
+ * /private}. Fedora CoreOS keeps {@code /} immutable, so systemd cannot make them and the mounts
+ * fail; as podman does, a unit lifts the immutable attribute, makes them and restores it. It
+ * touches the attribute only where it is set: on berth-os, whose {@code /} is an ordinary ext4
+ * root, it only makes the directories.
  */
 final class RootMountPoints {
   static final String UNIT = "berth-mount-points.service";

@@ -24,8 +24,8 @@ final class DiskImageFiles {
 
   /**
    * Refuses a local file that cannot be a disk image, such as {@code --image /etc/hostname}: one
-   * neither qcow2 nor compressed (what is inside a compressed one is checked as it is
-   * decompressed) whose size is no whole number of 512-byte sectors of at least 1 MiB.
+   * neither qcow2 nor compressed (what is inside a compressed one is checked as it is decompressed)
+   * whose size is no whole number of 512-byte sectors of at least 1 MiB.
    */
   static void requireDiskImage(Path file) {
     byte[] head;
@@ -40,8 +40,11 @@ final class DiskImageFiles {
       return;
     }
     throw new BerthException(
-        "image file " + file + " is not a disk image: it is neither qcow2 nor compressed, and its "
-            + size + " bytes are no raw disk (whole 512-byte sectors, at least 1 MiB)",
+        "image file "
+            + file
+            + " is not a disk image: it is neither qcow2 nor compressed, and its "
+            + size
+            + " bytes are no raw disk (whole 512-byte sectors, at least 1 MiB)",
         "give --image a qcow2 or raw disk image, compressed with xz, gzip or zstd or not");
   }
 

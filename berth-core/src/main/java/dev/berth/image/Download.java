@@ -163,7 +163,9 @@ final class Download {
     boolean local = "file".equalsIgnoreCase(artifact.location().getScheme());
     String task = (local ? "Reading " : "Downloading ") + artifact.fileName();
     if (kept > 0) {
-      progress.accept(new MachineEvent.Step("Resuming the download of " + artifact.fileName() + " at byte " + kept));
+      progress.accept(
+          new MachineEvent.Step(
+              "Resuming the download of " + artifact.fileName() + " at byte " + kept));
     }
     MessageDigest sha = sha256();
     InputStream body = opened.body();

@@ -33,8 +33,8 @@ final class Fetcher {
   private HttpClient http;
 
   /**
-   * @param newClient makes the HTTP client on the first http(s) fetch: building one sets up TLS,
-   *     a third of a second that commands which fetch nothing should not pay
+   * @param newClient makes the HTTP client on the first http(s) fetch: building one sets up TLS, a
+   *     third of a second that commands which fetch nothing should not pay
    */
   Fetcher(Supplier<HttpClient> newClient) {
     this.newClient = newClient;

@@ -102,8 +102,8 @@ public final class ImageCache {
   }
 
   /**
-   * A cache for images of {@code arch} (the processor's, which a JVM translated by Rosetta does
-   * not report), fetching with a default HTTP client.
+   * A cache for images of {@code arch} (the processor's, which a JVM translated by Rosetta does not
+   * report), fetching with a default HTTP client.
    */
   public ImageCache(Path root, Architecture arch) {
     this(
@@ -169,8 +169,8 @@ public final class ImageCache {
    * URLs and local files carry no digest beforehand, so they are read every time, and stored only
    * when their digest is new.
    *
-   * <p>Progress comes as {@link MachineEvent.Transfer} events in bytes as fetched; while the
-   * {@code xz} tool decompresses, they come from a feeder thread, one at a time.
+   * <p>Progress comes as {@link MachineEvent.Transfer} events in bytes as fetched; while the {@code
+   * xz} tool decompresses, they come from a feeder thread, one at a time.
    *
    * @throws BerthException when the image cannot be resolved, fetched, verified or stored; the
    *     cache then holds what it held before
@@ -204,7 +204,8 @@ public final class ImageCache {
   }
 
   private CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
-    plainHttpWarning(artifact).ifPresent(warning -> progress.accept(new MachineEvent.Warning(warning)));
+    plainHttpWarning(artifact)
+        .ifPresent(warning -> progress.accept(new MachineEvent.Warning(warning)));
     try {
       Files.createDirectories(root);
     } catch (IOException e) {
@@ -271,8 +272,8 @@ public final class ImageCache {
   }
 
   /**
-   * What to tell the user when an image or the stream that names it comes over plain http: no
-   * TLS, so only a SHA-256 from a stream fetched over https proves the image is the publisher's.
+   * What to tell the user when an image or the stream that names it comes over plain http: no TLS,
+   * so only a SHA-256 from a stream fetched over https proves the image is the publisher's.
    */
   static Optional<String> plainHttpWarning(ImageArtifact artifact) {
     boolean plainImage = "http".equalsIgnoreCase(artifact.location().getScheme());
@@ -351,12 +352,13 @@ public final class ImageCache {
     if (newest.isEmpty()) {
       throw error;
     }
-    progress.accept(new MachineEvent.Warning(
-        "cannot fetch the stream metadata ("
-            + error.getMessage()
-            + "); using the cached image "
-            + describe(newest.get())
-            + ", which may not be the newest"));
+    progress.accept(
+        new MachineEvent.Warning(
+            "cannot fetch the stream metadata ("
+                + error.getMessage()
+                + "); using the cached image "
+                + describe(newest.get())
+                + ", which may not be the newest"));
     return touch(newest.get()).toImage(root, false);
   }
 

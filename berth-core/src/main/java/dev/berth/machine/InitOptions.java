@@ -35,8 +35,18 @@ public record InitOptions(
       String timezone,
       MachineConfig.Publish publish) {
     this(
-        name, image, cpus, memoryMiB, diskSizeGiB, username, volumes, ignitionPath, rootful,
-        timezone, publish, true);
+        name,
+        image,
+        cpus,
+        memoryMiB,
+        diskSizeGiB,
+        username,
+        volumes,
+        ignitionPath,
+        rootful,
+        timezone,
+        publish,
+        true);
   }
 
   /** Options with the default publishing policy. */
@@ -52,8 +62,17 @@ public record InitOptions(
       boolean rootful,
       String timezone) {
     this(
-        name, image, cpus, memoryMiB, diskSizeGiB, username, volumes, ignitionPath, rootful,
-        timezone, null);
+        name,
+        image,
+        cpus,
+        memoryMiB,
+        diskSizeGiB,
+        username,
+        volumes,
+        ignitionPath,
+        rootful,
+        timezone,
+        null);
   }
 
   public static final long DEFAULT_MEMORY_MIB = 2048;

@@ -12,8 +12,8 @@ import java.util.Optional;
 
 /**
  * The description of one machine, stored as JSON in its config directory. It holds only what the
- * user declared and what init decided; everything that depends on the running state (pids,
- * sockets) is derived or probed, never stored.
+ * user declared and what init decided; everything that depends on the running state (pids, sockets)
+ * is derived or probed, never stored.
  *
  * <p>Field names follow podman machine's JSON where the meaning is the same.
  */
@@ -65,8 +65,22 @@ public record MachineConfig(
       String timezone,
       Publish publish) {
     this(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, publish, null);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        publish,
+        null);
   }
 
   /** A machine that publishes ports as every machine does by default ({@link Publish#LOOPBACK}). */
@@ -86,8 +100,22 @@ public record MachineConfig(
       int uid,
       String timezone) {
     this(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, null, null);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        null,
+        null);
   }
 
   /**
@@ -95,7 +123,7 @@ public record MachineConfig(
    * on the host's loopback only and from port 1024: the guest runs other people's images, and only
    * the user opens the LAN or the privileged ports to them.
    *
-   * @param allAddresses    forwards may listen on any host address ({@code -p 0.0.0.0:80:80})
+   * @param allAddresses forwards may listen on any host address ({@code -p 0.0.0.0:80:80})
    * @param privilegedPorts forwards may listen on host ports below 1024
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
@@ -175,31 +203,101 @@ public record MachineConfig(
 
   public MachineConfig withResources(Resources newResources) {
     return new MachineConfig(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        newResources, ssh, mounts, rootful, uid, timezone, publish, saveState);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        newResources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        publish,
+        saveState);
   }
 
   public MachineConfig withRootful(boolean newRootful) {
     return new MachineConfig(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, newRootful, uid, timezone, publish, saveState);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        newRootful,
+        uid,
+        timezone,
+        publish,
+        saveState);
   }
 
   public MachineConfig withLastUp(Instant newLastUp) {
     return new MachineConfig(
-        schemaVersion, name, created, newLastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, publish, saveState);
+        schemaVersion,
+        name,
+        created,
+        newLastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        publish,
+        saveState);
   }
 
   public MachineConfig withPublish(Publish newPublish) {
     return new MachineConfig(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, newPublish, saveState);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        newPublish,
+        saveState);
   }
 
   public MachineConfig withSaveState(boolean newSaveState) {
     return new MachineConfig(
-        schemaVersion, name, created, lastUp, image, diskPath, ignitionPath, userIgnition,
-        resources, ssh, mounts, rootful, uid, timezone, publish, newSaveState);
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        publish,
+        newSaveState);
   }
 }

@@ -8,9 +8,9 @@ import dev.berth.image.ImageCache;
 import java.util.List;
 
 /**
- * The image cache seen through the machines: what is in use is never removed. Each operation
- * holds the lock that {@code init} holds from fetching a base image until the machine whose disk
- * refers to it exists, so a prune cannot remove an image between the two.
+ * The image cache seen through the machines: what is in use is never removed. Each operation holds
+ * the lock that {@code init} holds from fetching a base image until the machine whose disk refers
+ * to it exists, so a prune cannot remove an image between the two.
  */
 public final class MachineImages {
   private final Machines machines;

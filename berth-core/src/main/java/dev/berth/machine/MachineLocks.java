@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * second file lock on the same file from the same process.
  */
 public final class MachineLocks {
-  private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS =
+      new ConcurrentHashMap<>();
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final Object UNKEYED = new Object();
 
@@ -75,13 +76,14 @@ public final class MachineLocks {
 
   /**
    * Locks the file at {@code file}. Since {@link #deleteMachineLock} may unlink it, a lock counts
-   * only on the file still at the path: the file is opened between two looks at the path that
-   * find the same file (an unlinked file never returns to it; no file at the second look means
-   * the opened one may be unlinked), and after the lock is granted the path must still name that
-   * file; else the lock is dropped and taken again on the file there now.
+   * only on the file still at the path: the file is opened between two looks at the path that find
+   * the same file (an unlinked file never returns to it; no file at the second look means the
+   * opened one may be unlinked), and after the lock is granted the path must still name that file;
+   * else the lock is dropped and taken again on the file there now.
    */
   private Held acquire(Path file, String what) {
-    ReentrantLock local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), f -> new ReentrantLock());
+    ReentrantLock local =
+        IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), f -> new ReentrantLock());
     lockInProcess(local, what);
     if (local.getHoldCount() > 1) {
       return local::unlock;
@@ -123,7 +125,8 @@ public final class MachineLocks {
       if (e instanceof BerthException b) {
         throw b;
       }
-      throw new BerthException("cannot lock " + what + " (" + file + "): " + e.getMessage(), null, e);
+      throw new BerthException(
+          "cannot lock " + what + " (" + file + "): " + e.getMessage(), null, e);
     }
   }
 
@@ -135,14 +138,17 @@ public final class MachineLocks {
   private static Object identity(Path file) throws IOException {
     try {
       Object key =
-          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+              .fileKey();
       return key == null ? UNKEYED : key;
     } catch (NoSuchFileException e) {
       return null;
     }
   }
 
-  /** Waits for the in-process lock as long as for the file lock: another thread is another caller. */
+  /**
+   * Waits for the in-process lock as long as for the file lock: another thread is another caller.
+   */
   private static void lockInProcess(ReentrantLock local, String what) {
     try {
       if (!local.tryLock(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {

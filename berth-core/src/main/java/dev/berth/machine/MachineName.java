@@ -12,7 +12,9 @@ public final class MachineName {
 
   private MachineName() {}
 
-  /** Whether {@code name} is a machine name: what may become a file name under Berth's directories. */
+  /**
+   * Whether {@code name} is a machine name: what may become a file name under Berth's directories.
+   */
   public static boolean isValid(String name) {
     return name.length() <= MAX_LENGTH && VALID.matcher(name).matches();
   }

@@ -1,10 +1,10 @@
 package dev.berth.machine;
 
-import dev.berth.Json;
-import dev.berth.os.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
+import dev.berth.Json;
+import dev.berth.os.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -117,8 +117,13 @@ public final class MachineStore {
       int version = tree.path("SchemaVersion").asInt(0);
       if (version > MachineConfig.SCHEMA_VERSION) {
         throw new BerthException(
-            "machine description " + file + " has schema version " + version
-                + ", newer than this berth understands (" + MachineConfig.SCHEMA_VERSION + ")",
+            "machine description "
+                + file
+                + " has schema version "
+                + version
+                + ", newer than this berth understands ("
+                + MachineConfig.SCHEMA_VERSION
+                + ")",
             "use a newer berth");
       }
       if (version < 1) {
@@ -134,8 +139,13 @@ public final class MachineStore {
       }
       if (!name.equals(config.name())) {
         throw new BerthException(
-            "machine description " + file + " names machine \"" + config.name() + "\", not \""
-                + name + "\"",
+            "machine description "
+                + file
+                + " names machine \""
+                + config.name()
+                + "\", not \""
+                + name
+                + "\"",
             removeHint(name));
       }
       return config;

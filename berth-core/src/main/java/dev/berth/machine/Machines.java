@@ -1,11 +1,9 @@
 package dev.berth.machine;
 
-import dev.berth.Json;
-import dev.berth.os.AtomicFiles;
-import dev.berth.qemu.DiskImages;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.connection.Connection;
@@ -13,7 +11,9 @@ import dev.berth.connection.DockerClients;
 import dev.berth.connection.SystemConnections;
 import dev.berth.ignition.IgnitionConfig;
 import dev.berth.ignition.MachineIgnition;
+import dev.berth.os.AtomicFiles;
 import dev.berth.os.Host;
+import dev.berth.qemu.DiskImages;
 import dev.berth.ssh.MachineKeys;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,7 +57,10 @@ public final class Machines {
   private final Clock clock;
   private final PrivateDirectories privateDirs;
 
-  /** Machines whose runtime directories are checked on {@code runtimeDirs}: the file system, or a test's. */
+  /**
+   * Machines whose runtime directories are checked on {@code runtimeDirs}: the file system, or a
+   * test's.
+   */
   public Machines(
       Host host,
       BerthDirs dirs,
@@ -94,14 +97,16 @@ public final class Machines {
 
   /** Creates a machine: validates everything first, then commits by one rename. */
   public MachineConfig init(InitOptions options, ProgressListener progress) {
-    String name = MachineName.validate(options.name() == null ? MachineName.DEFAULT : options.name());
+    String name =
+        MachineName.validate(options.name() == null ? MachineName.DEFAULT : options.name());
     int cpus = options.cpus() == null ? Math.max(1, host.cpus() / 2) : options.cpus();
     long hostMemoryMiB = host.memoryBytes() >> 20;
     long memory =
         options.memoryMiB() == null
             ? Math.min(InitOptions.DEFAULT_MEMORY_MIB, hostMemoryMiB)
             : options.memoryMiB();
-    long diskGiB = options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
+    long diskGiB =
+        options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
     String user = options.username() == null ? InitOptions.DEFAULT_USER : options.username();
     validateResources(cpus, memory, diskGiB);
     if (UserName.validate(user).equals("root")) {
@@ -137,13 +142,25 @@ public final class Machines {
       int port = allocatePort();
       int uid = host.uid() == 0 ? 1000 : host.uid();
       return create(
-          name, base, new MachineConfig.Resources(cpus, memory, diskGiB), user, uid, port,
-          volumes, userIgnition, options.rootful(), timezone, options.publish(), options.saveState(),
+          name,
+          base,
+          new MachineConfig.Resources(cpus, memory, diskGiB),
+          user,
+          uid,
+          port,
+          volumes,
+          userIgnition,
+          options.rootful(),
+          timezone,
+          options.publish(),
+          options.saveState(),
           progress);
     }
   }
 
-  /** An Ignition config is a JSON object; anything else would fail only in the guest's first boot. */
+  /**
+   * An Ignition config is a JSON object; anything else would fail only in the guest's first boot.
+   */
   private static void requireJsonObject(Path ignition) {
     String hint = "pass an Ignition config (a JSON object) with --ignition-path";
     JsonNode tree;
@@ -153,7 +170,8 @@ public final class Machines {
       throw new BerthException(
           "ignition file " + ignition + " is not JSON: " + e.getOriginalMessage(), hint, e);
     } catch (IOException e) {
-      throw new BerthException("cannot read ignition file " + ignition + ": " + e.getMessage(), hint, e);
+      throw new BerthException(
+          "cannot read ignition file " + ignition + ": " + e.getMessage(), hint, e);
     }
     if (tree == null || !tree.isObject()) {
       throw new BerthException("ignition file " + ignition + " is not a JSON object", hint);
@@ -302,8 +320,14 @@ public final class Machines {
               clock.instant(),
               null,
               new MachineConfig.ImageInfo(
-                  base.path(), base.format(), base.digest(), base.source(), base.stream(),
-                  base.version(), base.kernel(), base.initrd()),
+                  base.path(),
+                  base.format(),
+                  base.digest(),
+                  base.source(),
+                  base.stream(),
+                  base.version(),
+                  base.kernel(),
+                  base.initrd()),
               dataDir.resolve(DISK_FILE),
               configDir.resolve(IGNITION_FILE),
               userIgnition != null,
@@ -352,7 +376,10 @@ public final class Machines {
   static List<Connection> connectionsOf(MachineConfig config) {
     Connection rootless =
         Connection.rootless(
-            config.name(), config.ssh().port(), config.ssh().remoteUsername(), config.uid(),
+            config.name(),
+            config.ssh().port(),
+            config.ssh().remoteUsername(),
+            config.uid(),
             config.ssh().identityPath());
     Connection root =
         Connection.rootful(config.name(), config.ssh().port(), config.ssh().identityPath());
@@ -393,8 +420,8 @@ public final class Machines {
   }
 
   /**
-   * The runtime files of a machine, its runtime directory and Berth's made if missing: both
-   * checked to be the user's alone (mode 0700, not a symbolic link) before a socket goes there.
+   * The runtime files of a machine, its runtime directory and Berth's made if missing: both checked
+   * to be the user's alone (mode 0700, not a symbolic link) before a socket goes there.
    */
   public RuntimeFiles createRuntime(String name) {
     return new RuntimeFiles(privateDirs.ensure(dirs().machineRuntime(name), dirs().runtime()));
@@ -416,18 +443,16 @@ public final class Machines {
   }
 
   /**
-   * Points docker clients at a machine that has started: Docker Desktop's socket link if no
-   * running machine or other program holds it; with {@code makeDefault}, also the docker CLI's
-   * current context and the link even from another running machine. Returns the link when it
-   * leads to this machine.
+   * Points docker clients at a machine that has started: Docker Desktop's socket link if no running
+   * machine or other program holds it; with {@code makeDefault}, also the docker CLI's current
+   * context and the link even from another running machine. Returns the link when it leads to this
+   * machine.
    */
   public Optional<Path> connectDockerClients(String name, boolean makeDefault) {
     store.read(name);
     Path socket = socketOf(name);
     boolean linked =
-        makeDefault
-            ? dockerClients.makeDefault(name, socket)
-            : dockerClients.claimLink(socket);
+        makeDefault ? dockerClients.makeDefault(name, socket) : dockerClients.claimLink(socket);
     return linked ? Optional.of(dockerClients.linkPath()) : Optional.empty();
   }
 
@@ -468,7 +493,8 @@ public final class Machines {
         Boolean rootful,
         Boolean publishAllAddresses,
         Boolean publishPrivilegedPorts) {
-      this(cpus, memoryMiB, diskSizeGiB, rootful, publishAllAddresses, publishPrivilegedPorts, null);
+      this(
+          cpus, memoryMiB, diskSizeGiB, rootful, publishAllAddresses, publishPrivilegedPorts, null);
     }
   }
 
@@ -486,7 +512,8 @@ public final class Machines {
       if (updated.diskSizeGiB() < old.diskSizeGiB()) {
         throw new BerthException(
             "new disk size must be larger than the current "
-                + old.diskSizeGiB() + " GiB: a disk can only grow",
+                + old.diskSizeGiB()
+                + " GiB: a disk can only grow",
             "pass --disk-size " + old.diskSizeGiB() + " or more");
       }
       if (updated.diskSizeGiB() > old.diskSizeGiB()) {
@@ -527,8 +554,13 @@ public final class Machines {
     MachineState state = states.probe(name);
     if (state != MachineState.STOPPED) {
       throw new BerthException(
-          "machine \"" + name + "\" is " + state.display().toLowerCase(java.util.Locale.ROOT)
-              + ": cannot " + action + " while it runs",
+          "machine \""
+              + name
+              + "\" is "
+              + state.display().toLowerCase(java.util.Locale.ROOT)
+              + ": cannot "
+              + action
+              + " while it runs",
           "stop it first with: berth stop " + name);
     }
   }
@@ -590,7 +622,8 @@ public final class Machines {
         keep.add(diskPath(name, config));
       }
       for (Path dir :
-          List.of(dirs().machineConfig(name), dirs().machineData(name), dirs().machineRuntime(name))) {
+          List.of(
+              dirs().machineConfig(name), dirs().machineData(name), dirs().machineRuntime(name))) {
         deleteTreeExcept(dir, keep);
       }
       locks.deleteMachineLock(name);
@@ -615,7 +648,8 @@ public final class Machines {
     try {
       return new SavedStateFiles(disk).remove();
     } catch (IOException e) {
-      throw new BerthException("cannot delete the saved state beside " + disk + ": " + e.getMessage());
+      throw new BerthException(
+          "cannot delete the saved state beside " + disk + ": " + e.getMessage());
     }
   }
 
@@ -640,8 +674,8 @@ public final class Machines {
   }
 
   /**
-   * Base images that machines' disks are overlays of, by path: the cache must keep them. Throws
-   * if a machine's description cannot be read, since that machine may use any image.
+   * Base images that machines' disks are overlays of, by path: the cache must keep them. Throws if
+   * a machine's description cannot be read, since that machine may use any image.
    */
   public Set<String> imagesInUse() {
     Set<String> inUse = new HashSet<>();

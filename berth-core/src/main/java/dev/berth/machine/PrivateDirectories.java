@@ -15,11 +15,11 @@ import java.util.Set;
 
 /**
  * Directories that must be the user's alone: Berth's runtime directory and each machine's in it,
- * which hold the machine's sockets and logs. The runtime directory may be {@code /tmp/berth-UID},
- * a name any other user can take first (with mode 0777, or as a symbolic link to a place of their
+ * which hold the machine's sockets and logs. The runtime directory may be {@code /tmp/berth-UID}, a
+ * name any other user can take first (with mode 0777, or as a symbolic link to a place of their
  * choosing); so each directory is checked, not only made: not a symbolic link, owned by the user,
- * mode 0700. Sockets in a directory that passes are reachable by the user alone, whatever mode
- * the program that made them gave them.
+ * mode 0700. Sockets in a directory that passes are reachable by the user alone, whatever mode the
+ * program that made them gave them.
  */
 public final class PrivateDirectories {
   static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
@@ -37,7 +37,9 @@ public final class PrivateDirectories {
     void createOwnerOnly(Path dir) throws IOException;
   }
 
-  /** The real file system: POSIX attributes, the owner's uid from the "unix" view (Linux, macOS). */
+  /**
+   * The real file system: POSIX attributes, the owner's uid from the "unix" view (Linux, macOS).
+   */
   public static final FileSystem POSIX =
       new FileSystem() {
         @Override
@@ -73,9 +75,9 @@ public final class PrivateDirectories {
   }
 
   /**
-   * Makes {@code dir} (and its parents) if missing, then checks it and each of {@code parents}
-   * down from the outermost, each of which must lie above {@code dir}. Throws, saying what is wrong
-   * and with which path, if one is not the user's alone.
+   * Makes {@code dir} (and its parents) if missing, then checks it and each of {@code parents} down
+   * from the outermost, each of which must lie above {@code dir}. Throws, saying what is wrong and
+   * with which path, if one is not the user's alone.
    */
   public Path ensure(Path dir, Path... checkedParents) {
     for (Path parent : checkedParents) {
@@ -135,13 +137,20 @@ public final class PrivateDirectories {
     }
     if (facts.owner() != uid) {
       throw new BerthException(
-          "runtime directory " + dir + " belongs to uid " + facts.owner() + ", not to you (uid "
-              + uid + ")",
+          "runtime directory "
+              + dir
+              + " belongs to uid "
+              + facts.owner()
+              + ", not to you (uid "
+              + uid
+              + ")",
           otherUsersHint);
     }
     if (!facts.permissions().equals(OWNER_ONLY)) {
       throw new BerthException(
-          "runtime directory " + dir + " has mode "
+          "runtime directory "
+              + dir
+              + " has mode "
               + PosixFilePermissions.toString(facts.permissions())
               + ": it must be rwx------ (0700), the user's alone",
           "if you made it so, fix it with: chmod 700 " + dir + "; else remove it: rm -r " + dir);

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * A machine's runtime directory: its sockets, pid file and logs. None of these is evidence of
- * anything by itself: a socket is live only if something accepts on it, a pid only if that
- * process is the one we started.
+ * anything by itself: a socket is live only if something accepts on it, a pid only if that process
+ * is the one we started.
  */
 public record RuntimeFiles(Path dir) {
   public Path control() {
@@ -66,8 +66,8 @@ public record RuntimeFiles(Path dir) {
   }
 
   /**
-   * What a running machine leaves here besides its control socket: the files to remove once it
-   * has stopped, or once a crash has been cleaned up.
+   * What a running machine leaves here besides its control socket: the files to remove once it has
+   * stopped, or once a crash has been cleaned up.
    */
   public List<Path> leftovers() {
     return List.of(ready(), qmp(), api(), network(), networkApi(), gatewayApi(), qemuPid());
@@ -75,7 +75,8 @@ public record RuntimeFiles(Path dir) {
 
   /** The last {@code count} lines of a log here, for an error message. */
   public static List<String> lastLines(Path log, int count) throws IOException {
-    List<String> lines = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+    List<String> lines =
+        new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
     return lines.subList(Math.max(0, lines.size() - count), lines.size());
   }
 }

@@ -1,8 +1,8 @@
 package dev.berth.machine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.berth.Json;
 import dev.berth.os.AtomicFiles;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,11 +19,13 @@ import java.util.Set;
  * A machine's saved state on disk, beside its disk (the state is worthless without that disk, and
  * goes where the disk goes): {@code DISK.state} is QEMU's migration stream, {@code DISK.state.json}
  * its {@link SavedState} description. A save writes {@code DISK.state.partial} and renames it into
- * place only when QEMU has written all of it, then writes the description: a save cut short (QEMU or
- * the agent killed) leaves a partial file or a state without description, and neither is restored.
+ * place only when QEMU has written all of it, then writes the description: a save cut short (QEMU
+ * or the agent killed) leaves a partial file or a state without description, and neither is
+ * restored.
  */
 public final class SavedStateFiles {
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
   /** QEMU's migration stream starts with "QEVM" and stream version 3 (migration/savevm.c). */
   private static final byte[] QEMU_STATE_HEADER = {'Q', 'E', 'V', 'M', 0, 0, 0, 3};
@@ -115,7 +117,10 @@ public final class SavedStateFiles {
     } catch (IOException e) {
       return new Unusable("cannot read the state file: " + e.getMessage());
     }
-    return saved.fingerprint().mismatch(now).<Verdict>map(Unusable::new)
+    return saved
+        .fingerprint()
+        .mismatch(now)
+        .<Verdict>map(Unusable::new)
         .orElseGet(() -> new Usable(saved, state));
   }
 
@@ -127,7 +132,8 @@ public final class SavedStateFiles {
 
   /**
    * Clears any earlier state and creates the empty file QEMU writes into, the owner's alone (the
-   * state holds the guest's memory: its keys and secrets). QEMU's writer truncates, keeping the mode.
+   * state holds the guest's memory: its keys and secrets). QEMU's writer truncates, keeping the
+   * mode.
    */
   public Path beginSave() throws IOException {
     remove();

@@ -3,10 +3,10 @@ package dev.berth.machine;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -20,8 +20,8 @@ import java.util.Optional;
  * A restore into anything else would run the guest's memory against a disk or devices it does not
  * know, so any difference means a cold boot.
  *
- * @param commandLine a digest of QEMU's command line, for every device detail the named fields do not
- *     cover (network mode, MTU, firmware, kernel)
+ * @param commandLine a digest of QEMU's command line, for every device detail the named fields do
+ *     not cover (network mode, MTU, firmware, kernel)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record StateFingerprint(
@@ -41,7 +41,8 @@ public record StateFingerprint(
    * that is not the first (a state is saved only after the first boot completed, and the first
    * boot's kernel arguments differ), without {@code -incoming}.
    */
-  public static StateFingerprint of(MachineConfig config, List<String> qemuArgv) throws IOException {
+  public static StateFingerprint of(MachineConfig config, List<String> qemuArgv)
+      throws IOException {
     MachineConfig.ImageInfo image = config.image();
     return new StateFingerprint(
         DiskIdentity.of(config.diskPath()),
@@ -57,7 +58,8 @@ public record StateFingerprint(
   private static String sha256(String text) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java has SHA-256", e);
     }

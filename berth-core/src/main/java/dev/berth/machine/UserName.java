@@ -20,7 +20,9 @@ public final class UserName {
     if (name.length() > MAX_LENGTH || !VALID.matcher(name).matches()) {
       throw new BerthException(
           "invalid user name \"" + name + "\"",
-          "use at most " + MAX_LENGTH + " lower-case letters, digits, '_' and '-', starting with a"
+          "use at most "
+              + MAX_LENGTH
+              + " lower-case letters, digits, '_' and '-', starting with a"
               + " letter or '_'");
     }
     return name;

@@ -35,7 +35,9 @@ public final class Volumes {
     // A newline in a target would end a line of the guest's mount unit and start another.
     if (expanded.chars().anyMatch(Character::isISOControl)) {
       throw new BerthException(
-          "invalid volume \"" + escapeControls(expanded) + "\": a control character (shown as"
+          "invalid volume \""
+              + escapeControls(expanded)
+              + "\": a control character (shown as"
               + " \\uXXXX) is in its source or target",
           "use -v SRC[:DST[:ro]] with paths of printable characters");
     }
@@ -87,7 +89,8 @@ public final class Volumes {
         java.util.regex.Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?").matcher(spec);
     while (m.find()) {
       String value = "HOME".equals(m.group(1)) ? host.home().toString() : host.getenv(m.group(1));
-      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value == null ? "" : value));
+      m.appendReplacement(
+          out, java.util.regex.Matcher.quoteReplacement(value == null ? "" : value));
     }
     m.appendTail(out);
     return out.toString();

@@ -32,7 +32,10 @@ public final class AtomicFiles {
     Files.createDirectories(dir);
     Path temp =
         Files.createTempFile(
-            dir, "." + target.getFileName() + ".", ".tmp", PosixFilePermissions.asFileAttribute(mode));
+            dir,
+            "." + target.getFileName() + ".",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(mode));
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         channel.write(java.nio.ByteBuffer.wrap(content));
@@ -48,7 +51,8 @@ public final class AtomicFiles {
   /** Renames, replacing the target; both must be on one file system. */
   public static void moveAtomically(Path source, Path target) throws IOException {
     try {
-      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(
+          source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException("cannot rename " + source + " to " + target + " atomically", e);
     }

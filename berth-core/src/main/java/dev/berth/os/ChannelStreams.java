@@ -7,10 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * Streams over a blocking socket channel that one thread may read while another writes. The
- * JDK's {@code Channels.newInputStream}/{@code newOutputStream} both hold the channel's blocking
- * lock for the whole call, so a read waiting for data blocks every write: a deadlock for any
- * duplex protocol (QMP, a forwarded HTTP connection).
+ * Streams over a blocking socket channel that one thread may read while another writes. The JDK's
+ * {@code Channels.newInputStream}/{@code newOutputStream} both hold the channel's blocking lock for
+ * the whole call, so a read waiting for data blocks every write: a deadlock for any duplex protocol
+ * (QMP, a forwarded HTTP connection).
  */
 public final class ChannelStreams {
   private ChannelStreams() {}

@@ -6,12 +6,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Launch facts stated rather than probed: a host in a unit test, or one a user describes to
- * {@code berth debug qemu-command --host}. Only {@code files} exist (executable and readable);
- * every QEMU among them is {@code qemuVersion}.
+ * Launch facts stated rather than probed: a host in a unit test, or one a user describes to {@code
+ * berth debug qemu-command --host}. Only {@code files} exist (executable and readable); every QEMU
+ * among them is {@code qemuVersion}.
  */
 public record DescribedLaunchFacts(
-    boolean translatedJvm, boolean hypervisor, List<Path> path, Set<Path> files, QemuVersion version)
+    boolean translatedJvm,
+    boolean hypervisor,
+    List<Path> path,
+    Set<Path> files,
+    QemuVersion version)
     implements LaunchFacts {
 
   public DescribedLaunchFacts {

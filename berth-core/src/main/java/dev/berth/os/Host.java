@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Facts about the host that decide defaults, limits and how a machine is launched: the
- * environment, who we are, how much hardware there is, and ({@link #launch}) what the host offers
- * QEMU. A value, so tests construct one instead of reading the real host. Whatever Berth does
- * differently on macOS is decided by a method here, not by tests of the OS name elsewhere.
+ * Facts about the host that decide defaults, limits and how a machine is launched: the environment,
+ * who we are, how much hardware there is, and ({@link #launch}) what the host offers QEMU. A value,
+ * so tests construct one instead of reading the real host. Whatever Berth does differently on macOS
+ * is decided by a method here, not by tests of the OS name elsewhere.
  *
  * <p>{@code arch} is what the JVM reports ({@code os.arch}); {@link #cpuArch} is the processor's.
  */
@@ -38,7 +38,8 @@ public record Host(
   static final List<Path> DARWIN_PACKAGE_BINARIES =
       List.of(Path.of("/opt/homebrew/bin"), Path.of("/usr/local/bin"), Path.of("/opt/local/bin"));
 
-  static final List<Path> LINUX_PACKAGE_BINARIES = List.of(Path.of("/usr/local/bin"), Path.of("/usr/bin"));
+  static final List<Path> LINUX_PACKAGE_BINARIES =
+      List.of(Path.of("/usr/local/bin"), Path.of("/usr/bin"));
 
   /**
    * Detaches the agent on macOS, which has no {@code setsid} binary: perl is part of every macOS
@@ -48,7 +49,11 @@ public record Host(
    * sets its own SIGHUP handler, exposed.
    */
   static final List<String> PERL_SETSID =
-      List.of("/usr/bin/perl", "-MPOSIX", "-e", "POSIX::setsid() != -1 or die \"setsid: $!\\n\"; exec @ARGV or die \"exec: $!\\n\"");
+      List.of(
+          "/usr/bin/perl",
+          "-MPOSIX",
+          "-e",
+          "POSIX::setsid() != -1 or die \"setsid: $!\\n\"; exec @ARGV or die \"exec: $!\\n\"");
 
   public Host {
     env = Map.copyOf(env);
@@ -56,9 +61,25 @@ public record Host(
 
   /** A host whose launch facts are probed from this machine when first asked. */
   public Host(
-      Map<String, String> env, Path home, String userName, int uid, String os, String arch,
-      int cpus, long memoryBytes, ZoneId zone) {
-    this(env, home, userName, uid, os, arch, cpus, memoryBytes, zone,
+      Map<String, String> env,
+      Path home,
+      String userName,
+      int uid,
+      String os,
+      String arch,
+      int cpus,
+      long memoryBytes,
+      ZoneId zone) {
+    this(
+        env,
+        home,
+        userName,
+        uid,
+        os,
+        arch,
+        cpus,
+        memoryBytes,
+        zone,
         new ProbedLaunchFacts(os, env.get("PATH")));
   }
 
@@ -98,16 +119,16 @@ public record Host(
   }
 
   /**
-   * The processor's architecture: an x86_64 JVM translated by Rosetta runs on an aarch64 Mac,
-   * whose hypervisor runs aarch64 guests only.
+   * The processor's architecture: an x86_64 JVM translated by Rosetta runs on an aarch64 Mac, whose
+   * hypervisor runs aarch64 guests only.
    */
   public String cpuArch() {
     return isMacOs() && "x86_64".equals(arch) && launch.translatedJvm() ? "aarch64" : arch;
   }
 
   /**
-   * Whether QEMU may be given {@code -name …,process=}: it sets the process name with
-   * PR_SET_NAME, which Linux alone has; elsewhere QEMU exits 1 (os-posix.c).
+   * Whether QEMU may be given {@code -name …,process=}: it sets the process name with PR_SET_NAME,
+   * which Linux alone has; elsewhere QEMU exits 1 (os-posix.c).
    */
   public boolean namesQemuProcess() {
     return isLinux();
@@ -135,13 +156,11 @@ public record Host(
 
   /**
    * Where runtime files go without {@code XDG_RUNTIME_DIR}: on Linux a private directory under
-   * /tmp; on macOS under the user's caches, since the periodic cleanup removes files in /tmp and
-   * in $TMPDIR that have not been used for three days, a long-running machine's pid file included.
+   * /tmp; on macOS under the user's caches, since the periodic cleanup removes files in /tmp and in
+   * $TMPDIR that have not been used for three days, a long-running machine's pid file included.
    */
   public Path runtimeBase() {
-    return isMacOs()
-        ? home.resolve("Library/Caches/berth")
-        : Path.of("/tmp", "berth-" + uid);
+    return isMacOs() ? home.resolve("Library/Caches/berth") : Path.of("/tmp", "berth-" + uid);
   }
 
   /** Where executables are looked for: {@code PATH}, then where package managers put them. */

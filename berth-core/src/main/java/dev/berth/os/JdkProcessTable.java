@@ -8,7 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
-/** The host's processes through {@link ProcessHandle}, which reads them on Linux and macOS alike. */
+/**
+ * The host's processes through {@link ProcessHandle}, which reads them on Linux and macOS alike.
+ */
 public final class JdkProcessTable implements ProcessTable {
   private static final Duration AFTER_KILL = Duration.ofSeconds(10);
 

@@ -15,9 +15,9 @@ public interface LaunchFacts {
   boolean translatedJvm();
 
   /**
-   * Whether the host's hypervisor can run a guest of the host's own architecture with {@code
-   * qemu}: Hypervisor.framework with {@code kern.hv_support} = 1 on macOS; on Linux a {@code
-   * /dev/kvm} this user can open on which QEMU really starts a vCPU.
+   * Whether the host's hypervisor can run a guest of the host's own architecture with {@code qemu}:
+   * Hypervisor.framework with {@code kern.hv_support} = 1 on macOS; on Linux a {@code /dev/kvm}
+   * this user can open on which QEMU really starts a vCPU.
    */
   boolean hypervisor(Path qemu);
 

@@ -32,15 +32,18 @@ public final class ProbedLaunchFacts implements LaunchFacts {
 
   @Override
   public boolean translatedJvm() {
-    return (Boolean) known.computeIfAbsent(
-        "translated", key -> "darwin".equals(os) && "1".equals(sysctl("sysctl.proc_translated")));
+    return (Boolean)
+        known.computeIfAbsent(
+            "translated",
+            key -> "darwin".equals(os) && "1".equals(sysctl("sysctl.proc_translated")));
   }
 
   @Override
   public boolean hypervisor(Path qemu) {
-    return (Boolean) known.computeIfAbsent(
-        "hypervisor:" + qemu,
-        key -> "darwin".equals(os) ? "1".equals(sysctl("kern.hv_support")) : kvmWorks(qemu));
+    return (Boolean)
+        known.computeIfAbsent(
+            "hypervisor:" + qemu,
+            key -> "darwin".equals(os) ? "1".equals(sysctl("kern.hv_support")) : kvmWorks(qemu));
   }
 
   @Override
@@ -67,11 +70,15 @@ public final class ProbedLaunchFacts implements LaunchFacts {
   @Override
   @SuppressWarnings("unchecked")
   public Optional<QemuVersion> qemuVersion(Path qemu) {
-    return (Optional<QemuVersion>) known.computeIfAbsent(
-        "version:" + qemu, key -> run(List.of(qemu.toString(), "--version")).flatMap(QemuVersion::parse));
+    return (Optional<QemuVersion>)
+        known.computeIfAbsent(
+            "version:" + qemu,
+            key -> run(List.of(qemu.toString(), "--version")).flatMap(QemuVersion::parse));
   }
 
-  /** {@code sysctl -n NAME}, or "" where the name does not exist (proc_translated on Intel Macs). */
+  /**
+   * {@code sysctl -n NAME}, or "" where the name does not exist (proc_translated on Intel Macs).
+   */
   private static String sysctl(String name) {
     return run(List.of(SYSCTL.toString(), "-n", name)).map(String::strip).orElse("");
   }
@@ -87,8 +94,19 @@ public final class ProbedLaunchFacts implements LaunchFacts {
     try {
       Process probe =
           new ProcessBuilder(
-                  qemu.toString(), "-machine", "accel=kvm", "-cpu", "host", "-nodefaults",
-                  "-display", "none", "-S", "-monitor", "none", "-serial", "none")
+                  qemu.toString(),
+                  "-machine",
+                  "accel=kvm",
+                  "-cpu",
+                  "host",
+                  "-nodefaults",
+                  "-display",
+                  "none",
+                  "-S",
+                  "-monitor",
+                  "none",
+                  "-serial",
+                  "none")
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();

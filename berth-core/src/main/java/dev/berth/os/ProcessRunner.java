@@ -14,8 +14,8 @@ public interface ProcessRunner {
   }
 
   /**
-   * Runs {@code argv} and waits at most {@code timeout}; a program still running then is killed
-   * and reported as an {@link java.io.UncheckedIOException}.
+   * Runs {@code argv} and waits at most {@code timeout}; a program still running then is killed and
+   * reported as an {@link java.io.UncheckedIOException}.
    */
   Result run(List<String> argv, Duration timeout);
 }

@@ -6,8 +6,8 @@ import java.util.function.Predicate;
 
 /**
  * Processes Berth did not start in this JVM (a machine's agent, its QEMU), found by pid. A pid is
- * reused once its process has exited, so a process counts as the one a pid file names only when
- * its arguments say so.
+ * reused once its process has exited, so a process counts as the one a pid file names only when its
+ * arguments say so.
  */
 public interface ProcessTable {
   /**

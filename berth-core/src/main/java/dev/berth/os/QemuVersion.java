@@ -6,9 +6,13 @@ import java.util.regex.Pattern;
 
 /** A QEMU release, as {@code qemu-system-* --version} prints it. */
 public record QemuVersion(int major, int minor, int micro) implements Comparable<QemuVersion> {
-  private static final Pattern VERSION = Pattern.compile("version (\\d{1,4})\\.(\\d{1,4})(?:\\.(\\d{1,4}))?");
+  private static final Pattern VERSION =
+      Pattern.compile("version (\\d{1,4})\\.(\\d{1,4})(?:\\.(\\d{1,4}))?");
 
-  /** The version in the first line of {@code --version}'s output, e.g. "QEMU emulator version 7.2.15 (…)". */
+  /**
+   * The version in the first line of {@code --version}'s output, e.g. "QEMU emulator version 7.2.15
+   * (…)".
+   */
   public static Optional<QemuVersion> parse(String output) {
     Matcher m = VERSION.matcher(output);
     if (!m.find()) {

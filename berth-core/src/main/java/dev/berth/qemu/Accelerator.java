@@ -1,8 +1,8 @@
 package dev.berth.qemu;
 
 /**
- * How QEMU runs the guest's instructions: a hypervisor when the host has one, else software.
- * {@link QemuHost#accelerator} chooses.
+ * How QEMU runs the guest's instructions: a hypervisor when the host has one, else software. {@link
+ * QemuHost#accelerator} chooses.
  */
 public enum Accelerator {
   HVF("hvf"),

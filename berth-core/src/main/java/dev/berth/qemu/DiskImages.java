@@ -1,8 +1,8 @@
 package dev.berth.qemu;
 
-import dev.berth.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import dev.berth.os.ProcessRunner;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,7 +42,8 @@ public final class DiskImages {
           json.path("virtual-size").asLong(),
           json.path("actual-size").asLong());
     } catch (IOException e) {
-      throw new BerthException("qemu-img gave unreadable output for " + image + ": " + e.getMessage());
+      throw new BerthException(
+          "qemu-img gave unreadable output for " + image + ": " + e.getMessage());
     }
   }
 
@@ -51,9 +52,17 @@ public final class DiskImages {
     check(
         qemuImg(
             List.of(
-                "qemu-img", "create", "-q", "-f", "qcow2",
-                "-b", base.toAbsolutePath().toString(), "-F", baseFormat,
-                overlay.toString(), sizeGiB + "G")),
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-b",
+                base.toAbsolutePath().toString(),
+                "-F",
+                baseFormat,
+                overlay.toString(),
+                sizeGiB + "G")),
         "cannot create disk " + overlay);
   }
 

@@ -24,7 +24,8 @@ public final class Firmware {
    */
   static final List<Uefi> SYSTEM_AARCH64 =
       List.of(
-          new Uefi(Path.of("/usr/share/AAVMF/AAVMF_CODE.fd"), Path.of("/usr/share/AAVMF/AAVMF_VARS.fd")),
+          new Uefi(
+              Path.of("/usr/share/AAVMF/AAVMF_CODE.fd"), Path.of("/usr/share/AAVMF/AAVMF_VARS.fd")),
           new Uefi(
               Path.of("/usr/share/edk2/aarch64/QEMU_EFI-pflash.raw"),
               Path.of("/usr/share/edk2/aarch64/vars-template-pflash.raw")),
@@ -38,7 +39,8 @@ public final class Firmware {
     Path bin = qemu.toAbsolutePath().getParent();
     if (bin != null && bin.getParent() != null) {
       Path share = bin.getParent().resolve("share/qemu");
-      candidates.add(new Uefi(share.resolve("edk2-aarch64-code.fd"), share.resolve("edk2-arm-vars.fd")));
+      candidates.add(
+          new Uefi(share.resolve("edk2-aarch64-code.fd"), share.resolve("edk2-arm-vars.fd")));
     }
     candidates.addAll(SYSTEM_AARCH64);
     return candidates;
@@ -50,7 +52,8 @@ public final class Firmware {
       if (host.launch().isReadable(candidate.code())) {
         Path vars = candidate.varsTemplate();
         return Optional.of(
-            new Uefi(candidate.code(), vars != null && host.launch().isReadable(vars) ? vars : null));
+            new Uefi(
+                candidate.code(), vars != null && host.launch().isReadable(vars) ? vars : null));
       }
     }
     return Optional.empty();
@@ -66,8 +69,11 @@ public final class Firmware {
     }
     Path partial = vars.resolveSibling(vars.getFileName() + ".partial");
     Files.deleteIfExists(partial);
-    Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    try (var in = Files.newInputStream(template); var out = Files.newOutputStream(partial)) {
+    Files.createFile(
+        partial,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    try (var in = Files.newInputStream(template);
+        var out = Files.newOutputStream(partial)) {
       in.transferTo(out);
     }
     Files.move(partial, vars, java.nio.file.StandardCopyOption.ATOMIC_MOVE);

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * echoed id, and everything before those is stale and skipped. What the guest sends is bounded (a
  * line of at most {@link #MAX_LINE} bytes) and every read has a deadline: the guest is untrusted.
  *
- * @see <a href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html">QEMU Guest Agent protocol</a>
+ * @see <a href="https://www.qemu.org/docs/master/interop/qemu-ga-ref.html">QEMU Guest Agent
+ *     protocol</a>
  */
 public final class GuestAgentClient implements Closeable {
   static final int MAX_LINE = 64 * 1024;
@@ -61,7 +62,8 @@ public final class GuestAgentClient implements Closeable {
 
   /** Sets the guest's system clock (and, through it, its hardware clock) to {@code now}. */
   public void setTime(Instant now) throws IOException {
-    long nanos = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
+    long nanos =
+        Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
     execute("guest-set-time", MAPPER.createObjectNode().put("time", nanos));
   }
 
@@ -88,19 +90,25 @@ public final class GuestAgentClient implements Closeable {
 
   private void sync(Instant deadline) throws IOException {
     long id = syncIds.incrementAndGet();
-    write(MAPPER.createObjectNode().put("execute", "guest-sync-delimited")
-        .set("arguments", MAPPER.createObjectNode().put("id", id)));
+    write(
+        MAPPER
+            .createObjectNode()
+            .put("execute", "guest-sync-delimited")
+            .set("arguments", MAPPER.createObjectNode().put("id", id)));
     while (readByte(deadline) != DELIMITER) {
       // stale output of an earlier conversation
     }
     JsonNode reply = parse(readLine(deadline));
     if (reply.path("return").asLong(-1) != id) {
-      throw new IOException("the guest agent answered the sync with " + abbreviate(reply.toString()));
+      throw new IOException(
+          "the guest agent answered the sync with " + abbreviate(reply.toString()));
     }
   }
 
   private void write(JsonNode request) throws IOException {
-    ByteBuffer out = ByteBuffer.wrap((MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+    ByteBuffer out =
+        ByteBuffer.wrap(
+            (MAPPER.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
     Instant deadline = Instant.now().plus(timeout);
     while (out.hasRemaining()) {
       if (channel.write(out) == 0) {
@@ -146,7 +154,9 @@ public final class GuestAgentClient implements Closeable {
     long millis = Duration.between(Instant.now(), deadline).toMillis();
     if (millis <= 0) {
       throw new IOException(
-          "the guest agent gave no answer within " + timeout.toMillis() + " ms (is qemu-guest-agent running?)");
+          "the guest agent gave no answer within "
+              + timeout.toMillis()
+              + " ms (is qemu-guest-agent running?)");
     }
     channel.keyFor(selector).interestOps(operation);
     selector.select(millis);
@@ -157,7 +167,8 @@ public final class GuestAgentClient implements Closeable {
     try {
       return MAPPER.readTree(line);
     } catch (IOException e) {
-      throw new IOException("the guest agent sent something other than JSON: " + abbreviate(line), e);
+      throw new IOException(
+          "the guest agent sent something other than JSON: " + abbreviate(line), e);
     }
   }
 

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The QEMU command line of a machine, rebuilt at every start from its description: a pure
- * function of the machine, the host platform and the runtime paths, so every host's line is
- * unit-tested here whatever host the tests run on.
+ * The QEMU command line of a machine, rebuilt at every start from its description: a pure function
+ * of the machine, the host platform and the runtime paths, so every host's line is unit-tested here
+ * whatever host the tests run on.
  */
 public final class QemuCommand {
   /** gvproxy's static DHCP lease is for this MAC; podman machine uses it too. */
@@ -35,8 +35,8 @@ public final class QemuCommand {
   public sealed interface Network permits Slirp, Stream {}
 
   /**
-   * QEMU's own user-mode network, forwarding a loopback port to the guest's SSH, and each of
-   * {@code tcpPorts} from loopback to the same port in the guest.
+   * QEMU's own user-mode network, forwarding a loopback port to the guest's SSH, and each of {@code
+   * tcpPorts} from loopback to the same port in the guest.
    */
   public record Slirp(int sshPort, List<Integer> tcpPorts) implements Network {
     public Slirp {
@@ -85,7 +85,9 @@ public final class QemuCommand {
    * console is the PC's 16550 on x86_64 and the PL011 of {@code virt} on aarch64.
    */
   static String kernelArguments(String guestArch, boolean firstBoot) {
-    return "root=/dev/vda rw console=" + serialConsole(guestArch) + " quiet"
+    return "root=/dev/vda rw console="
+        + serialConsole(guestArch)
+        + " quiet"
         + (firstBoot ? " ignition.firstboot" : "");
   }
 
@@ -113,7 +115,9 @@ public final class QemuCommand {
     }
     argv.add(platform.binary());
     argv.addAll(
-        List.of("-name", guest.name() + (platform.namesProcess() ? ",process=berth-" + guest.name() : "")));
+        List.of(
+            "-name",
+            guest.name() + (platform.namesProcess() ? ",process=berth-" + guest.name() : "")));
     String accel = platform.accelerator().qemuName();
     if (arm) {
       argv.addAll(List.of("-machine", "virt,highmem=on,gic-version=max,accel=" + accel));
@@ -136,7 +140,10 @@ public final class QemuCommand {
     // Space the guest frees goes back to the host: its discards (and zeros it writes) punch
     // holes in the qcow2 file instead of staying allocated.
     argv.addAll(
-        List.of("-drive", "if=virtio,format=qcow2,discard=unmap,detect-zeroes=unmap,file=" + optionValue(guest.disk())));
+        List.of(
+            "-drive",
+            "if=virtio,format=qcow2,discard=unmap,detect-zeroes=unmap,file="
+                + optionValue(guest.disk())));
     argv.addAll(
         List.of("-fw_cfg", "name=opt/com.coreos/config,file=" + optionValue(guest.ignition())));
     argv.addAll(List.of("-qmp", "unix:" + optionValue(paths.qmp()) + ",server=on,wait=off"));
@@ -149,13 +156,16 @@ public final class QemuCommand {
     if (paths.guestAgent() != null) {
       argv.addAll(
           List.of(
-              "-chardev", "socket,id=qga,path=" + optionValue(paths.guestAgent()) + ",server=on,wait=off",
+              "-chardev",
+                  "socket,id=qga,path=" + optionValue(paths.guestAgent()) + ",server=on,wait=off",
               "-device", "virtserialport,chardev=qga,name=" + GUEST_AGENT_PORT));
     }
     argv.addAll(
         List.of(
-            "-chardev", "file,id=console,path=" + optionValue(paths.console()),
-            "-serial", "chardev:console"));
+            "-chardev",
+            "file,id=console,path=" + optionValue(paths.console()),
+            "-serial",
+            "chardev:console"));
     argv.addAll(List.of("-device", "virtio-rng-pci"));
     // pages the guest frees go back to the host while it runs, and are not in a saved state
     argv.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on"));
@@ -183,13 +193,16 @@ public final class QemuCommand {
           "no UEFI firmware for aarch64 guests found",
           "install QEMU's edk2 firmware (Debian: qemu-efi-aarch64; macOS: brew install qemu)");
     }
-    List<String> drives = new ArrayList<>(
-        List.of(
-            "-drive",
-            "if=pflash,format=raw,readonly=on,file=" + optionValue(platform.firmware().code())));
+    List<String> drives =
+        new ArrayList<>(
+            List.of(
+                "-drive",
+                "if=pflash,format=raw,readonly=on,file="
+                    + optionValue(platform.firmware().code())));
     if (platform.firmwareVariables() != null) {
       drives.addAll(
-          List.of("-drive", "if=pflash,format=raw,file=" + optionValue(platform.firmwareVariables())));
+          List.of(
+              "-drive", "if=pflash,format=raw,file=" + optionValue(platform.firmwareVariables())));
     }
     return drives;
   }
@@ -197,30 +210,35 @@ public final class QemuCommand {
   /**
    * A path as the value in a QEMU option list ({@code file=}, {@code path=}, {@code unix:}): QEMU
    * splits those at commas, and reads a doubled comma as one. Plain path arguments ({@code
-   * -kernel}, {@code -initrd}, {@code -pidfile}) are taken as they are and must not go through here.
+   * -kernel}, {@code -initrd}, {@code -pidfile}) are taken as they are and must not go through
+   * here.
    */
   static String optionValue(Path path) {
     return path.toString().replace(",", ",,");
   }
 
   /**
-   * security_model=none: QEMU creates files with its own credentials (the host user's) and
-   * ignores a failed chown, so whatever the guest's root, its user or a rootless container's
-   * subordinate uid creates is the host user's on the host, and the guest sees the host's real
-   * owners and modes. passthrough fails those chowns with EPERM when QEMU is not root;
-   * mapped-xattr keeps owners and modes in extended attributes and turns symlinks into regular
-   * files on the host. readonly=on makes QEMU refuse writes even if the guest remounts rw.
+   * security_model=none: QEMU creates files with its own credentials (the host user's) and ignores
+   * a failed chown, so whatever the guest's root, its user or a rootless container's subordinate
+   * uid creates is the host user's on the host, and the guest sees the host's real owners and
+   * modes. passthrough fails those chowns with EPERM when QEMU is not root; mapped-xattr keeps
+   * owners and modes in extended attributes and turns symlinks into regular files on the host.
+   * readonly=on makes QEMU refuse writes even if the guest remounts rw.
    */
   static String virtfs(Share share) {
-    return "local,path=" + optionValue(share.source())
-        + ",mount_tag=" + share.tag()
-        + ",security_model=none" + (share.readOnly() ? ",readonly=on" : "");
+    return "local,path="
+        + optionValue(share.source())
+        + ",mount_tag="
+        + share.tag()
+        + ",security_model=none"
+        + (share.readOnly() ? ",readonly=on" : "");
   }
 
   private static List<String> network(Network network) {
     String device = "virtio-net-pci,netdev=net0,mac=" + GUEST_MAC;
     if (network instanceof Slirp slirp) {
-      StringBuilder netdev = new StringBuilder("user,id=net0,hostfwd=tcp:127.0.0.1:" + slirp.sshPort() + "-:22");
+      StringBuilder netdev =
+          new StringBuilder("user,id=net0,hostfwd=tcp:127.0.0.1:" + slirp.sshPort() + "-:22");
       for (int port : slirp.tcpPorts()) {
         netdev.append(",hostfwd=tcp:127.0.0.1:").append(port).append("-:").append(port);
       }

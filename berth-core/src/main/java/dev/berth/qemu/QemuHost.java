@@ -9,15 +9,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What this host's QEMU can do for a guest, decided from the host model alone: which binary,
- * which accelerator, whether its version will do, how much memory the hypervisor takes, which
- * firmware. Every host-specific choice of a machine's launch is made here or in {@link Host}.
+ * What this host's QEMU can do for a guest, decided from the host model alone: which binary, which
+ * accelerator, whether its version will do, how much memory the hypervisor takes, which firmware.
+ * Every host-specific choice of a machine's launch is made here or in {@link Host}.
  */
 public final class QemuHost {
   /** {@code -netdev stream} (how QEMU reaches berth-net) arrived in QEMU 7.2. */
   public static final QemuVersion MINIMUM = new QemuVersion(7, 2, 0);
 
-  /** Earlier releases' HVF on Apple Silicon hangs or crashes guests (podman and Lima require it). */
+  /**
+   * Earlier releases' HVF on Apple Silicon hangs or crashes guests (podman and Lima require it).
+   */
   public static final QemuVersion APPLE_SILICON_MINIMUM = new QemuVersion(8, 2, 1);
 
   /**
@@ -60,7 +62,11 @@ public final class QemuHost {
    * kept, for a guest that boots through firmware.
    */
   public static Setup platform(
-      Host host, String guestArch, Accelerator accelerator, long memoryMiB, Path firmwareVariables) {
+      Host host,
+      String guestArch,
+      Accelerator accelerator,
+      long memoryMiB,
+      Path firmwareVariables) {
     Path qemu =
         binary(host, guestArch)
             .orElseThrow(
@@ -77,7 +83,11 @@ public final class QemuHost {
     checkVersion(host, qemu, warnings);
     if (!guestArch.equals(host.cpuArch())) {
       warnings.add(
-          "an " + guestArch + " machine on an " + host.cpuArch() + " host: QEMU emulates its CPU"
+          "an "
+              + guestArch
+              + " machine on an "
+              + host.cpuArch()
+              + " host: QEMU emulates its CPU"
               + " in software (TCG), which is far slower than the host's own");
     } else if (accelerator.isSoftware() && host.isMacOs()) {
       warnings.add(
@@ -88,8 +98,11 @@ public final class QemuHost {
         && guestArch.equals("aarch64")
         && memoryMiB > HVF_AARCH64_MAX_MEMORY_MIB) {
       throw new BerthException(
-          "machine memory " + memoryMiB + " MiB is more than HVF gives an aarch64 guest ("
-              + HVF_AARCH64_MAX_MEMORY_MIB + " MiB: Apple Silicon's 36-bit guest address space)",
+          "machine memory "
+              + memoryMiB
+              + " MiB is more than HVF gives an aarch64 guest ("
+              + HVF_AARCH64_MAX_MEMORY_MIB
+              + " MiB: Apple Silicon's 36-bit guest address space)",
           "lower it with: berth set --memory " + HVF_AARCH64_MAX_MEMORY_MIB + " NAME");
     }
     Firmware.Uefi uefi =
@@ -104,18 +117,29 @@ public final class QemuHost {
   private static void checkVersion(Host host, Path qemu, List<String> warnings) {
     Optional<QemuVersion> version = host.launch().qemuVersion(qemu);
     if (version.isEmpty()) {
-      warnings.add("cannot tell the version of " + qemu + " (its --version failed); Berth needs " + MINIMUM);
+      warnings.add(
+          "cannot tell the version of " + qemu + " (its --version failed); Berth needs " + MINIMUM);
       return;
     }
     if (version.get().isBefore(MINIMUM)) {
       throw new BerthException(
-          qemu + " is QEMU " + version.get() + "; Berth needs " + MINIMUM + " or later"
+          qemu
+              + " is QEMU "
+              + version.get()
+              + "; Berth needs "
+              + MINIMUM
+              + " or later"
               + " (-netdev stream)",
           "upgrade QEMU (macOS: brew upgrade qemu; Debian 12 and Ubuntu 23.04 ship 7.2)");
     }
-    if (host.isMacOs() && host.cpuArch().equals("aarch64") && version.get().isBefore(APPLE_SILICON_MINIMUM)) {
+    if (host.isMacOs()
+        && host.cpuArch().equals("aarch64")
+        && version.get().isBefore(APPLE_SILICON_MINIMUM)) {
       warnings.add(
-          "QEMU " + version.get() + " on Apple Silicon: HVF is reliable from " + APPLE_SILICON_MINIMUM
+          "QEMU "
+              + version.get()
+              + " on Apple Silicon: HVF is reliable from "
+              + APPLE_SILICON_MINIMUM
               + " on; upgrade with: brew upgrade qemu");
     }
   }

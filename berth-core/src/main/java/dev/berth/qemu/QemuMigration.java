@@ -21,14 +21,18 @@ import java.util.List;
  */
 public final class QemuMigration {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** QEMU 7.2 limits migration to 128 MiB/s by default; a file takes whatever the disk gives. */
   static final long UNLIMITED_BANDWIDTH = 1L << 40;
+
   private static final Duration POLL = Duration.ofMillis(20);
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
 
   private QemuMigration() {}
 
-  /** Migration is refused outright, before anything was stopped: QEMU's reasons, as it gave them. */
+  /**
+   * Migration is refused outright, before anything was stopped: QEMU's reasons, as it gave them.
+   */
   public static final class BlockedException extends IOException {
     private static final long serialVersionUID = 1L;
 
@@ -56,7 +60,12 @@ public final class QemuMigration {
   public static String version(QmpClient qmp) throws IOException {
     JsonNode version = qmp.execute("query-version", COMMAND_TIMEOUT);
     JsonNode qemu = version.path("qemu");
-    String number = qemu.path("major").asInt() + "." + qemu.path("minor").asInt() + "." + qemu.path("micro").asInt();
+    String number =
+        qemu.path("major").asInt()
+            + "."
+            + qemu.path("minor").asInt()
+            + "."
+            + qemu.path("micro").asInt();
     String pkg = version.path("package").asText("").strip();
     return pkg.isEmpty() ? number : number + " " + pkg;
   }
@@ -64,7 +73,8 @@ public final class QemuMigration {
   /**
    * Stops the VM and writes its state into {@code file}; returns the bytes QEMU wrote. A migration
    * QEMU refuses (a mounted 9p export, a device without migration support) throws {@link
-   * BlockedException} with the VM still running; a failure after the stop resumes the VM and throws.
+   * BlockedException} with the VM still running; a failure after the stop resumes the VM and
+   * throws.
    */
   public static long save(QmpClient qmp, Path file, Duration timeout) throws IOException {
     List<String> blocked = blockedReasons(qmp.execute("query-migrate", COMMAND_TIMEOUT));
@@ -92,7 +102,8 @@ public final class QemuMigration {
    * then paused, as it was saved, until {@link #resume}.
    */
   public static void restore(QmpClient qmp, Path file, Duration timeout) throws IOException {
-    qmp.execute("migrate-incoming", MAPPER.createObjectNode().put("uri", readUri(file)), COMMAND_TIMEOUT);
+    qmp.execute(
+        "migrate-incoming", MAPPER.createObjectNode().put("uri", readUri(file)), COMMAND_TIMEOUT);
     awaitCompletion(qmp, timeout);
   }
 

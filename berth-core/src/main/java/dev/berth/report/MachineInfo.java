@@ -8,7 +8,8 @@ import dev.berth.machine.Machines;
 import dev.berth.report.MachineInspection.PathValue;
 
 /** {@code info}: the host as podman machine describes it, and this build's version. */
-public record MachineInfo(@JsonProperty("Host") Host host, @JsonProperty("Version") Version version) {
+public record MachineInfo(
+    @JsonProperty("Host") Host host, @JsonProperty("Version") Version version) {
 
   /** The current machine is the first one not stopped, in the store's order. */
   public record Host(

@@ -82,8 +82,8 @@ public record MachineInspection(
       @JsonProperty("Type") String type) {}
 
   /**
-   * {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any;
-   * {@code disk}: the disk's sizes when they could be read, else null.
+   * {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any; {@code
+   * disk}: the disk's sizes when they could be read, else null.
    */
   public static MachineInspection of(
       MachineConfig c,
@@ -102,13 +102,17 @@ public record MachineInspection(
             PathValue.of(c.ignitionPath()),
             Reports.stream(c),
             PathValue.of(c.diskPath()),
-            base == null ? null : new BaseImage(base.version(), base.path().toString(), base.digest())),
+            base == null
+                ? null
+                : new BaseImage(base.version(), base.path().toString(), base.digest())),
         Reports.lastUp(c),
         c.name(),
         new Resources(
-            c.resources().cpus(), c.resources().diskSizeGiB(), c.resources().memoryMiB(), List.of()),
-        new SshConfig(
-            c.ssh().identityPath().toString(), c.ssh().port(), c.ssh().remoteUsername()),
+            c.resources().cpus(),
+            c.resources().diskSizeGiB(),
+            c.resources().memoryMiB(),
+            List.of()),
+        new SshConfig(c.ssh().identityPath().toString(), c.ssh().port(), c.ssh().remoteUsername()),
         state.display().toLowerCase(Locale.ROOT),
         true,
         c.rootful(),

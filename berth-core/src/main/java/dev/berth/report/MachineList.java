@@ -40,7 +40,8 @@ public final class MachineList {
         continue;
       }
       MachineState state = machines.state(entry.name());
-      rows.add(new Row(entry.config(), state, defaultMachine.filter(entry.name()::equals).isPresent()));
+      rows.add(
+          new Row(entry.config(), state, defaultMachine.filter(entry.name()::equals).isPresent()));
     }
     rows.sort(ORDER);
     return rows;

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 /** What the reports share: podman's spellings of times, streams and the VM type. */
 final class Reports {
   static final String VM_TYPE = "qemu";
+
   /** Go's zero time, which podman prints for a machine that never ran. */
   private static final String ZERO_TIME = "0001-01-01T00:00:00Z";
 

@@ -130,7 +130,8 @@ public final class GuestSsh implements Closeable {
       channel.open().verify(timeout);
       var events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), timeout);
       if (!events.contains(ClientChannelEvent.CLOSED)) {
-        throw new IOException("\"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
+        throw new IOException(
+            "\"" + command + "\" did not finish within " + timeout.toSeconds() + " s");
       }
       Integer status = channel.getExitStatus();
       return new ExecResult(

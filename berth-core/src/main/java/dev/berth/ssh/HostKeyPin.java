@@ -15,10 +15,9 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
- * The guest's SSH host key, trusted on first use and pinned after: the first connection after
- * the first boot records it in a known_hosts file under a per-machine alias; every later
- * connection, from Berth or from the system {@code ssh} ({@code -o HostKeyAlias}), must present
- * the same key.
+ * The guest's SSH host key, trusted on first use and pinned after: the first connection after the
+ * first boot records it in a known_hosts file under a per-machine alias; every later connection,
+ * from Berth or from the system {@code ssh} ({@code -o HostKeyAlias}), must present the same key.
  */
 public final class HostKeyPin implements ServerKeyVerifier {
   private final Path knownHosts;
@@ -31,8 +30,8 @@ public final class HostKeyPin implements ServerKeyVerifier {
   }
 
   /**
-   * The pin of a machine's guest host key, kept in the machine's configuration directory and
-   * shared by its agent and {@code berth ssh}.
+   * The pin of a machine's guest host key, kept in the machine's configuration directory and shared
+   * by its agent and {@code berth ssh}.
    */
   public static HostKeyPin ofMachine(Path machineConfigDir, String name) {
     return new HostKeyPin(machineConfigDir.resolve("known_hosts"), name + ".berth");
@@ -52,7 +51,9 @@ public final class HostKeyPin implements ServerKeyVerifier {
     try {
       if (!Files.exists(knownHosts)) {
         AtomicFiles.write(
-            knownHosts, alias + " " + presented + "\n", PosixFilePermissions.fromString("rw-------"));
+            knownHosts,
+            alias + " " + presented + "\n",
+            PosixFilePermissions.fromString("rw-------"));
         return true;
       }
       String pinned = pinnedKey();
@@ -60,8 +61,10 @@ public final class HostKeyPin implements ServerKeyVerifier {
         return true;
       }
       mismatch.set(
-          "the machine presented host key " + KeyUtils.getFingerPrint(key)
-              + ", not the one recorded in " + knownHosts);
+          "the machine presented host key "
+              + KeyUtils.getFingerPrint(key)
+              + ", not the one recorded in "
+              + knownHosts);
       return false;
     } catch (IOException e) {
       mismatch.set("cannot read or record the host key in " + knownHosts + ": " + e.getMessage());
@@ -86,7 +89,8 @@ public final class HostKeyPin implements ServerKeyVerifier {
         ? null
         : new BerthException(
             "refusing to connect: " + why,
-            "if the machine was rebuilt on purpose, delete " + knownHosts
+            "if the machine was rebuilt on purpose, delete "
+                + knownHosts
                 + "; otherwise something else answers on the machine's SSH port");
   }
 }

@@ -36,7 +36,8 @@ public final class MachineKeys {
     }
     Path dir = privateKey.toAbsolutePath().getParent();
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     Path publicKey = Path.of(privateKey + ".pub");
     String authorizedKey = PublicKeyEntry.toString(pair.getPublic()) + " " + comment;

@@ -35,7 +35,8 @@ class AgentProtocolTest {
   void typeNamesTheKind_oneLine() {
     assertThat(AgentProtocol.encode(new MachineEvent.Step("Waiting")))
         .isEqualTo("{\"type\":\"progress\",\"message\":\"Waiting\"}");
-    assertThat(AgentProtocol.encode(new MachineEvent.Stopped())).isEqualTo("{\"type\":\"stopped\"}");
+    assertThat(AgentProtocol.encode(new MachineEvent.Stopped()))
+        .isEqualTo("{\"type\":\"stopped\"}");
     assertThat(AgentProtocol.encode(new MachineEvent.Failed("a\nb", null, List.of())))
         .isEqualTo("{\"type\":\"failed\",\"message\":\"a\\nb\",\"console\":[]}");
   }
@@ -49,7 +50,8 @@ class AgentProtocolTest {
   @Test
   void request_namesTheOperation() throws IOException {
     assertThat(AgentProtocol.request(AgentProtocol.WATCH)).isEqualTo("{\"op\":\"watch\"}\n");
-    assertThat(AgentProtocol.operation(AgentProtocol.request(AgentProtocol.STOP))).isEqualTo("stop");
+    assertThat(AgentProtocol.operation(AgentProtocol.request(AgentProtocol.STOP)))
+        .isEqualTo("stop");
     assertThat(AgentProtocol.operation(null)).isEmpty();
   }
 }

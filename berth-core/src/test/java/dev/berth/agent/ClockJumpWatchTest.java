@@ -46,9 +46,12 @@ class ClockJumpWatchTest {
   @Test
   void setNow_setterFails_reportsFalse_andTheWatchGoesOn() {
     ClockJumpWatch failing =
-        new ClockJumpWatch(() -> wall, () -> monotonic, now -> {
-          throw new java.io.IOException("guest agent not running");
-        });
+        new ClockJumpWatch(
+            () -> wall,
+            () -> monotonic,
+            now -> {
+              throw new java.io.IOException("guest agent not running");
+            });
     assertThat(failing.setNow()).isFalse();
     advance(Duration.ofSeconds(1), Duration.ofSeconds(1));
     assertThat(failing.check()).isFalse();

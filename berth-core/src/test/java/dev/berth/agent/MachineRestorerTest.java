@@ -33,18 +33,36 @@ class MachineRestorerTest {
     Instant now = Instant.parse("2026-12-01T10:00:00Z");
     config =
         new MachineConfig(
-            MachineConfig.SCHEMA_VERSION, "m", now, now, null, disk, dir.resolve("ignition.ign"), false,
+            MachineConfig.SCHEMA_VERSION,
+            "m",
+            now,
+            now,
+            null,
+            disk,
+            dir.resolve("ignition.ign"),
+            false,
             new MachineConfig.Resources(2, 2048, 100),
-            new MachineConfig.SshConfig(dir.resolve("id"), 2222, "core"), List.of(), false, 1000, "UTC");
+            new MachineConfig.SshConfig(dir.resolve("id"), 2222, "core"),
+            List.of(),
+            false,
+            1000,
+            "UTC");
     files = new SavedStateFiles(disk);
     Files.write(files.beginSave(), STATE);
     files.commit(
-        new SavedState(SavedState.FORMAT_VERSION, now, STATE.length, StateFingerprint.of(config, ARGV), "7.2.22", null));
+        new SavedState(
+            SavedState.FORMAT_VERSION,
+            now,
+            STATE.length,
+            StateFingerprint.of(config, ARGV),
+            "7.2.22",
+            null));
   }
 
   @Test
   void plan_matchingState_resumes_withADeferredIncomingQemu() throws Exception {
-    assertThat(MachineRestorer.plan(config, ARGV, files)).isInstanceOf(MachineRestorer.Resume.class);
+    assertThat(MachineRestorer.plan(config, ARGV, files))
+        .isInstanceOf(MachineRestorer.Resume.class);
     assertThat(MachineRestorer.incoming(ARGV)).endsWith("-incoming", "defer");
   }
 
@@ -60,13 +78,15 @@ class MachineRestorerTest {
   void plan_corruptState_bootsWithTheReason() throws Exception {
     Files.write(files.stateFile(), new byte[STATE.length]);
     assertThat(MachineRestorer.plan(config, ARGV, files))
-        .isEqualTo(new MachineRestorer.Boot(Optional.of("the state file is not a QEMU state (corrupt)")));
+        .isEqualTo(
+            new MachineRestorer.Boot(Optional.of("the state file is not a QEMU state (corrupt)")));
   }
 
   @Test
   void plan_nothingSaved_bootsWithoutAReason() throws Exception {
     files.remove();
-    assertThat(MachineRestorer.plan(config, ARGV, files)).isEqualTo(new MachineRestorer.Boot(Optional.empty()));
+    assertThat(MachineRestorer.plan(config, ARGV, files))
+        .isEqualTo(new MachineRestorer.Boot(Optional.empty()));
   }
 
   @Test
@@ -74,7 +94,8 @@ class MachineRestorerTest {
     var plan = (MachineRestorer.Resume) MachineRestorer.plan(config, ARGV, files);
     Path socket = dir.resolve("qmp.sock");
     try (FakeQmpServer server =
-            new FakeQmpServer(socket, r -> "{\"qemu\":{\"major\":8,\"minor\":2,\"micro\":0},\"package\":\"\"}");
+            new FakeQmpServer(
+                socket, r -> "{\"qemu\":{\"major\":8,\"minor\":2,\"micro\":0},\"package\":\"\"}");
         QmpClient qmp = QmpClient.connect(socket, e -> {}, Duration.ofSeconds(5))) {
       assertThatThrownBy(() -> MachineRestorer.load(qmp, plan, files, Duration.ofSeconds(5)))
           .hasMessage("QEMU changed (saved by 7.2.22, now 8.2.0)");
@@ -90,14 +111,17 @@ class MachineRestorerTest {
     try (FakeQmpServer server =
             new FakeQmpServer(
                 socket,
-                r -> switch (r.get("execute").asText()) {
-                  case "query-version" -> "{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":22},\"package\":\"\"}";
-                  case "query-migrate" -> "{\"status\":\"completed\"}";
-                  default -> "{}";
-                });
+                r ->
+                    switch (r.get("execute").asText()) {
+                      case "query-version" ->
+                          "{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":22},\"package\":\"\"}";
+                      case "query-migrate" -> "{\"status\":\"completed\"}";
+                      default -> "{}";
+                    });
         QmpClient qmp = QmpClient.connect(socket, e -> {}, Duration.ofSeconds(5))) {
       MachineRestorer.load(qmp, plan, files, Duration.ofSeconds(5));
-      assertThat(server.commands()).containsExactly("query-version", "migrate-incoming", "query-migrate");
+      assertThat(server.commands())
+          .containsExactly("query-version", "migrate-incoming", "query-migrate");
     }
     assertThat(files.all()).allSatisfy(path -> assertThat(path).doesNotExist());
   }

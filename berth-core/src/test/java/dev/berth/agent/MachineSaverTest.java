@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MachineSaverTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
   private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
-  private static final List<Forward> FORWARDS = List.of(new Forward("127.0.0.1:8080", "192.168.127.2:8080", "tcp"));
+  private static final List<Forward> FORWARDS =
+      List.of(new Forward("127.0.0.1:8080", "192.168.127.2:8080", "tcp"));
 
   @TempDir Path dir;
   private final List<String> guestCommands = new ArrayList<>();
@@ -38,11 +39,20 @@ class MachineSaverTest {
     Path disk = Files.write(dir.resolve("disk.qcow2"), new byte[] {1});
     config =
         new MachineConfig(
-            MachineConfig.SCHEMA_VERSION, "m", NOW, NOW, null, disk, dir.resolve("ignition.ign"), false,
+            MachineConfig.SCHEMA_VERSION,
+            "m",
+            NOW,
+            NOW,
+            null,
+            disk,
+            dir.resolve("ignition.ign"),
+            false,
             new MachineConfig.Resources(2, 2048, 100),
             new MachineConfig.SshConfig(dir.resolve("id"), 2222, "core"),
             List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p")),
-            false, 1000, "UTC");
+            false,
+            1000,
+            "UTC");
     files = new SavedStateFiles(disk);
   }
 
@@ -73,7 +83,8 @@ class MachineSaverTest {
     };
   }
 
-  private MachineSaver.Outcome save(Function<JsonNode, String> script, MachineSaver.GuestCommand guest, boolean exits)
+  private MachineSaver.Outcome save(
+      Function<JsonNode, String> script, MachineSaver.GuestCommand guest, boolean exits)
       throws Exception {
     Path socket = dir.resolve("qmp.sock");
     try (FakeQmpServer server = new FakeQmpServer(socket, script);
@@ -93,10 +104,13 @@ class MachineSaverTest {
     byte[] state = {'Q', 'E', 'V', 'M', 0, 0, 0, 3, 9, 9};
     MachineSaver.Outcome outcome = save(qemu(state, null), this::recordGuest, true);
     assertThat(outcome).isInstanceOf(MachineSaver.Saved.class);
-    assertThat(guestCommands).containsExactly("sync && sudo -n systemctl stop 'home-u.mount' && sync");
+    assertThat(guestCommands)
+        .containsExactly("sync && sudo -n systemctl stop 'home-u.mount' && sync");
     assertThat(Files.readAllBytes(files.stateFile())).isEqualTo(state);
     SavedStateFiles.Verdict verdict =
-        files.check(dev.berth.machine.StateFingerprint.of(config, List.of("qemu-system-x86_64", "-m", "2048M")));
+        files.check(
+            dev.berth.machine.StateFingerprint.of(
+                config, List.of("qemu-system-x86_64", "-m", "2048M")));
     assertThat(verdict).isInstanceOf(SavedStateFiles.Usable.class);
     var saved = ((SavedStateFiles.Usable) verdict).saved();
     assertThat(saved.forwards()).isEqualTo(FORWARDS);
@@ -107,20 +121,26 @@ class MachineSaverTest {
   @Test
   void save_busyVolume_savesNothing_andSaysWhy() throws Exception {
     MachineSaver.Outcome outcome =
-        save(qemu(new byte[0], null), (command, timeout) -> {
-          throw new IOException("Job for home-u.mount failed: target is busy");
-        }, true);
+        save(
+            qemu(new byte[0], null),
+            (command, timeout) -> {
+              throw new IOException("Job for home-u.mount failed: target is busy");
+            },
+            true);
     assertThat(outcome)
-        .isEqualTo(new MachineSaver.NotSaved(
-            "a volume is busy in the machine: Job for home-u.mount failed: target is busy"));
+        .isEqualTo(
+            new MachineSaver.NotSaved(
+                "a volume is busy in the machine: Job for home-u.mount failed: target is busy"));
     assertThat(files.all()).allSatisfy(path -> assertThat(path).doesNotExist());
   }
 
   @Test
   void save_qemuRefuses_remountsTheVolumes_andLeavesNoState() throws Exception {
-    MachineSaver.Outcome outcome = save(qemu(new byte[0], "a device cannot migrate"), this::recordGuest, true);
+    MachineSaver.Outcome outcome =
+        save(qemu(new byte[0], "a device cannot migrate"), this::recordGuest, true);
     assertThat(outcome)
-        .isEqualTo(new MachineSaver.NotSaved("QEMU could not save the machine: a device cannot migrate"));
+        .isEqualTo(
+            new MachineSaver.NotSaved("QEMU could not save the machine: a device cannot migrate"));
     assertThat(guestCommands).last().isEqualTo("sudo -n systemctl start 'home-u.mount'");
     assertThat(files.all()).allSatisfy(path -> assertThat(path).doesNotExist());
   }

@@ -38,7 +38,8 @@ class ContainersConfTest {
     assertThat(text)
         .startsWith("# my settings\n[containers]\n  log_size_max = 100 # keep small\n\n[engine]\n")
         .contains("  cgroup_manager = \"cgroupfs\"\n")
-        .contains("[engine.service_destinations.other]\n  uri = \"ssh://me@remote/run/podman/podman.sock\"\n")
+        .contains(
+            "[engine.service_destinations.other]\n  uri = \"ssh://me@remote/run/podman/podman.sock\"\n")
         .endsWith(
             "[engine.service_destinations.m]\n"
                 + "  uri = \"ssh://core@127.0.0.1:22/s\"\n"
@@ -63,7 +64,10 @@ class ContainersConfTest {
     Files.writeString(file, USER_FILE + "[engine.service_destinations.other.extra]\n");
     String before = Files.readString(file);
     ContainersConf conf = new ContainersConf(file);
-    conf.add(List.of(new Connection("m", "ssh://x", Path.of("/k")), new Connection("m-root", "ssh://y", Path.of("/k"))));
+    conf.add(
+        List.of(
+            new Connection("m", "ssh://x", Path.of("/k")),
+            new Connection("m-root", "ssh://y", Path.of("/k"))));
     conf.remove(Set.of("m", "m-root"), "berth-default");
     assertThat(Files.readString(file))
         .isEqualTo(before.replace("[engine]\n", "[engine]\n  active_service = \"other\"\n"));
@@ -97,7 +101,10 @@ class ContainersConfTest {
   void switchDefault_onlyWhenTheDefaultIsTheOneNamed() throws Exception {
     Path file = dir.resolve("containers.conf");
     ContainersConf conf = new ContainersConf(file);
-    conf.add(List.of(new Connection("m", "ssh://a", Path.of("/k")), new Connection("m-root", "ssh://b", Path.of("/k"))));
+    conf.add(
+        List.of(
+            new Connection("m", "ssh://a", Path.of("/k")),
+            new Connection("m-root", "ssh://b", Path.of("/k"))));
     conf.switchDefault("x", "m-root");
     assertThat(conf.defaultName()).contains("m");
     conf.switchDefault("m", "m-root");

@@ -37,7 +37,8 @@ class DockerContextsTest {
             "{\"Name\":\"berth-x\",\"Metadata\":{\"Description\":\"Berth machine x\"},"
                 + "\"Endpoints\":{\"docker\":{\"Host\":\"unix:///run/user/1000/berth/x/podman.sock\","
                 + "\"SkipTLSVerify\":false}}}");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(meta))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(meta)))
+        .isEqualTo("rw-------");
     assertThat(contexts.current()).isEmpty();
     assertThat(dir.resolve("config.json")).doesNotExist();
   }
@@ -56,17 +57,34 @@ class DockerContextsTest {
     if (!Files.isExecutable(docker)) {
       docker = Path.of("/usr/bin/docker");
     }
-    assumeTrue(Files.isExecutable(docker), "no docker CLI at /usr/local/bin or /usr/bin to compare with");
+    assumeTrue(
+        Files.isExecutable(docker), "no docker CLI at /usr/local/bin or /usr/bin to compare with");
     Path theirs = dir.resolve("theirs");
-    run(docker, theirs, "context", "create", "berth-x", "--description", "Berth machine x",
-        "--docker", "host=unix://" + SOCKET);
+    run(
+        docker,
+        theirs,
+        "context",
+        "create",
+        "berth-x",
+        "--description",
+        "Berth machine x",
+        "--docker",
+        "host=unix://" + SOCKET);
     DockerContexts ours = new DockerContexts(dir.resolve("ours"));
     ours.add("x", SOCKET);
     Path theirsMeta = new DockerContexts(theirs).metaFile("berth-x");
-    assertThat(Files.readAllBytes(ours.metaFile("berth-x"))).isEqualTo(Files.readAllBytes(theirsMeta));
+    assertThat(Files.readAllBytes(ours.metaFile("berth-x")))
+        .isEqualTo(Files.readAllBytes(theirsMeta));
 
     ours.use("x");
-    assertThat(run(docker, dir.resolve("ours"), "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"))
+    assertThat(
+            run(
+                docker,
+                dir.resolve("ours"),
+                "context",
+                "inspect",
+                "--format",
+                "{{.Endpoints.docker.Host}}"))
         .isEqualTo("unix://" + SOCKET + "\n");
     assertThat(run(docker, dir.resolve("ours"), "context", "show")).isEqualTo("berth-x\n");
   }
@@ -86,10 +104,12 @@ class DockerContextsTest {
   @Test
   void of_honoursDockerConfig_elseHomeDotDocker() {
     Path custom = dir.resolve("custom");
-    DockerContexts.of(TestHosts.under(dir, Map.of("DOCKER_CONFIG", custom.toString()))).add("x", SOCKET);
+    DockerContexts.of(TestHosts.under(dir, Map.of("DOCKER_CONFIG", custom.toString())))
+        .add("x", SOCKET);
     assertThat(new DockerContexts(custom).endpointHost("berth-x")).contains("unix://" + SOCKET);
 
-    DockerContexts.of(TestHosts.under(dir, Map.of("HOME", dir.resolve("h").toString()))).add("y", SOCKET);
+    DockerContexts.of(TestHosts.under(dir, Map.of("HOME", dir.resolve("h").toString())))
+        .add("y", SOCKET);
     assertThat(new DockerContexts(dir.resolve("h/.docker")).endpointHost("berth-y")).isPresent();
 
     DockerContexts.of(TestHosts.under(dir)).add("z", SOCKET);
@@ -113,7 +133,8 @@ class DockerContextsTest {
     ((com.fasterxml.jackson.databind.node.ObjectNode) expected).put("currentContext", "berth-x");
     assertThat(MAPPER.readTree(config.toFile())).isEqualTo(expected);
     assertThat(Files.readString(config)).startsWith("{\n\t\"auths\": {");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-r-----");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
+        .isEqualTo("rw-r-----");
     assertThat(contexts.current()).contains("berth-x");
   }
 
@@ -123,8 +144,10 @@ class DockerContextsTest {
     contexts.add("x", SOCKET);
     contexts.use("x");
     Path config = dir.resolve("new/config.json");
-    assertThat(MAPPER.readTree(config.toFile()).path("currentContext").asText()).isEqualTo("berth-x");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+    assertThat(MAPPER.readTree(config.toFile()).path("currentContext").asText())
+        .isEqualTo("berth-x");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
+        .isEqualTo("rw-------");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("new"))))
         .isEqualTo("rwx------");
   }
@@ -148,9 +171,13 @@ class DockerContextsTest {
 
     assertThatThrownBy(() -> contexts.add("x", SOCKET))
         .isInstanceOf(BerthException.class)
-        .hasMessage("a docker context named \"berth-x\" already exists (unix:///elsewhere/docker.sock)")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).contains(
-            "pick another machine name, or remove it with: docker context rm berth-x"));
+        .hasMessage(
+            "a docker context named \"berth-x\" already exists (unix:///elsewhere/docker.sock)")
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .contains(
+                        "pick another machine name, or remove it with: docker context rm berth-x"));
     assertThatThrownBy(() -> contexts.checkFree("x", SOCKET)).isInstanceOf(BerthException.class);
     contexts.remove("x", SOCKET);
 

@@ -23,7 +23,10 @@ class PodmanConnectionsJsonTest {
             + "\"Farm\":{\"Default\":\"f\",\"List\":{\"f\":[\"other\"]}}}");
     PodmanConnectionsJson json = new PodmanConnectionsJson(file);
 
-    json.add(List.of(new Connection("m", "ssh://m", Path.of("/k")), new Connection("m-root", "ssh://r", Path.of("/k"))));
+    json.add(
+        List.of(
+            new Connection("m", "ssh://m", Path.of("/k")),
+            new Connection("m-root", "ssh://r", Path.of("/k"))));
 
     JsonNode tree = new ObjectMapper().readTree(file.toFile());
     assertThat(tree.at("/Farm/List/f/0").asText()).isEqualTo("other");

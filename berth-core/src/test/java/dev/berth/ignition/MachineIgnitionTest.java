@@ -16,7 +16,10 @@ class MachineIgnitionTest {
 
   private static String content(IgnitionConfig config, String path) {
     IgnitionConfig.File file =
-        config.storage().files().stream().filter(f -> f.path().equals(path)).findFirst().orElseThrow();
+        config.storage().files().stream()
+            .filter(f -> f.path().equals(path))
+            .findFirst()
+            .orElseThrow();
     return URLDecoder.decode(
         file.contents().source().substring("data:,".length()), StandardCharsets.UTF_8);
   }
@@ -37,7 +40,9 @@ class MachineIgnitionTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("core", 501),
             org.assertj.core.groups.Tuple.tuple("root", null));
-    assertThat(config.passwd().users()).allSatisfy(u -> assertThat(u.sshAuthorizedKeys()).containsExactly("ssh-ed25519 AAAA core@dev"));
+    assertThat(config.passwd().users())
+        .allSatisfy(
+            u -> assertThat(u.sshAuthorizedKeys()).containsExactly("ssh-ed25519 AAAA core@dev"));
   }
 
   @Test
@@ -49,12 +54,14 @@ class MachineIgnitionTest {
     assertThat(content(config, "/var/lib/systemd/linger/core")).isEmpty();
     assertThat(content(config, "/etc/tmpfiles.d/podman-docker.conf"))
         .isEqualTo("L+ /run/docker.sock - - - - /run/user/501/podman/podman.sock\n");
-    assertThat(content(config, "/home/core/.config/containers/containers.conf")).contains("netns=\"bridge\"");
+    assertThat(content(config, "/home/core/.config/containers/containers.conf"))
+        .contains("netns=\"bridge\"");
     assertThat(config.storage().links())
-        .anySatisfy(l -> {
-          assertThat(l.path()).isEqualTo("/etc/localtime");
-          assertThat(l.target()).isEqualTo("../usr/share/zoneinfo/Europe/Berlin");
-        });
+        .anySatisfy(
+            l -> {
+              assertThat(l.path()).isEqualTo("/etc/localtime");
+              assertThat(l.target()).isEqualTo("../usr/share/zoneinfo/Europe/Berlin");
+            });
   }
 
   @Test
@@ -87,31 +94,53 @@ class MachineIgnitionTest {
 
   @Test
   void build_readyUnit_rootful_doesNotWaitForTheUsersSystemd() {
-    assertThat(readyUnit(build(true, List.of())).contents()).contains("podman.socket").doesNotContain("user@");
+    assertThat(readyUnit(build(true, List.of())).contents())
+        .contains("podman.socket")
+        .doesNotContain("user@");
   }
 
   @Test
   void build_oneMountUnitPerVolume() {
     IgnitionConfig config =
-        build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false),
-            new MachineIgnition.Volume("vol1", "/data", true)));
+        build(
+            false,
+            List.of(
+                new MachineIgnition.Volume("vol0", "/home/me/src", false),
+                new MachineIgnition.Volume("vol1", "/data", true)));
     assertThat(config.systemd().units())
         .extracting(IgnitionConfig.Unit::name)
         .contains("home-me-src.mount", "data.mount");
-    String data = config.systemd().units().stream().filter(u -> u.name().equals("data.mount")).findFirst().orElseThrow().contents();
-    assertThat(data).contains("What=vol1", "Where=/data", "Type=9p", "Options=trans=virtio,version=9p2000.L,msize=512000,ro");
+    String data =
+        config.systemd().units().stream()
+            .filter(u -> u.name().equals("data.mount"))
+            .findFirst()
+            .orElseThrow()
+            .contents();
+    assertThat(data)
+        .contains(
+            "What=vol1",
+            "Where=/data",
+            "Type=9p",
+            "Options=trans=virtio,version=9p2000.L,msize=512000,ro");
   }
 
   private static String unit(IgnitionConfig config, String name) {
-    return config.systemd().units().stream().filter(u -> u.name().equals(name)).findFirst().orElseThrow().contents();
+    return config.systemd().units().stream()
+        .filter(u -> u.name().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .contents();
   }
 
   @Test
   void build_macOsVolumesAtTheTopOfTheImmutableRoot_mountPointsMadeFirst() {
     IgnitionConfig config =
-        build(false, List.of(new MachineIgnition.Volume("vol0", "/Users", false),
-            new MachineIgnition.Volume("vol1", "/private", false),
-            new MachineIgnition.Volume("vol2", "/var/folders", false)));
+        build(
+            false,
+            List.of(
+                new MachineIgnition.Volume("vol0", "/Users", false),
+                new MachineIgnition.Volume("vol1", "/private", false),
+                new MachineIgnition.Volume("vol2", "/var/folders", false)));
     String script = content(config, "/etc/berth/make-mount-points");
     assertThat(script)
         .contains("chattr -i /")
@@ -121,7 +150,10 @@ class MachineIgnitionTest {
     assertThat(script.indexOf("chattr -i /")).isLessThan(script.indexOf("mkdir -p"));
     assertThat(script.indexOf("mkdir -p")).isLessThan(script.indexOf("chattr +i /"));
     assertThat(unit(config, "berth-mount-points.service"))
-        .contains("ExecStart=/bin/sh /etc/berth/make-mount-points", "Before=local-fs.target", "DefaultDependencies=no");
+        .contains(
+            "ExecStart=/bin/sh /etc/berth/make-mount-points",
+            "Before=local-fs.target",
+            "DefaultDependencies=no");
     for (String mount : List.of("Users.mount", "private.mount")) {
       assertThat(unit(config, mount))
           .contains("Requires=berth-mount-points.service", "After=berth-mount-points.service");
@@ -140,9 +172,14 @@ class MachineIgnitionTest {
 
   @Test
   void build_volumesBelowTopLevel_noMountPointUnit() {
-    IgnitionConfig config = build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false)));
-    assertThat(config.systemd().units()).extracting(IgnitionConfig.Unit::name).doesNotContain("berth-mount-points.service");
-    assertThat(config.storage().files()).extracting(IgnitionConfig.File::path).doesNotContain("/etc/berth/make-mount-points");
+    IgnitionConfig config =
+        build(false, List.of(new MachineIgnition.Volume("vol0", "/home/me/src", false)));
+    assertThat(config.systemd().units())
+        .extracting(IgnitionConfig.Unit::name)
+        .doesNotContain("berth-mount-points.service");
+    assertThat(config.storage().files())
+        .extracting(IgnitionConfig.File::path)
+        .doesNotContain("/etc/berth/make-mount-points");
   }
 
   @Test

@@ -19,18 +19,25 @@ class PlainHttpTest {
 
   @Test
   void plainHttpWarning_saysWhatVerifiesTheImage() {
-    assertThat(ImageCache.plainHttpWarning(artifact("https://x/d.xz", SHA, "https://x/s.json"))).isEmpty();
-    assertThat(ImageCache.plainHttpWarning(artifact("file:///srv/d.xz", null, "/srv/d.xz"))).isEmpty();
+    assertThat(ImageCache.plainHttpWarning(artifact("https://x/d.xz", SHA, "https://x/s.json")))
+        .isEmpty();
+    assertThat(ImageCache.plainHttpWarning(artifact("file:///srv/d.xz", null, "/srv/d.xz")))
+        .isEmpty();
     assertThat(ImageCache.plainHttpWarning(artifact("http://x/d.xz", SHA, "https://x/s.json")))
-        .hasValue("http://x/d.xz is fetched over http, without TLS: it is checked against the"
-            + " SHA-256 its https stream gives");
+        .hasValue(
+            "http://x/d.xz is fetched over http, without TLS: it is checked against the"
+                + " SHA-256 its https stream gives");
     assertThat(ImageCache.plainHttpWarning(artifact("http://x/d.xz", null, "http://x/d.xz")))
-        .hasValue("http://x/d.xz is fetched over http, without TLS: nothing verifies it (no SHA-256"
-            + " is given for it)");
+        .hasValue(
+            "http://x/d.xz is fetched over http, without TLS: nothing verifies it (no SHA-256"
+                + " is given for it)");
     assertThat(ImageCache.plainHttpWarning(artifact("https://x/d.xz", SHA, "http://x/s.json")))
-        .hasValueSatisfying(w -> assertThat(w)
-            .startsWith("https://x/d.xz is named by a stream fetched over http, without TLS")
-            .contains("its SHA-256 came over http too"));
+        .hasValueSatisfying(
+            w ->
+                assertThat(w)
+                    .startsWith(
+                        "https://x/d.xz is named by a stream fetched over http, without TLS")
+                    .contains("its SHA-256 came over http too"));
   }
 
   @Test
@@ -39,8 +46,10 @@ class PlainHttpTest {
       server.put("/d.raw", Fixtures.disk(1, 7));
       ImageCache cache =
           new ImageCache(
-              dir.resolve("images"), ImageCache.defaultHttpClient(),
-              new TestClock(Instant.parse("2026-11-28T10:00:00Z")), Architecture.X86_64);
+              dir.resolve("images"),
+              ImageCache.defaultHttpClient(),
+              new TestClock(Instant.parse("2026-11-28T10:00:00Z")),
+              Architecture.X86_64);
       RecordingListener progress = new RecordingListener();
       cache.pull(ImageSource.parse(server.uri("/d.raw").toString()), progress);
       assertThat(progress.warnings)

@@ -38,9 +38,12 @@ class StreamMetadataTest {
 
   @Test
   void parse_remoteStreamNamingAFileOfThisHost_refused() {
-    for (String location : new String[] {"file:///etc/shadow", "FILE:/home/u/.ssh/id_ed25519", "ftp://x/d.xz"}) {
+    for (String location :
+        new String[] {"file:///etc/shadow", "FILE:/home/u/.ssh/id_ed25519", "ftp://x/d.xz"}) {
       assertThatThrownBy(
-              () -> StreamMetadata.parse(stream("x86_64", location), FCOS, "testing", Architecture.X86_64))
+              () ->
+                  StreamMetadata.parse(
+                      stream("x86_64", location), FCOS, "testing", Architecture.X86_64))
           .as(location)
           .isInstanceOf(BerthException.class)
           .hasMessageContaining("only http and https");
@@ -50,13 +53,18 @@ class StreamMetadataTest {
   @Test
   void parse_localStream_mayNameLocalFilesAndUrls() {
     URI local = URI.create("file:///srv/os/stream.json");
-    for (String location : new String[] {"file:///srv/os/disk.qcow2.xz", "disk.qcow2.xz", "https://x/d.xz"}) {
-      assertThat(StreamMetadata.parse(stream("x86_64", location), local, null, Architecture.X86_64).location())
+    for (String location :
+        new String[] {"file:///srv/os/disk.qcow2.xz", "disk.qcow2.xz", "https://x/d.xz"}) {
+      assertThat(
+              StreamMetadata.parse(stream("x86_64", location), local, null, Architecture.X86_64)
+                  .location())
           .as(location)
           .isEqualTo(local.resolve(location));
     }
     assertThatThrownBy(
-            () -> StreamMetadata.parse(stream("x86_64", "ftp://x/d.xz"), local, null, Architecture.X86_64))
+            () ->
+                StreamMetadata.parse(
+                    stream("x86_64", "ftp://x/d.xz"), local, null, Architecture.X86_64))
         .hasMessageContaining("only http, https and file");
   }
 

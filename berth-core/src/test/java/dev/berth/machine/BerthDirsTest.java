@@ -13,15 +13,26 @@ import org.junit.jupiter.api.Test;
 
 class BerthDirsTest {
   private static Host host(Map<String, String> env) {
-    return new Host(env, Path.of("/home/u"), "u", 1000, "linux", "x86_64", 2, 1L << 32, ZoneId.of("UTC"));
+    return new Host(
+        env, Path.of("/home/u"), "u", 1000, "linux", "x86_64", 2, 1L << 32, ZoneId.of("UTC"));
   }
 
   @Test
   void from_xdgVariables_used() {
     BerthDirs dirs =
         BerthDirs.from(
-            host(Map.of("XDG_CONFIG_HOME", "/c", "XDG_DATA_HOME", "/d", "XDG_RUNTIME_DIR", "/run/user/1000")));
-    assertThat(dirs).isEqualTo(new BerthDirs(Path.of("/c/berth"), Path.of("/d/berth"), Path.of("/run/user/1000/berth")));
+            host(
+                Map.of(
+                    "XDG_CONFIG_HOME",
+                    "/c",
+                    "XDG_DATA_HOME",
+                    "/d",
+                    "XDG_RUNTIME_DIR",
+                    "/run/user/1000")));
+    assertThat(dirs)
+        .isEqualTo(
+            new BerthDirs(
+                Path.of("/c/berth"), Path.of("/d/berth"), Path.of("/run/user/1000/berth")));
     assertThat(dirs.machineRuntime("m")).isEqualTo(Path.of("/run/user/1000/berth/m"));
   }
 
@@ -36,15 +47,24 @@ class BerthDirsTest {
   @Test
   void from_macOsWithoutXdgRuntime_runtimeUnderTheUsersCaches_notInTheCleanedTmp() {
     Host mac =
-        new Host(Map.of("TMPDIR", "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/"), Path.of("/Users/u"), "u",
-            501, "darwin", "aarch64", 8, 1L << 34, ZoneId.of("UTC"));
+        new Host(
+            Map.of("TMPDIR", "/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/"),
+            Path.of("/Users/u"),
+            "u",
+            501,
+            "darwin",
+            "aarch64",
+            8,
+            1L << 34,
+            ZoneId.of("UTC"));
     assertThat(BerthDirs.from(mac).runtime()).isEqualTo(Path.of("/Users/u/Library/Caches/berth"));
   }
 
   @Test
   void from_berthHome_putsAllThreeUnderIt() {
     BerthDirs dirs = BerthDirs.from(host(Map.of("BERTH_HOME", "/b", "XDG_CONFIG_HOME", "/c")));
-    assertThat(dirs).isEqualTo(new BerthDirs(Path.of("/b/config"), Path.of("/b/data"), Path.of("/b/run")));
+    assertThat(dirs)
+        .isEqualTo(new BerthDirs(Path.of("/b/config"), Path.of("/b/data"), Path.of("/b/run")));
   }
 
   @Test

@@ -19,7 +19,8 @@ class MachineNameTest {
     assertThatThrownBy(() -> MachineName.validate("x".repeat(31)))
         .isInstanceOf(BerthException.class)
         .hasMessageContaining("31 characters")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).contains("use at most 30 characters"));
+        .satisfies(
+            e -> assertThat(((BerthException) e).hint()).contains("use at most 30 characters"));
   }
 
   @Test

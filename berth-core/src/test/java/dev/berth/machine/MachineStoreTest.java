@@ -1,11 +1,11 @@
 package dev.berth.machine;
 
-import dev.berth.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import dev.berth.testing.TestHosts;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +19,21 @@ class MachineStoreTest {
 
   static MachineConfig config(String name) {
     return new MachineConfig(
-        MachineConfig.SCHEMA_VERSION, name, Instant.parse("2026-01-02T03:04:05Z"), null,
-        new MachineConfig.ImageInfo(Path.of("/cache/x.qcow2"), "qcow2", "sha256:ab", "/src", "custom", null, null, null),
-        Path.of("/d/disk.qcow2"), Path.of("/c/ignition.ign"), false,
+        MachineConfig.SCHEMA_VERSION,
+        name,
+        Instant.parse("2026-01-02T03:04:05Z"),
+        null,
+        new MachineConfig.ImageInfo(
+            Path.of("/cache/x.qcow2"), "qcow2", "sha256:ab", "/src", "custom", null, null, null),
+        Path.of("/d/disk.qcow2"),
+        Path.of("/c/ignition.ign"),
+        false,
         new MachineConfig.Resources(2, 2048, 100),
         new MachineConfig.SshConfig(Path.of("/c/id_ed25519"), 2222, "core"),
         List.of(new MachineConfig.Mount(Path.of("/src"), "/src", true, "vol0", "9p")),
-        false, 1000, "UTC");
+        false,
+        1000,
+        "UTC");
   }
 
   private MachineStore store() {
@@ -57,7 +65,8 @@ class MachineStoreTest {
     store.write(config("a"));
     Path file = store.descriptionFile("a");
     assertThat(Files.getPosixFilePermissions(file))
-        .containsExactlyInAnyOrderElementsOf(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        .containsExactlyInAnyOrderElementsOf(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     try (var files = Files.list(file.getParent())) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("machine.json");
     }
@@ -89,8 +98,7 @@ class MachineStoreTest {
     store.write(config("b"));
     Path file = store.descriptionFile("b");
     for (String field : List.of("SSH", "Resources", "Created", "DiskPath", "IgnitionPath")) {
-      ObjectNode json =
-          (ObjectNode) Json.mapper().valueToTree(config("b"));
+      ObjectNode json = (ObjectNode) Json.mapper().valueToTree(config("b"));
       json.remove(field);
       Files.write(file, Json.mapper().writeValueAsBytes(json));
       assertThatThrownBy(() -> store.read("b"))
@@ -100,8 +108,7 @@ class MachineStoreTest {
       List<MachineStore.Entry> entries = store.list();
       assertThat(entries).extracting(MachineStore.Entry::readable).containsExactly(true, false);
     }
-    ObjectNode json =
-        (ObjectNode) Json.mapper().valueToTree(config("b"));
+    ObjectNode json = (ObjectNode) Json.mapper().valueToTree(config("b"));
     ((ObjectNode) json.get("SSH")).remove("RemoteUsername");
     Files.write(file, Json.mapper().writeValueAsBytes(json));
     assertThatThrownBy(() -> store.read("b")).hasMessageEndingWith("lacks SSH.RemoteUsername");

@@ -1,6 +1,5 @@
 package dev.berth.machine;
 
-import dev.berth.qemu.DiskImages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import dev.berth.BerthException;
 import dev.berth.ProgressListener;
 import dev.berth.connection.SystemConnections;
 import dev.berth.os.Host;
+import dev.berth.qemu.DiskImages;
 import dev.berth.testing.FakeQemuImg;
 import dev.berth.testing.TestHosts;
 import dev.berth.testing.TreeSnapshot;
@@ -47,7 +47,11 @@ class MachinesTest {
         };
     machines =
         new Machines(
-            host, dirs, new DiskImages(qemuImg), resolver, SystemConnections.of(host),
+            host,
+            dirs,
+            new DiskImages(qemuImg),
+            resolver,
+            SystemConnections.of(host),
             name -> states.getOrDefault(name, MachineState.STOPPED),
             Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC),
             PrivateDirectories.POSIX);
@@ -68,10 +72,13 @@ class MachinesTest {
     assertThat(config.ssh().port()).isBetween(1, 65535);
     assertThat(config.uid()).isEqualTo(1000);
     assertThat(config.timezone()).isEqualTo("Europe/Berlin");
-    assertThat(config.mounts()).singleElement().satisfies(m -> {
-      assertThat(m.source()).isEqualTo(host.home());
-      assertThat(m.tag()).isEqualTo("vol0");
-    });
+    assertThat(config.mounts())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.source()).isEqualTo(host.home());
+              assertThat(m.tag()).isEqualTo("vol0");
+            });
     Path configDir = machines.dirs().machineConfig("berth-default");
     assertThat(TreeSnapshot.of(configDir))
         .containsExactly("", "id_ed25519", "id_ed25519.pub", "ignition.ign", "machine.json");
@@ -82,9 +89,19 @@ class MachinesTest {
         .anySatisfy(
             argv ->
                 assertThat(argv)
-                    .startsWith("qemu-img", "create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2")
+                    .startsWith(
+                        "qemu-img",
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        base.toString(),
+                        "-F",
+                        "qcow2")
                     .endsWith("20G"));
-    assertThat(SystemConnections.of(host).names()).containsExactly("berth-default", "berth-default-root");
+    assertThat(SystemConnections.of(host).names())
+        .containsExactly("berth-default", "berth-default-root");
     assertThat(machines.defaultMachine()).contains("berth-default");
     assertThat(machines.imagesInUse()).containsExactly(base.toString());
   }
@@ -103,26 +120,78 @@ class MachinesTest {
     List<String> before = TreeSnapshot.of(dir);
     List<InitOptions> bad =
         List.of(
-            new InitOptions("bad name", base.toString(), null, null, 20L, null, null, null, false, null),
+            new InitOptions(
+                "bad name", base.toString(), null, null, 20L, null, null, null, false, null),
             new InitOptions("m", base.toString(), 0, null, 20L, null, null, null, false, null),
             new InitOptions("m", base.toString(), 5, null, 20L, null, null, null, false, null),
             new InitOptions("m", base.toString(), null, 100L, 20L, null, null, null, false, null),
-            new InitOptions("m", base.toString(), null, 9_000_000L, 20L, null, null, null, false, null),
+            new InitOptions(
+                "m", base.toString(), null, 9_000_000L, 20L, null, null, null, false, null),
             new InitOptions("m", base.toString(), null, null, 0L, null, null, null, false, null),
-            new InitOptions("m", base.toString(), null, null, 20L, "Bad User", null, null, false, null),
-            new InitOptions("m", base.toString(), null, null, 20L, null, List.of(src + ":/etc"), null, false, null),
-            new InitOptions("m", base.toString(), null, null, 20L, null, List.of("/nope:/x"), null, false, null),
-            new InitOptions("m", base.toString(), null, null, 20L, null, null, dir.resolve("no.ign"), false, null),
-            new InitOptions("m", base.toString(), null, null, 20L, null, null, null, false, "Mars/Base"),
-            new InitOptions("m", dir.resolve("missing.qcow2").toString(), null, null, 20L, null, null, null, false, null));
+            new InitOptions(
+                "m", base.toString(), null, null, 20L, "Bad User", null, null, false, null),
+            new InitOptions(
+                "m",
+                base.toString(),
+                null,
+                null,
+                20L,
+                null,
+                List.of(src + ":/etc"),
+                null,
+                false,
+                null),
+            new InitOptions(
+                "m",
+                base.toString(),
+                null,
+                null,
+                20L,
+                null,
+                List.of("/nope:/x"),
+                null,
+                false,
+                null),
+            new InitOptions(
+                "m",
+                base.toString(),
+                null,
+                null,
+                20L,
+                null,
+                null,
+                dir.resolve("no.ign"),
+                false,
+                null),
+            new InitOptions(
+                "m", base.toString(), null, null, 20L, null, null, null, false, "Mars/Base"),
+            new InitOptions(
+                "m",
+                dir.resolve("missing.qcow2").toString(),
+                null,
+                null,
+                20L,
+                null,
+                null,
+                null,
+                false,
+                null));
     for (InitOptions options : bad) {
       assertThatThrownBy(() -> machines.init(options, ProgressListener.NONE))
           .as(options.toString())
           .isInstanceOf(BerthException.class);
       assertThat(TreeSnapshot.of(dir))
           .as("left behind by " + options)
-          .isSubsetOf(concat(before, "berth", "berth/data", "berth/data/locks", "berth/data/locks/global.lock",
-              "xdg-config", "xdg-config/containers", "xdg-config/containers/podman-connections.json.lock"));
+          .isSubsetOf(
+              concat(
+                  before,
+                  "berth",
+                  "berth/data",
+                  "berth/data/locks",
+                  "berth/data/locks/global.lock",
+                  "xdg-config",
+                  "xdg-config/containers",
+                  "xdg-config/containers/podman-connections.json.lock"));
     }
   }
 
@@ -130,12 +199,14 @@ class MachinesTest {
   void init_ignitionFileThatIsNoJsonObject_refusedAndNothingBehind() throws Exception {
     Path notJson = Files.writeString(dir.resolve("not.ign"), "variant: fcos\nversion: 1.5.0\n");
     Path array = Files.writeString(dir.resolve("array.ign"), "[1, 2]");
-    Path object = Files.writeString(dir.resolve("ok.ign"), "{\"ignition\":{\"version\":\"3.4.0\"}}");
+    Path object =
+        Files.writeString(dir.resolve("ok.ign"), "{\"ignition\":{\"version\":\"3.4.0\"}}");
     for (Path bad : List.of(notJson, array)) {
       assertThatThrownBy(
               () ->
                   machines.init(
-                      new InitOptions("m", base.toString(), null, null, 20L, null, null, bad, false, null),
+                      new InitOptions(
+                          "m", base.toString(), null, null, 20L, null, null, bad, false, null),
                       ProgressListener.NONE))
           .as(bad.toString())
           .isInstanceOf(BerthException.class)
@@ -172,7 +243,8 @@ class MachinesTest {
     machines.init(options("m"), ProgressListener.NONE);
     assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
         .hasMessage("machine \"m\" already exists");
-    SystemConnections.of(host).add(List.of(new dev.berth.connection.Connection("n-root", "ssh://x", Path.of("/k"))));
+    SystemConnections.of(host)
+        .add(List.of(new dev.berth.connection.Connection("n-root", "ssh://x", Path.of("/k"))));
     assertThatThrownBy(() -> machines.init(options("n"), ProgressListener.NONE))
         .hasMessageContaining("connection named \"n-root\" already exists");
   }
@@ -190,7 +262,9 @@ class MachinesTest {
     MachineConfig changed = machines.set("m", new Machines.Changes(1, 1024L, 30L, null));
     assertThat(changed.resources()).isEqualTo(new MachineConfig.Resources(1, 1024, 30));
     assertThat(machines.status("m").config().resources()).isEqualTo(changed.resources());
-    assertThat(qemuImg.calls.get(qemuImg.calls.size() - 1)).containsSequence("resize", "-q").endsWith("30G");
+    assertThat(qemuImg.calls.get(qemuImg.calls.size() - 1))
+        .containsSequence("resize", "-q")
+        .endsWith("30G");
 
     assertThatThrownBy(() -> machines.set("m", new Machines.Changes(null, null, 25L, null)))
         .hasMessageContaining("can only grow");
@@ -215,9 +289,11 @@ class MachinesTest {
     machines.init(options("m"), ProgressListener.NONE);
     assertThat(machines.status("m").config().publish()).isEqualTo(MachineConfig.Publish.LOOPBACK);
     machines.set("m", new Machines.Changes(null, null, null, null, true, null));
-    assertThat(machines.status("m").config().publish()).isEqualTo(new MachineConfig.Publish(true, false));
+    assertThat(machines.status("m").config().publish())
+        .isEqualTo(new MachineConfig.Publish(true, false));
     machines.set("m", new Machines.Changes(null, null, null, null, null, true));
-    assertThat(machines.status("m").config().publish()).isEqualTo(new MachineConfig.Publish(true, true));
+    assertThat(machines.status("m").config().publish())
+        .isEqualTo(new MachineConfig.Publish(true, true));
     machines.set("m", new Machines.Changes(null, null, null, null, false, false));
     assertThat(machines.status("m").config().publish()).isEqualTo(MachineConfig.Publish.LOOPBACK);
   }
@@ -237,16 +313,14 @@ class MachinesTest {
     machines.init(options("m"), ProgressListener.NONE);
     Path docker = host.home().resolve(".docker");
     Path socket = machines.dirs().machineRuntime("m").resolve("podman.sock");
-    Path meta =
-        docker.resolve("contexts/meta")
-            .resolve(sha256("berth-m"))
-            .resolve("meta.json");
+    Path meta = docker.resolve("contexts/meta").resolve(sha256("berth-m")).resolve("meta.json");
     assertThat(Files.readString(meta)).contains("\"Host\":\"unix://" + socket + "\"");
     Path link = docker.resolve("desktop/docker.sock");
     assertThat(Files.readSymbolicLink(link)).isEqualTo(socket);
 
     assertThat(machines.connectDockerClients("m", true)).contains(link);
-    assertThat(Files.readString(docker.resolve("config.json"))).contains("\"currentContext\": \"berth-m\"");
+    assertThat(Files.readString(docker.resolve("config.json")))
+        .contains("\"currentContext\": \"berth-m\"");
 
     machines.remove("m", false, false, false, () -> {});
     assertThat(meta).doesNotExist();
@@ -255,10 +329,16 @@ class MachinesTest {
   }
 
   @Test
-  void init_aDockerContextOfTheNameThatIsNotBerths_refusedBeforeAnythingIsWritten() throws Exception {
-    Path meta = host.home().resolve(".docker/contexts/meta").resolve(sha256("berth-m")).resolve("meta.json");
+  void init_aDockerContextOfTheNameThatIsNotBerths_refusedBeforeAnythingIsWritten()
+      throws Exception {
+    Path meta =
+        host.home()
+            .resolve(".docker/contexts/meta")
+            .resolve(sha256("berth-m"))
+            .resolve("meta.json");
     Files.createDirectories(meta.getParent());
-    Files.writeString(meta, "{\"Name\":\"berth-m\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://h:2375\"}}}");
+    Files.writeString(
+        meta, "{\"Name\":\"berth-m\",\"Endpoints\":{\"docker\":{\"Host\":\"tcp://h:2375\"}}}");
     assertThatThrownBy(() -> machines.init(options("m"), ProgressListener.NONE))
         .hasMessage("a docker context named \"berth-m\" already exists (tcp://h:2375)");
     assertThat(machines.entries()).isEmpty();
@@ -267,8 +347,10 @@ class MachinesTest {
   }
 
   private static String sha256(String text) throws Exception {
-    return java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    return java.util.HexFormat.of()
+        .formatHex(
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -287,7 +369,8 @@ class MachinesTest {
   @Test
   void remove_saveImageAndIgnition_keepsThem() {
     MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
-    assertThat(machines.filesToRemove("m", true, true)).doesNotContain(config.diskPath(), config.ignitionPath());
+    assertThat(machines.filesToRemove("m", true, true))
+        .doesNotContain(config.diskPath(), config.ignitionPath());
     machines.remove("m", false, true, true, () -> {});
     assertThat(config.diskPath()).exists();
     assertThat(config.ignitionPath()).exists();
@@ -309,7 +392,8 @@ class MachinesTest {
     assertThat(machines.status("m").config().saveState()).isTrue();
 
     InitOptions off =
-        new InitOptions("n", base.toString(), null, null, 20L, null, null, null, false, null, null, false);
+        new InitOptions(
+            "n", base.toString(), null, null, 20L, null, null, null, false, null, null, false);
     assertThat(machines.init(off, ProgressListener.NONE).saveState()).isFalse();
   }
 
@@ -343,7 +427,10 @@ class MachinesTest {
     states.put("m", MachineState.RUNNING);
     assertThatThrownBy(() -> machines.remove("m", false, false, false, () -> {}))
         .hasMessageContaining("is running")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).contains("stop it first with: berth stop m"));
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .contains("stop it first with: berth stop m"));
     assertThat(machines.entries()).hasSize(1);
     List<String> stopped = new java.util.ArrayList<>();
     machines.remove("m", true, false, false, () -> stopped.add("m"));
@@ -383,7 +470,9 @@ class MachinesTest {
       assertThatThrownBy(() -> machines.set(bad, new Machines.Changes(1, null, null, null)))
           .as(bad)
           .hasMessageContaining("invalid machine name");
-      assertThatThrownBy(() -> machines.status(bad)).as(bad).hasMessageContaining("invalid machine name");
+      assertThatThrownBy(() -> machines.status(bad))
+          .as(bad)
+          .hasMessageContaining("invalid machine name");
     }
     assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
     assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
@@ -393,7 +482,8 @@ class MachinesTest {
   void entries_directoryNotNamedLikeAMachine_notListed() throws Exception {
     machines.init(options("m"), ProgressListener.NONE);
     Path stray = Files.createDirectories(machines.dirs().machinesConfig().resolve("not a machine"));
-    Files.copy(machines.dirs().machineConfig("m").resolve("machine.json"), stray.resolve("machine.json"));
+    Files.copy(
+        machines.dirs().machineConfig("m").resolve("machine.json"), stray.resolve("machine.json"));
     assertThat(machines.entries()).extracting(MachineStore.Entry::name).containsExactly("m");
   }
 
@@ -401,18 +491,35 @@ class MachinesTest {
   void runtime_madeTheUsersAlone_andRefusedOnceOthersCouldEnterIt() throws Exception {
     int me = (Integer) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
     Host mine =
-        new Host(host.env(), host.home(), host.userName(), me, host.os(), host.arch(), host.cpus(),
-            host.memoryBytes(), host.zone());
+        new Host(
+            host.env(),
+            host.home(),
+            host.userName(),
+            me,
+            host.os(),
+            host.arch(),
+            host.cpus(),
+            host.memoryBytes(),
+            host.zone());
     Machines ours =
-        new Machines(mine, BerthDirs.from(mine), new DiskImages(qemuImg), null,
-            SystemConnections.of(mine), name -> MachineState.STOPPED, Clock.systemUTC(),
+        new Machines(
+            mine,
+            BerthDirs.from(mine),
+            new DiskImages(qemuImg),
+            null,
+            SystemConnections.of(mine),
+            name -> MachineState.STOPPED,
+            Clock.systemUTC(),
             PrivateDirectories.POSIX);
     RuntimeFiles files = ours.createRuntime("m");
     assertThat(Files.getPosixFilePermissions(files.dir())).isEqualTo(PrivateDirectories.OWNER_ONLY);
-    assertThat(Files.getPosixFilePermissions(ours.dirs().runtime())).isEqualTo(PrivateDirectories.OWNER_ONLY);
+    assertThat(Files.getPosixFilePermissions(ours.dirs().runtime()))
+        .isEqualTo(PrivateDirectories.OWNER_ONLY);
     assertThat(ours.runtime("m")).isEqualTo(files);
 
-    Files.setPosixFilePermissions(ours.dirs().runtime(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.setPosixFilePermissions(
+        ours.dirs().runtime(),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
     assertThatThrownBy(() -> ours.runtime("m")).hasMessageContaining("has mode rwxrwxrwx");
     assertThatThrownBy(() -> ours.createRuntime("m")).hasMessageContaining("has mode rwxrwxrwx");
   }

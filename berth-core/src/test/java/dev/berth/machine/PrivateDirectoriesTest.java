@@ -27,7 +27,10 @@ class PrivateDirectoriesTest {
     final Map<Path, PrivateDirectories.Facts> facts = new HashMap<>();
 
     FakeFiles() {
-      facts.put(Path.of("/tmp"), new PrivateDirectories.Facts(false, true, 0, PosixFilePermissions.fromString("rwxrwxrwx")));
+      facts.put(
+          Path.of("/tmp"),
+          new PrivateDirectories.Facts(
+              false, true, 0, PosixFilePermissions.fromString("rwxrwxrwx")));
     }
 
     @Override
@@ -58,37 +61,60 @@ class PrivateDirectoriesTest {
 
   @Test
   void ensure_runtimeMadeFirstByAnotherUser_refusedWithThePath() {
-    files.facts.put(runtime, new PrivateDirectories.Facts(false, true, OTHER, PosixFilePermissions.fromString("rwxrwxrwx")));
+    files.facts.put(
+        runtime,
+        new PrivateDirectories.Facts(
+            false, true, OTHER, PosixFilePermissions.fromString("rwxrwxrwx")));
     assertThatThrownBy(() -> dirs.ensure(machine, runtime))
         .isInstanceOf(BerthException.class)
         .hasMessage("runtime directory /tmp/berth-1000 belongs to uid 1001, not to you (uid 1000)")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("XDG_RUNTIME_DIR")));
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(h -> assertThat(h).contains("XDG_RUNTIME_DIR")));
     assertThat(files.facts).doesNotContainKey(machine);
   }
 
   @Test
   void ensure_symbolicLink_refused() {
-    files.facts.put(runtime, new PrivateDirectories.Facts(true, false, OTHER, PosixFilePermissions.fromString("rwxrwxrwx")));
+    files.facts.put(
+        runtime,
+        new PrivateDirectories.Facts(
+            true, false, OTHER, PosixFilePermissions.fromString("rwxrwxrwx")));
     assertThatThrownBy(() -> dirs.ensure(machine, runtime))
-        .hasMessage("runtime directory /tmp/berth-1000 is a symbolic link, not a directory of yours")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("rm /tmp/berth-1000")));
+        .hasMessage(
+            "runtime directory /tmp/berth-1000 is a symbolic link, not a directory of yours")
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(h -> assertThat(h).contains("rm /tmp/berth-1000")));
   }
 
   @Test
   void ensure_ownButOpenToOthers_refused() {
-    files.facts.put(runtime, new PrivateDirectories.Facts(false, true, ME, PrivateDirectories.OWNER_ONLY));
-    files.facts.put(machine, new PrivateDirectories.Facts(false, true, ME, PosixFilePermissions.fromString("rwxr-xr-x")));
+    files.facts.put(
+        runtime, new PrivateDirectories.Facts(false, true, ME, PrivateDirectories.OWNER_ONLY));
+    files.facts.put(
+        machine,
+        new PrivateDirectories.Facts(
+            false, true, ME, PosixFilePermissions.fromString("rwxr-xr-x")));
     assertThatThrownBy(() -> dirs.ensure(machine, runtime))
         .hasMessageContaining("runtime directory /tmp/berth-1000/m has mode rwxr-xr-x")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("chmod 700 /tmp/berth-1000/m")));
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(
+                        h -> assertThat(h).contains("chmod 700 /tmp/berth-1000/m")));
   }
 
   @Test
   void checkExisting_missingIsFine_hostileIsNot() {
     dirs.checkExisting(runtime, machine);
     assertThat(files.facts).doesNotContainKeys(runtime, machine);
-    files.facts.put(runtime, new PrivateDirectories.Facts(false, true, OTHER, PrivateDirectories.OWNER_ONLY));
-    assertThatThrownBy(() -> dirs.checkExisting(runtime, machine)).hasMessageContaining("belongs to uid 1001");
+    files.facts.put(
+        runtime, new PrivateDirectories.Facts(false, true, OTHER, PrivateDirectories.OWNER_ONLY));
+    assertThatThrownBy(() -> dirs.checkExisting(runtime, machine))
+        .hasMessageContaining("belongs to uid 1001");
   }
 
   @Test
@@ -102,11 +128,14 @@ class PrivateDirectoriesTest {
 
     Path open = Files.createDirectory(dir.resolve("open"));
     Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
-    assertThatThrownBy(() -> real.ensure(open.resolve("m"), open)).hasMessageContaining("has mode rwxrwxrwx");
+    assertThatThrownBy(() -> real.ensure(open.resolve("m"), open))
+        .hasMessageContaining("has mode rwxrwxrwx");
 
     Path link = Files.createSymbolicLink(dir.resolve("link"), root);
-    assertThatThrownBy(() -> real.ensure(link.resolve("m"), link)).hasMessageContaining("is a symbolic link");
-    assertThatThrownBy(() -> new PrivateDirectories(PrivateDirectories.POSIX, me + 1).ensure(m, root))
+    assertThatThrownBy(() -> real.ensure(link.resolve("m"), link))
+        .hasMessageContaining("is a symbolic link");
+    assertThatThrownBy(
+            () -> new PrivateDirectories(PrivateDirectories.POSIX, me + 1).ensure(m, root))
         .hasMessageContaining("belongs to uid " + me);
   }
 }

@@ -2,10 +2,10 @@ package dev.berth.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.net.forward.Forward;
 import dev.berth.machine.SavedStateFiles.Absent;
 import dev.berth.machine.SavedStateFiles.Unusable;
 import dev.berth.machine.SavedStateFiles.Usable;
+import dev.berth.net.forward.Forward;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,7 +30,12 @@ class SavedStateFilesTest {
     files = new SavedStateFiles(disk);
     fingerprint =
         new StateFingerprint(
-            StateFingerprint.DiskIdentity.of(disk), 2, 2048, List.of("/src:/dst"), "1@sha256:aa", "cmd");
+            StateFingerprint.DiskIdentity.of(disk),
+            2,
+            2048,
+            List.of("/src:/dst"),
+            "1@sha256:aa",
+            "cmd");
   }
 
   private SavedState save(byte[] content) throws Exception {
@@ -38,8 +43,12 @@ class SavedStateFilesTest {
     Files.write(partial, content);
     SavedState saved =
         new SavedState(
-            SavedState.FORMAT_VERSION, Instant.parse("2026-12-01T10:00:00Z"), content.length,
-            fingerprint, "7.2.22", List.of(new Forward("127.0.0.1:8080", "192.168.127.2:8080", "tcp")));
+            SavedState.FORMAT_VERSION,
+            Instant.parse("2026-12-01T10:00:00Z"),
+            content.length,
+            fingerprint,
+            "7.2.22",
+            List.of(new Forward("127.0.0.1:8080", "192.168.127.2:8080", "tcp")));
     files.commit(saved);
     return saved;
   }
@@ -53,10 +62,12 @@ class SavedStateFilesTest {
   @Test
   void save_thenCheck_givesTheStateBackBesideTheDisk_theOwnersAlone() throws Exception {
     SavedState saved = save(STATE);
-    assertThat(files.check(fingerprint)).isEqualTo(new Usable(saved, dir.resolve("disk.qcow2.state")));
+    assertThat(files.check(fingerprint))
+        .isEqualTo(new Usable(saved, dir.resolve("disk.qcow2.state")));
     assertThat(files.size()).contains((long) STATE.length);
     for (Path path : List.of(files.stateFile(), files.descriptionFile())) {
-      assertThat(Files.getPosixFilePermissions(path)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      assertThat(Files.getPosixFilePermissions(path))
+          .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
   }
 
@@ -100,7 +111,8 @@ class SavedStateFilesTest {
   void check_otherSettings_saysWhatChanged() throws Exception {
     save(STATE);
     StateFingerprint moreMemory =
-        new StateFingerprint(fingerprint.disk(), 2, 4096, fingerprint.volumes(), fingerprint.image(), "cmd");
+        new StateFingerprint(
+            fingerprint.disk(), 2, 4096, fingerprint.volumes(), fingerprint.image(), "cmd");
     assertThat(files.check(moreMemory))
         .isEqualTo(new Unusable("the memory changed (2048 to 4096 MiB)"));
   }
@@ -111,8 +123,14 @@ class SavedStateFilesTest {
     Files.write(disk, new byte[] {1, 2, 3, 4});
     StateFingerprint now =
         new StateFingerprint(
-            StateFingerprint.DiskIdentity.of(disk), 2, 2048, fingerprint.volumes(), fingerprint.image(), "cmd");
-    assertThat(files.check(now)).isEqualTo(new Unusable("the disk changed after the state was saved"));
+            StateFingerprint.DiskIdentity.of(disk),
+            2,
+            2048,
+            fingerprint.volumes(),
+            fingerprint.image(),
+            "cmd");
+    assertThat(files.check(now))
+        .isEqualTo(new Unusable("the disk changed after the state was saved"));
   }
 
   @Test

@@ -18,7 +18,15 @@ class UserNameTest {
   void validate_optionsAndOtherNonNames_refused() {
     for (String bad :
         new String[] {
-          "-oProxyCommand=touch /tmp/x", "-l", "Core", "a b", "a@b", "1user", "", "a$b", "u".repeat(33),
+          "-oProxyCommand=touch /tmp/x",
+          "-l",
+          "Core",
+          "a b",
+          "a@b",
+          "1user",
+          "",
+          "a$b",
+          "u".repeat(33),
           "a\nb"
         }) {
       assertThatThrownBy(() -> UserName.validate(bad))

@@ -33,7 +33,8 @@ class VolumesTest {
   void parse_expandsHome() throws Exception {
     Host host = TestHosts.under(dir);
     Files.createDirectories(host.home().resolve("work"));
-    assertThat(Volumes.parse("$HOME/work:/w", host).source()).isEqualTo(host.home().resolve("work"));
+    assertThat(Volumes.parse("$HOME/work:/w", host).source())
+        .isEqualTo(host.home().resolve("work"));
   }
 
   @Test
@@ -86,7 +87,8 @@ class VolumesTest {
     Host host = TestHosts.under(dir);
     assertThat(Volumes.defaults(host)).containsExactly(host.home() + ":" + host.home());
     Host root =
-        new Host(host.env(), Path.of("/root"), "root", 0, "linux", "x86_64", 2, 1L << 30, host.zone());
+        new Host(
+            host.env(), Path.of("/root"), "root", 0, "linux", "x86_64", 2, 1L << 30, host.zone());
     assertThat(Volumes.defaults(root)).isEmpty();
   }
 }

@@ -32,18 +32,22 @@ class HostTest {
   void privilegedPortsOnWildcard_macOsUsersButNotRoot() {
     Host mac = LaunchHosts.intelMac(true);
     assertThat(mac.privilegedPortsOnWildcard()).isTrue();
-    Host root = new Host(mac.env(), mac.home(), "root", 0, "darwin", "x86_64", 1, 1, mac.zone(), mac.launch());
+    Host root =
+        new Host(
+            mac.env(), mac.home(), "root", 0, "darwin", "x86_64", 1, 1, mac.zone(), mac.launch());
     assertThat(root.privilegedPortsOnWildcard()).isFalse();
     assertThat(LaunchHosts.linux("x86_64", false).privilegedPortsOnWildcard()).isFalse();
   }
 
   @Test
   void detachCommand_setsidOnLinux_perlsSetsidOnMacOs_noneWhenAbsent() {
-    assertThat(LaunchHosts.linux("x86_64", false).detachCommand()).containsExactly("/usr/bin/setsid");
+    assertThat(LaunchHosts.linux("x86_64", false).detachCommand())
+        .containsExactly("/usr/bin/setsid");
     assertThat(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2).detachCommand())
         .startsWith("/usr/bin/perl", "-MPOSIX", "-e")
         .noneMatch(arg -> arg.contains("setsid") && arg.startsWith("/usr/bin/setsid"));
-    Host bare = LaunchHosts.intelMac(true).withLaunch("darwin", "x86_64", DescribedLaunchFacts.bare());
+    Host bare =
+        LaunchHosts.intelMac(true).withLaunch("darwin", "x86_64", DescribedLaunchFacts.bare());
     assertThat(bare.detachCommand()).isEmpty();
   }
 
@@ -51,7 +55,8 @@ class HostTest {
   @Test
   void perlSetsid_runsItsArgumentsInASessionOfTheirOwn() throws IOException, InterruptedException {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/perl")), "needs /usr/bin/perl");
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/ps")), "needs ps to read the session id");
+    Assumptions.assumeTrue(
+        Files.isExecutable(Path.of("/bin/ps")), "needs ps to read the session id");
     List<String> argv = new ArrayList<>(Host.PERL_SETSID);
     // the shell prints its pid and its session id; in a new session they are the same
     argv.addAll(List.of("/bin/sh", "-c", "echo $$ $(ps -o sid= -p $$)"));
@@ -61,40 +66,72 @@ class HostTest {
     String[] pidAndSession = out.split("\\s+");
     assertThat(pidAndSession).as(out).hasSize(2);
     assertThat(pidAndSession[1]).isEqualTo(pidAndSession[0]);
-    long ourSession = Long.parseLong(
-        new String(new ProcessBuilder("/bin/ps", "-o", "sid=", "-p", Long.toString(ProcessHandle.current().pid()))
-            .start().getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+    long ourSession =
+        Long.parseLong(
+            new String(
+                    new ProcessBuilder(
+                            "/bin/ps",
+                            "-o",
+                            "sid=",
+                            "-p",
+                            Long.toString(ProcessHandle.current().pid()))
+                        .start()
+                        .getInputStream()
+                        .readAllBytes(),
+                    StandardCharsets.UTF_8)
+                .trim());
     assertThat(Long.parseLong(pidAndSession[1])).isNotEqualTo(ourSession);
   }
 
   @Test
   void runtimeBase_macOsUnderTheUsersCaches_notTmp() {
-    assertThat(LaunchHosts.intelMac(true).runtimeBase()).isEqualTo(Path.of("/Users/u/Library/Caches/berth"));
-    assertThat(LaunchHosts.linux("x86_64", false).runtimeBase()).isEqualTo(Path.of("/tmp/berth-501"));
+    assertThat(LaunchHosts.intelMac(true).runtimeBase())
+        .isEqualTo(Path.of("/Users/u/Library/Caches/berth"));
+    assertThat(LaunchHosts.linux("x86_64", false).runtimeBase())
+        .isEqualTo(Path.of("/tmp/berth-501"));
   }
 
   @Test
   void findExecutable_guiPathWithoutHomebrew_stillFindsIt_macPortsToo() {
     Host mac = LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2);
-    assertThat(mac.findExecutable("qemu-system-aarch64")).contains(Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
+    assertThat(mac.findExecutable("qemu-system-aarch64"))
+        .contains(Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
     Host macPorts =
-        mac.withLaunch("darwin", "aarch64",
-            new DescribedLaunchFacts(false, true, List.of(), Set.of(Path.of("/opt/local/bin/qemu-system-aarch64")), null));
-    assertThat(macPorts.findExecutable("qemu-system-aarch64")).contains(Path.of("/opt/local/bin/qemu-system-aarch64"));
+        mac.withLaunch(
+            "darwin",
+            "aarch64",
+            new DescribedLaunchFacts(
+                false,
+                true,
+                List.of(),
+                Set.of(Path.of("/opt/local/bin/qemu-system-aarch64")),
+                null));
+    assertThat(macPorts.findExecutable("qemu-system-aarch64"))
+        .contains(Path.of("/opt/local/bin/qemu-system-aarch64"));
   }
 
   @Test
   void findExecutable_translatedJvm_armHomebrewBeforeAnIntelOneOnPath() {
-    Set<Path> both = Set.of(Path.of("/usr/local/bin/qemu-system-aarch64"), Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
+    Set<Path> both =
+        Set.of(
+            Path.of("/usr/local/bin/qemu-system-aarch64"),
+            Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
     Host translated =
-        LaunchHosts.appleSiliconTranslatedJvm().withLaunch("darwin", "x86_64",
-            new DescribedLaunchFacts(true, true, List.of(Path.of("/usr/local/bin")), both, null));
-    assertThat(translated.findExecutable("qemu-system-aarch64")).contains(Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
+        LaunchHosts.appleSiliconTranslatedJvm()
+            .withLaunch(
+                "darwin",
+                "x86_64",
+                new DescribedLaunchFacts(
+                    true, true, List.of(Path.of("/usr/local/bin")), both, null));
+    assertThat(translated.findExecutable("qemu-system-aarch64"))
+        .contains(Path.of("/opt/homebrew/bin/qemu-system-aarch64"));
   }
 
   @Test
   void qemuVersion_parsedFromTheFirstLine() {
-    assertThat(QemuVersion.parse("QEMU emulator version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u6)\nCopyright"))
+    assertThat(
+            QemuVersion.parse(
+                "QEMU emulator version 7.2.15 (Debian 1:7.2+dfsg-7+deb12u6)\nCopyright"))
         .contains(new QemuVersion(7, 2, 15));
     assertThat(QemuVersion.parse("QEMU emulator version 9.2\n")).contains(new QemuVersion(9, 2, 0));
     assertThat(QemuVersion.parse("garbage")).isEmpty();

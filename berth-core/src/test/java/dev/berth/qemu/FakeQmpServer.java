@@ -46,7 +46,8 @@ public final class FakeQmpServer implements AutoCloseable {
     try (SocketChannel client = server.accept()) {
       OutputStream out = ChannelStreams.output(client);
       BufferedReader in =
-          new BufferedReader(new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
+          new BufferedReader(
+              new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
       send(out, "{\"QMP\":{\"version\":{},\"capabilities\":[]}}");
       String line;
       while ((line = in.readLine()) != null) {
@@ -59,7 +60,8 @@ public final class FakeQmpServer implements AutoCloseable {
         requests.add(request);
         String answer = script.apply(request);
         boolean error = answer.startsWith("{\"class\"");
-        send(out, "{\"" + (error ? "error" : "return") + "\":" + answer + ",\"id\":\"" + id + "\"}");
+        send(
+            out, "{\"" + (error ? "error" : "return") + "\":" + answer + ",\"id\":\"" + id + "\"}");
       }
     } catch (IOException e) {
       // the client went away

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FirmwareTest {
   private static Host linuxWith(Set<Path> files) {
     return LaunchHosts.linux("aarch64", true)
-        .withLaunch("linux", "aarch64", new DescribedLaunchFacts(false, true, List.of(), files, null));
+        .withLaunch(
+            "linux", "aarch64", new DescribedLaunchFacts(false, true, List.of(), files, null));
   }
 
   @Test
@@ -47,9 +48,14 @@ class FirmwareTest {
   @Test
   void aarch64_macPortsQemu_firmwareUnderItsPrefix() {
     Set<Path> files =
-        Set.of(Path.of("/opt/local/share/qemu/edk2-aarch64-code.fd"), Path.of("/opt/local/share/qemu/edk2-arm-vars.fd"));
+        Set.of(
+            Path.of("/opt/local/share/qemu/edk2-aarch64-code.fd"),
+            Path.of("/opt/local/share/qemu/edk2-arm-vars.fd"));
     assertThat(Firmware.aarch64(linuxWith(files), Path.of("/opt/local/bin/qemu-system-aarch64")))
-        .hasValueSatisfying(uefi -> assertThat(uefi.code()).isEqualTo(Path.of("/opt/local/share/qemu/edk2-aarch64-code.fd")));
+        .hasValueSatisfying(
+            uefi ->
+                assertThat(uefi.code())
+                    .isEqualTo(Path.of("/opt/local/share/qemu/edk2-aarch64-code.fd")));
   }
 
   @Test
@@ -61,7 +67,8 @@ class FirmwareTest {
 
   @Test
   void aarch64_noneInstalled_empty() {
-    assertThat(Firmware.aarch64(linuxWith(Set.of()), Path.of("/usr/bin/qemu-system-aarch64"))).isEmpty();
+    assertThat(Firmware.aarch64(linuxWith(Set.of()), Path.of("/usr/bin/qemu-system-aarch64")))
+        .isEmpty();
   }
 
   @Test
@@ -71,7 +78,8 @@ class FirmwareTest {
     Files.createDirectories(vars.getParent());
     Firmware.ensureVariables(template, vars);
     assertThat(Files.readAllBytes(vars)).containsExactly(1, 2, 3);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(vars))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(vars)))
+        .isEqualTo("rw-------");
     Files.write(vars, new byte[] {9});
     Firmware.ensureVariables(template, vars);
     assertThat(Files.readAllBytes(vars)).as("the machine's variables are kept").containsExactly(9);

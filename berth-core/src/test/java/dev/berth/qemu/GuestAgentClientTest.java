@@ -32,7 +32,8 @@ class GuestAgentClientTest {
   private final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
   /** {@code answer}: the bytes the guest sends for a request (and whether it is a sync). */
-  private Path guest(byte[] staleOutput, BiFunction<JsonNode, Long, byte[]> answer) throws IOException {
+  private Path guest(byte[] staleOutput, BiFunction<JsonNode, Long, byte[]> answer)
+      throws IOException {
     Path socket = dir.resolve("qga.sock");
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(socket));
@@ -44,7 +45,9 @@ class GuestAgentClientTest {
                 OutputStream out = ChannelStreams.output(client);
                 out.write(staleOutput);
                 BufferedReader in =
-                    new BufferedReader(new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
+                    new BufferedReader(
+                        new InputStreamReader(
+                            ChannelStreams.input(client), StandardCharsets.UTF_8));
                 String line;
                 while ((line = in.readLine()) != null) {
                   JsonNode request = MAPPER.readTree(line);
@@ -70,22 +73,32 @@ class GuestAgentClientTest {
 
   @Test
   void setTime_afterSkippingStaleOutput_sendsNanoseconds() throws Exception {
-    Path socket = guest("{\"return\": {}}\n{\"retu".getBytes(StandardCharsets.UTF_8), GuestAgentClientTest::qemuGa);
+    Path socket =
+        guest(
+            "{\"return\": {}}\n{\"retu".getBytes(StandardCharsets.UTF_8),
+            GuestAgentClientTest::qemuGa);
     try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
       qga.setTime(Instant.ofEpochSecond(1_800_000_000L, 123_456_789));
       qga.setTime(Instant.ofEpochSecond(1_800_000_001L));
     }
-    assertThat(received).extracting(r -> r.get("execute").asText())
-        .containsExactly("guest-sync-delimited", "guest-set-time", "guest-sync-delimited", "guest-set-time");
-    assertThat(received.get(1).at("/arguments/time").asLong()).isEqualTo(1_800_000_000_123_456_789L);
+    assertThat(received)
+        .extracting(r -> r.get("execute").asText())
+        .containsExactly(
+            "guest-sync-delimited", "guest-set-time", "guest-sync-delimited", "guest-set-time");
+    assertThat(received.get(1).at("/arguments/time").asLong())
+        .isEqualTo(1_800_000_000_123_456_789L);
   }
 
   @Test
   void execute_guestError_isNamed() throws Exception {
     Path socket =
-        guest(new byte[0], (request, id) -> request.get("execute").asText().equals("guest-set-time")
-            ? "{\"error\":{\"class\":\"GenericError\",\"desc\":\"hwclock failed\"}}\n".getBytes(StandardCharsets.UTF_8)
-            : qemuGa(request, id));
+        guest(
+            new byte[0],
+            (request, id) ->
+                request.get("execute").asText().equals("guest-set-time")
+                    ? "{\"error\":{\"class\":\"GenericError\",\"desc\":\"hwclock failed\"}}\n"
+                        .getBytes(StandardCharsets.UTF_8)
+                    : qemuGa(request, id));
     try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
       assertThatThrownBy(() -> qga.setTime(Instant.EPOCH))
           .hasMessage("guest-set-time: GenericError: hwclock failed");
@@ -106,12 +119,14 @@ class GuestAgentClientTest {
     byte[] flood = new byte[GuestAgentClient.MAX_LINE + 10];
     java.util.Arrays.fill(flood, (byte) 'x');
     Path socket =
-        guest(new byte[0], (request, id) -> {
-          byte[] answer = new byte[flood.length + 1];
-          answer[0] = (byte) 0xFF;
-          System.arraycopy(flood, 0, answer, 1, flood.length);
-          return answer;
-        });
+        guest(
+            new byte[0],
+            (request, id) -> {
+              byte[] answer = new byte[flood.length + 1];
+              answer[0] = (byte) 0xFF;
+              System.arraycopy(flood, 0, answer, 1, flood.length);
+              return answer;
+            });
     try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
       assertThatThrownBy(() -> qga.setTime(Instant.EPOCH)).hasMessageContaining("longer than");
     }
@@ -121,7 +136,8 @@ class GuestAgentClientTest {
   void sync_wrongId_isRefused() throws Exception {
     Path socket = guest(new byte[0], (request, id) -> qemuGa(request, id + 1));
     try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
-      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH)).hasMessageStartingWith("the guest agent answered the sync");
+      assertThatThrownBy(() -> qga.setTime(Instant.EPOCH))
+          .hasMessageStartingWith("the guest agent answered the sync");
     }
   }
 }

@@ -13,17 +13,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole launch, from the host model to QEMU's command line, for each kind of host: what
- * {@code berth start} runs there. QEMU's behaviour on each is read from its source (os-posix.c,
+ * The whole launch, from the host model to QEMU's command line, for each kind of host: what {@code
+ * berth start} runs there. QEMU's behaviour on each is read from its source (os-posix.c,
  * target/arm/hvf, hw/arm/virt.c), since no Mac runs these tests.
  */
 class HostLaunchTest {
   private static final long MEMORY_MIB = 2048;
   private static final Path VARS = Path.of("/data/m/efi-vars.fd");
 
-  /**
-   * Options QEMU accepts on Linux alone; none may reach a darwin command line.
-   */
+  /** Options QEMU accepts on Linux alone; none may reach a darwin command line. */
   private static final Map<String, String> LINUX_ONLY =
       Map.of(
           "process=", "-name's process= needs PR_SET_NAME: elsewhere QEMU exits 1 (os-posix.c)",
@@ -38,7 +36,8 @@ class HostLaunchTest {
           "-runas", "used with Linux user namespaces; not Berth's way on any host");
 
   private static QemuHost.Setup setup(Host host, String guestArch) {
-    return QemuHost.platform(host, guestArch, QemuHost.accelerator(host, guestArch), MEMORY_MIB, VARS);
+    return QemuHost.platform(
+        host, guestArch, QemuHost.accelerator(host, guestArch), MEMORY_MIB, VARS);
   }
 
   /** A machine that boots through firmware (Fedora CoreOS), on berth-net, with a volume. */
@@ -46,12 +45,20 @@ class HostLaunchTest {
     return QemuCommand.build(
         setup(host, guestArch).platform(),
         new QemuCommand.Guest(
-            "m", 2, MEMORY_MIB, Path.of("/data/m/disk.qcow2"), null, null, true,
+            "m",
+            2,
+            MEMORY_MIB,
+            Path.of("/data/m/disk.qcow2"),
+            null,
+            null,
+            true,
             Path.of("/conf/m/m.ign"),
             List.of(new QemuCommand.Share(Path.of("/Users"), "vol0", false)),
             new QemuCommand.Stream(Path.of("/run/m/net.sock"), 1500)),
         new QemuCommand.RuntimePaths(
-            Path.of("/run/m/qmp.sock"), Path.of("/run/m/ready.sock"), Path.of("/run/m/console.log"),
+            Path.of("/run/m/qmp.sock"),
+            Path.of("/run/m/ready.sock"),
+            Path.of("/run/m/console.log"),
             Path.of("/run/m/qemu.pid")));
   }
 
@@ -60,10 +67,20 @@ class HostLaunchTest {
     return QemuCommand.build(
         setup(host, guestArch).platform(),
         new QemuCommand.Guest(
-            "m", 2, MEMORY_MIB, Path.of("/data/m/disk.qcow2"), Path.of("/cache/k"), Path.of("/cache/i"), false,
-            Path.of("/conf/m/m.ign"), List.of(), new QemuCommand.Slirp(2222)),
+            "m",
+            2,
+            MEMORY_MIB,
+            Path.of("/data/m/disk.qcow2"),
+            Path.of("/cache/k"),
+            Path.of("/cache/i"),
+            false,
+            Path.of("/conf/m/m.ign"),
+            List.of(),
+            new QemuCommand.Slirp(2222)),
         new QemuCommand.RuntimePaths(
-            Path.of("/run/m/qmp.sock"), Path.of("/run/m/ready.sock"), Path.of("/run/m/console.log"),
+            Path.of("/run/m/qmp.sock"),
+            Path.of("/run/m/ready.sock"),
+            Path.of("/run/m/console.log"),
             Path.of("/run/m/qemu.pid")));
   }
 
@@ -86,7 +103,8 @@ class HostLaunchTest {
     assertThat(argv).containsSequence("-name", "m").containsSequence("-cpu", "host");
     assertThat(line(argv))
         .contains("-machine virt,highmem=on,gic-version=max,accel=hvf")
-        .contains("if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
+        .contains(
+            "if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
         .contains("if=pflash,format=raw,file=/data/m/efi-vars.fd")
         .contains("-pidfile /run/m/qemu.pid");
     assertNoLinuxOnlyOption(argv);
@@ -96,8 +114,12 @@ class HostLaunchTest {
   void darwinAarch64_withoutHvSupport_tcgWithAWarning() {
     Host mac = LaunchHosts.appleSilicon(false, LaunchHosts.QEMU_9_2);
     List<String> argv = launch(mac, "aarch64");
-    assertThat(line(argv)).contains("accel=tcg").contains("-cpu max,pauth-impdef=on").doesNotContain("hvf");
-    assertThat(setup(mac, "aarch64").warnings()).anySatisfy(w -> assertThat(w).contains("kern.hv_support"));
+    assertThat(line(argv))
+        .contains("accel=tcg")
+        .contains("-cpu max,pauth-impdef=on")
+        .doesNotContain("hvf");
+    assertThat(setup(mac, "aarch64").warnings())
+        .anySatisfy(w -> assertThat(w).contains("kern.hv_support"));
     assertNoLinuxOnlyOption(argv);
   }
 
@@ -116,11 +138,14 @@ class HostLaunchTest {
   void darwinX86_64JvmTranslatedByRosetta_runsTheMacsOwnArchitecture() {
     Host translated = LaunchHosts.appleSiliconTranslatedJvm();
     assertThat(translated.cpuArch()).isEqualTo("aarch64");
-    assertThat(QemuHost.accelerator(translated, "x86_64")).as("HVF cannot run x86_64 guests there").isEqualTo(Accelerator.TCG);
+    assertThat(QemuHost.accelerator(translated, "x86_64"))
+        .as("HVF cannot run x86_64 guests there")
+        .isEqualTo(Accelerator.TCG);
     List<String> argv = launch(translated, translated.cpuArch());
     assertThat(argv.get(0)).isEqualTo("/opt/homebrew/bin/qemu-system-aarch64");
     assertThat(line(argv)).contains("accel=hvf").contains("-cpu host");
-    assertThat(setup(translated, "aarch64").warnings()).anySatisfy(w -> assertThat(w).contains("Rosetta"));
+    assertThat(setup(translated, "aarch64").warnings())
+        .anySatisfy(w -> assertThat(w).contains("Rosetta"));
     assertNoLinuxOnlyOption(argv);
   }
 
@@ -131,7 +156,8 @@ class HostLaunchTest {
     assertThat(kvm).containsSequence("-name", "m,process=berth-m");
     assertThat(line(kvm)).contains("-machine q35,accel=kvm -cpu host");
     assertThat(kvm.get(kvm.indexOf("-append") + 1)).contains("console=ttyS0");
-    assertThat(line(launchBerthOs(LaunchHosts.linux("x86_64", false), "x86_64"))).contains("-machine q35,accel=tcg -cpu max ");
+    assertThat(line(launchBerthOs(LaunchHosts.linux("x86_64", false), "x86_64")))
+        .contains("-machine q35,accel=tcg -cpu max ");
     assertThat(setup(LaunchHosts.linux("x86_64", false), "x86_64").warnings()).isEmpty();
   }
 
@@ -154,7 +180,8 @@ class HostLaunchTest {
     assertThat(line(argv)).contains("-machine virt,highmem=on,gic-version=max,accel=tcg");
     assertThat(argv.get(argv.indexOf("-append") + 1)).contains("console=ttyAMA0");
     assertThat(setup(host, "aarch64").warnings())
-        .anySatisfy(w -> assertThat(w).contains("aarch64 machine on an x86_64 host").contains("TCG"));
+        .anySatisfy(
+            w -> assertThat(w).contains("aarch64 machine on an x86_64 host").contains("TCG"));
   }
 
   @Test
@@ -164,23 +191,33 @@ class HostLaunchTest {
         .isInstanceOf(BerthException.class)
         .hasMessageContaining("QEMU 7.1.0")
         .hasMessageContaining("7.2.0")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("brew upgrade qemu")));
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(h -> assertThat(h).contains("brew upgrade qemu")));
   }
 
   @Test
   void appleSiliconQemuBefore8_2_1_warned() {
-    assertThat(setup(LaunchHosts.appleSilicon(true, new QemuVersion(8, 2, 0)), "aarch64").warnings())
+    assertThat(
+            setup(LaunchHosts.appleSilicon(true, new QemuVersion(8, 2, 0)), "aarch64").warnings())
         .anySatisfy(w -> assertThat(w).contains("8.2.1"));
-    assertThat(setup(LaunchHosts.appleSilicon(true, new QemuVersion(8, 2, 1)), "aarch64").warnings()).isEmpty();
+    assertThat(
+            setup(LaunchHosts.appleSilicon(true, new QemuVersion(8, 2, 1)), "aarch64").warnings())
+        .isEmpty();
   }
 
   @Test
   void hvfAarch64_memoryAboveTheGuestAddressSpace_refused() {
     Host mac = LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2);
-    assertThat(QemuHost.platform(mac, "aarch64", Accelerator.HVF, QemuHost.HVF_AARCH64_MAX_MEMORY_MIB, VARS))
+    assertThat(
+            QemuHost.platform(
+                mac, "aarch64", Accelerator.HVF, QemuHost.HVF_AARCH64_MAX_MEMORY_MIB, VARS))
         .isNotNull();
     assertThatThrownBy(
-            () -> QemuHost.platform(mac, "aarch64", Accelerator.HVF, QemuHost.HVF_AARCH64_MAX_MEMORY_MIB + 1, VARS))
+            () ->
+                QemuHost.platform(
+                    mac, "aarch64", Accelerator.HVF, QemuHost.HVF_AARCH64_MAX_MEMORY_MIB + 1, VARS))
         .isInstanceOf(BerthException.class)
         .hasMessageContaining("63489 MiB")
         .hasMessageContaining("36-bit");

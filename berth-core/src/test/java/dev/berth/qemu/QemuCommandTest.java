@@ -12,23 +12,38 @@ import org.junit.jupiter.api.Test;
 class QemuCommandTest {
   private static final QemuCommand.RuntimePaths PATHS =
       new QemuCommand.RuntimePaths(
-          Path.of("/run/m/qmp.sock"), Path.of("/run/m/ready.sock"), Path.of("/run/m/console.log"),
+          Path.of("/run/m/qmp.sock"),
+          Path.of("/run/m/ready.sock"),
+          Path.of("/run/m/console.log"),
           Path.of("/run/m/qemu.pid"));
 
-  private static QemuCommand.Guest guest(Path kernel, boolean firstBoot, QemuCommand.Network network) {
+  private static QemuCommand.Guest guest(
+      Path kernel, boolean firstBoot, QemuCommand.Network network) {
     return new QemuCommand.Guest(
-        "m", 2, 2048, Path.of("/data/m/disk.qcow2"), kernel,
-        kernel == null ? null : Path.of("/cache/x.initramfs"), firstBoot, Path.of("/conf/m/ignition.ign"),
-        List.of(new QemuCommand.Share(Path.of("/home/u"), "vol0", false),
+        "m",
+        2,
+        2048,
+        Path.of("/data/m/disk.qcow2"),
+        kernel,
+        kernel == null ? null : Path.of("/cache/x.initramfs"),
+        firstBoot,
+        Path.of("/conf/m/ignition.ign"),
+        List.of(
+            new QemuCommand.Share(Path.of("/home/u"), "vol0", false),
             new QemuCommand.Share(Path.of("/srv"), "vol1", true)),
         network);
   }
 
   /** A platform as QemuHost makes it: QEMU names its process on Linux alone. */
-  private static QemuCommand.Platform platform(String os, String arch, Accelerator accelerator, Path firmware) {
+  private static QemuCommand.Platform platform(
+      String os, String arch, Accelerator accelerator, Path firmware) {
     return new QemuCommand.Platform(
-        QemuCommand.binary(arch), arch, accelerator, os.equals("linux"),
-        firmware == null ? null : new Firmware.Uefi(firmware, null), null);
+        QemuCommand.binary(arch),
+        arch,
+        accelerator,
+        os.equals("linux"),
+        firmware == null ? null : new Firmware.Uefi(firmware, null),
+        null);
   }
 
   private static String line(List<String> argv) {
@@ -46,18 +61,22 @@ class QemuCommandTest {
     assertThat(line(argv))
         .contains("-machine q35,accel=tcg -cpu max -smp 2 -m 2048M")
         .contains("-kernel /cache/x.kernel -initrd /cache/x.initramfs")
-        .contains("-drive if=virtio,format=qcow2,discard=unmap,detect-zeroes=unmap,file=/data/m/disk.qcow2")
+        .contains(
+            "-drive if=virtio,format=qcow2,discard=unmap,detect-zeroes=unmap,file=/data/m/disk.qcow2")
         .contains("-fw_cfg name=opt/com.coreos/config,file=/conf/m/ignition.ign")
         .contains("-qmp unix:/run/m/qmp.sock,server=on,wait=off")
-        .contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 -device virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee")
-        .contains("-chardev socket,id=ready,path=/run/m/ready.sock,server=off -device virtserialport,chardev=ready,name=org.fedoraproject.port.0")
+        .contains(
+            "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22 -device virtio-net-pci,netdev=net0,mac=5a:94:ef:e4:0c:ee")
+        .contains(
+            "-chardev socket,id=ready,path=/run/m/ready.sock,server=off -device virtserialport,chardev=ready,name=org.fedoraproject.port.0")
         .contains("-chardev file,id=console,path=/run/m/console.log -serial chardev:console")
         .contains("-virtfs local,path=/home/u,mount_tag=vol0,security_model=none -virtfs")
         .contains("local,path=/srv,mount_tag=vol1,security_model=none,readonly=on")
         .contains("-pidfile /run/m/qemu.pid")
         .contains("-name m,process=berth-m");
     int append = argv.indexOf("-append");
-    assertThat(argv.get(append + 1)).isEqualTo("root=/dev/vda rw console=ttyS0 quiet ignition.firstboot");
+    assertThat(argv.get(append + 1))
+        .isEqualTo("root=/dev/vda rw console=ttyS0 quiet ignition.firstboot");
   }
 
   @Test
@@ -70,7 +89,11 @@ class QemuCommandTest {
         .doesNotContain("qga");
     QemuCommand.RuntimePaths withAgent =
         new QemuCommand.RuntimePaths(
-            PATHS.qmp(), PATHS.ready(), PATHS.console(), PATHS.pidFile(), Path.of("/run/m,1/qga.sock"));
+            PATHS.qmp(),
+            PATHS.ready(),
+            PATHS.console(),
+            PATHS.pidFile(),
+            Path.of("/run/m,1/qga.sock"));
     assertThat(line(QemuCommand.build(platform, guest, withAgent)))
         .contains(
             "-chardev socket,id=qga,path=/run/m,,1/qga.sock,server=on,wait=off"
@@ -82,11 +105,15 @@ class QemuCommandTest {
     List<String> argv =
         QemuCommand.build(
             platform("linux", "x86_64", Accelerator.TCG, null),
-            guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222, List.of(8080, 8443))),
+            guest(
+                Path.of("/cache/x.kernel"),
+                false,
+                new QemuCommand.Slirp(2222, List.of(8080, 8443))),
             PATHS);
     assertThat(line(argv))
-        .contains("-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:8080,"
-            + "hostfwd=tcp:127.0.0.1:8443-:8443 -device");
+        .contains(
+            "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=tcp:127.0.0.1:8080-:8080,"
+                + "hostfwd=tcp:127.0.0.1:8443-:8443 -device");
   }
 
   @Test
@@ -100,8 +127,14 @@ class QemuCommandTest {
     Path home = Path.of("/home/u/a,b");
     QemuCommand.Guest guest =
         new QemuCommand.Guest(
-            "m", 2, 2048, home.resolve("data/disk.qcow2"), home.resolve("cache/x.kernel"),
-            home.resolve("cache/x.initramfs"), false, home.resolve("conf/ignition.ign"),
+            "m",
+            2,
+            2048,
+            home.resolve("data/disk.qcow2"),
+            home.resolve("cache/x.kernel"),
+            home.resolve("cache/x.initramfs"),
+            false,
+            home.resolve("conf/ignition.ign"),
             List.of(new QemuCommand.Share(home.resolve("src"), "vol0", false)),
             new QemuCommand.Stream(home.resolve("run/net.sock"), 1500));
     QemuCommand.RuntimePaths paths =
@@ -155,13 +188,18 @@ class QemuCommandTest {
   void macAarch64Hvf_usesEdk2Firmware() {
     List<String> argv =
         QemuCommand.build(
-            platform("darwin", "aarch64", Accelerator.HVF, Path.of("/opt/homebrew/share/qemu/edk2-aarch64-code.fd")),
+            platform(
+                "darwin",
+                "aarch64",
+                Accelerator.HVF,
+                Path.of("/opt/homebrew/share/qemu/edk2-aarch64-code.fd")),
             guest(null, true, new QemuCommand.Stream(Path.of("/run/m/net.sock"), 1500)),
             PATHS);
     assertThat(argv.get(0)).isEqualTo("qemu-system-aarch64");
     assertThat(line(argv))
         .contains("-machine virt,highmem=on,gic-version=max,accel=hvf -cpu host")
-        .contains("-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
+        .contains(
+            "-drive if=pflash,format=raw,readonly=on,file=/opt/homebrew/share/qemu/edk2-aarch64-code.fd")
         .doesNotContain("host_mtu");
   }
 
@@ -175,7 +213,10 @@ class QemuCommandTest {
                     PATHS))
         .isInstanceOf(BerthException.class)
         .hasMessageContaining("no UEFI firmware")
-        .satisfies(e -> assertThat(((BerthException) e).hint()).hasValueSatisfying(h -> assertThat(h).contains("qemu-efi-aarch64")));
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(h -> assertThat(h).contains("qemu-efi-aarch64")));
   }
 
   @Test
@@ -185,7 +226,9 @@ class QemuCommandTest {
             platform("linux", "aarch64", Accelerator.TCG, null),
             guest(Path.of("/cache/k"), false, new QemuCommand.Slirp(1)),
             PATHS);
-    assertThat(line(argv)).contains("-machine virt,highmem=on,gic-version=max,accel=tcg -cpu max").doesNotContain("pflash");
+    assertThat(line(argv))
+        .contains("-machine virt,highmem=on,gic-version=max,accel=tcg -cpu max")
+        .doesNotContain("pflash");
   }
 
   @Test
@@ -201,10 +244,16 @@ class QemuCommandTest {
 
   @Test
   void acceleratorChoice_hvfOnlyWithHvSupport_kvmOnlyWhenItWorks() {
-    assertThat(QemuHost.accelerator(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2), "aarch64")).isEqualTo(Accelerator.HVF);
-    assertThat(QemuHost.accelerator(LaunchHosts.appleSilicon(false, LaunchHosts.QEMU_9_2), "aarch64")).isEqualTo(Accelerator.TCG);
-    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", false), "x86_64")).isEqualTo(Accelerator.TCG);
-    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", true), "x86_64")).isEqualTo(Accelerator.KVM);
+    assertThat(
+            QemuHost.accelerator(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2), "aarch64"))
+        .isEqualTo(Accelerator.HVF);
+    assertThat(
+            QemuHost.accelerator(LaunchHosts.appleSilicon(false, LaunchHosts.QEMU_9_2), "aarch64"))
+        .isEqualTo(Accelerator.TCG);
+    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", false), "x86_64"))
+        .isEqualTo(Accelerator.TCG);
+    assertThat(QemuHost.accelerator(LaunchHosts.linux("x86_64", true), "x86_64"))
+        .isEqualTo(Accelerator.KVM);
   }
 
   @Test
@@ -224,12 +273,17 @@ class QemuCommandTest {
     List<String> argv =
         QemuCommand.build(
             new QemuCommand.Platform(
-                "qemu-system-aarch64", "aarch64", Accelerator.HVF, false,
-                new Firmware.Uefi(Path.of("/fw/code.fd"), Path.of("/fw/vars.fd")), Path.of("/data/m/efi-vars.fd")),
+                "qemu-system-aarch64",
+                "aarch64",
+                Accelerator.HVF,
+                false,
+                new Firmware.Uefi(Path.of("/fw/code.fd"), Path.of("/fw/vars.fd")),
+                Path.of("/data/m/efi-vars.fd")),
             guest(null, true, new QemuCommand.Slirp(1)),
             PATHS);
     assertThat(line(argv))
-        .contains("-drive if=pflash,format=raw,readonly=on,file=/fw/code.fd -drive if=pflash,format=raw,file=/data/m/efi-vars.fd")
+        .contains(
+            "-drive if=pflash,format=raw,readonly=on,file=/fw/code.fd -drive if=pflash,format=raw,file=/data/m/efi-vars.fd")
         .doesNotContain("/fw/vars.fd");
   }
 

@@ -36,11 +36,24 @@ class QemuMigrationIT {
     List<String> argv =
         new ArrayList<>(
             List.of(
-                "qemu-system-x86_64", "-machine", "q35,accel=tcg", "-m", "64M", "-nodefaults",
-                "-display", "none", "-no-user-config", "-device", "virtio-balloon-pci,free-page-reporting=on",
-                "-qmp", "unix:" + qmp + ",server=on,wait=off"));
+                "qemu-system-x86_64",
+                "-machine",
+                "q35,accel=tcg",
+                "-m",
+                "64M",
+                "-nodefaults",
+                "-display",
+                "none",
+                "-no-user-config",
+                "-device",
+                "virtio-balloon-pci,free-page-reporting=on",
+                "-qmp",
+                "unix:" + qmp + ",server=on,wait=off"));
     argv.addAll(List.of(extra));
-    return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
+    return new ProcessBuilder(argv)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("qemu.log").toFile())
+        .start();
   }
 
   private static QmpClient connect(Path socket, Process qemu) throws Exception {
@@ -67,7 +80,8 @@ class QemuMigrationIT {
       assertThat(version).matches("\\d+\\.\\d+\\.\\d+.*");
       long bytes = QemuMigration.save(qmp, state, TIMEOUT);
       assertThat(bytes).isPositive();
-      assertThat(qmp.execute("query-status", TIMEOUT).path("status").asText()).isEqualTo("postmigrate");
+      assertThat(qmp.execute("query-status", TIMEOUT).path("status").asText())
+          .isEqualTo("postmigrate");
       qmp.execute("quit", TIMEOUT);
     } finally {
       source.destroyForcibly().waitFor();

@@ -34,7 +34,8 @@ class QemuMigrationTest {
         .isEqualTo("exec:cat '/home/a b/it'\\''s; rm -rf ~/$(x)/disk.qcow2.state'");
     // the shell reads the word back as the path itself
     Process echo =
-        new ProcessBuilder("sh", "-c", "printf %s " + QemuMigration.shellQuote(odd.toString())).start();
+        new ProcessBuilder("sh", "-c", "printf %s " + QemuMigration.shellQuote(odd.toString()))
+            .start();
     assertThat(new String(echo.getInputStream().readAllBytes())).isEqualTo(odd.toString());
   }
 
@@ -44,19 +45,26 @@ class QemuMigrationTest {
     Path state = dir.resolve("my disk.state");
     try (FakeQmpServer server =
             server(
-                r -> switch (r.get("execute").asText()) {
-                  case "query-migrate" -> switch (polls.getAndIncrement()) {
-                    case 0 -> "{}";
-                    case 1 -> "{\"status\":\"active\"}";
-                    default -> "{\"status\":\"completed\",\"ram\":{\"transferred\":4096}}";
-                  };
-                  default -> "{}";
-                });
+                r ->
+                    switch (r.get("execute").asText()) {
+                      case "query-migrate" ->
+                          switch (polls.getAndIncrement()) {
+                            case 0 -> "{}";
+                            case 1 -> "{\"status\":\"active\"}";
+                            default -> "{\"status\":\"completed\",\"ram\":{\"transferred\":4096}}";
+                          };
+                      default -> "{}";
+                    });
         QmpClient qmp = connect(server)) {
       assertThat(QemuMigration.save(qmp, state, TIMEOUT)).isEqualTo(4096);
       assertThat(server.commands())
           .containsExactly(
-              "query-migrate", "migrate-set-parameters", "stop", "migrate", "query-migrate", "query-migrate");
+              "query-migrate",
+              "migrate-set-parameters",
+              "stop",
+              "migrate",
+              "query-migrate",
+              "query-migrate");
       assertThat(server.requests.get(1).at("/arguments/max-bandwidth").asLong())
           .isEqualTo(QemuMigration.UNLIMITED_BANDWIDTH);
       assertThat(server.requests.get(3).at("/arguments/uri").asText())
@@ -68,8 +76,7 @@ class QemuMigrationTest {
   void save_blockedByAMounted9pExport_throwsQemusReason_vmNeverStopped() throws Exception {
     String reason =
         "Migration is disabled when VirtFS export path '/home/u' is mounted in the guest using mount_tag 'vol0'";
-    try (FakeQmpServer server =
-            server(r -> "{\"blocked-reasons\":[\"" + reason + "\"]}");
+    try (FakeQmpServer server = server(r -> "{\"blocked-reasons\":[\"" + reason + "\"]}");
         QmpClient qmp = connect(server)) {
       assertThatThrownBy(() -> QemuMigration.save(qmp, dir.resolve("s"), TIMEOUT))
           .isInstanceOf(QemuMigration.BlockedException.class)
@@ -83,11 +90,12 @@ class QemuMigrationTest {
     AtomicInteger polls = new AtomicInteger();
     try (FakeQmpServer server =
             server(
-                r -> r.get("execute").asText().equals("query-migrate")
-                    ? (polls.getAndIncrement() == 0
-                        ? "{}"
-                        : "{\"status\":\"failed\",\"error-desc\":\"No space left on device\"}")
-                    : "{}");
+                r ->
+                    r.get("execute").asText().equals("query-migrate")
+                        ? (polls.getAndIncrement() == 0
+                            ? "{}"
+                            : "{\"status\":\"failed\",\"error-desc\":\"No space left on device\"}")
+                        : "{}");
         QmpClient qmp = connect(server)) {
       assertThatThrownBy(() -> QemuMigration.save(qmp, dir.resolve("s"), TIMEOUT))
           .hasMessage("the migration failed: No space left on device");
@@ -101,14 +109,19 @@ class QemuMigrationTest {
     AtomicInteger polls = new AtomicInteger();
     try (FakeQmpServer server =
             server(
-                r -> r.get("execute").asText().equals("query-migrate")
-                    ? (polls.getAndIncrement() == 0 ? "{\"status\":\"active\"}" : "{\"status\":\"completed\"}")
-                    : "{}");
+                r ->
+                    r.get("execute").asText().equals("query-migrate")
+                        ? (polls.getAndIncrement() == 0
+                            ? "{\"status\":\"active\"}"
+                            : "{\"status\":\"completed\"}")
+                        : "{}");
         QmpClient qmp = connect(server)) {
       QemuMigration.restore(qmp, state, TIMEOUT);
       QemuMigration.resume(qmp);
-      assertThat(server.commands()).containsExactly("migrate-incoming", "query-migrate", "query-migrate", "cont");
-      assertThat(server.requests.get(0).at("/arguments/uri").asText()).isEqualTo("exec:cat '" + state + "'");
+      assertThat(server.commands())
+          .containsExactly("migrate-incoming", "query-migrate", "query-migrate", "cont");
+      assertThat(server.requests.get(0).at("/arguments/uri").asText())
+          .isEqualTo("exec:cat '" + state + "'");
     }
   }
 
@@ -116,9 +129,10 @@ class QemuMigrationTest {
   void restore_qemuRefusesTheStream_saysWhy() throws Exception {
     try (FakeQmpServer server =
             server(
-                r -> r.get("execute").asText().equals("query-migrate")
-                    ? "{\"status\":\"failed\",\"error-desc\":\"load of migration failed: Invalid argument\"}"
-                    : "{}");
+                r ->
+                    r.get("execute").asText().equals("query-migrate")
+                        ? "{\"status\":\"failed\",\"error-desc\":\"load of migration failed: Invalid argument\"}"
+                        : "{}");
         QmpClient qmp = connect(server)) {
       assertThatThrownBy(() -> QemuMigration.restore(qmp, dir.resolve("s"), TIMEOUT))
           .hasMessage("the migration failed: load of migration failed: Invalid argument");
@@ -129,7 +143,8 @@ class QemuMigrationTest {
   void version_numberAndPackage() throws Exception {
     try (FakeQmpServer server =
             server(
-                r -> "{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":22},\"package\":\"Debian 1:7.2+dfsg-7\"}");
+                r ->
+                    "{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":22},\"package\":\"Debian 1:7.2+dfsg-7\"}");
         QmpClient qmp = connect(server)) {
       assertThat(QemuMigration.version(qmp)).isEqualTo("7.2.22 Debian 1:7.2+dfsg-7");
     }

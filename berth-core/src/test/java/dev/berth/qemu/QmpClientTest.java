@@ -37,7 +37,9 @@ class QmpClientTest {
                   SocketChannel client = server.accept()) {
                 OutputStream out = ChannelStreams.output(client);
                 BufferedReader in =
-                    new BufferedReader(new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
+                    new BufferedReader(
+                        new InputStreamReader(
+                            ChannelStreams.input(client), StandardCharsets.UTF_8));
                 send(out, "{\"QMP\":{\"version\":{},\"capabilities\":[]}}");
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -45,13 +47,25 @@ class QmpClientTest {
                   String id = request.get("id").asText();
                   switch (request.get("execute").asText()) {
                     case "qmp_capabilities" -> send(out, "{\"return\":{},\"id\":\"" + id + "\"}");
-                    case "query-status" -> send(out, "{\"return\":{\"status\":\"running\",\"running\":true},\"id\":\"" + id + "\"}");
+                    case "query-status" ->
+                        send(
+                            out,
+                            "{\"return\":{\"status\":\"running\",\"running\":true},\"id\":\""
+                                + id
+                                + "\"}");
                     case "quit" -> {
-                      send(out, "{\"timestamp\":{},\"event\":\"SHUTDOWN\",\"data\":{\"guest\":false}}");
+                      send(
+                          out,
+                          "{\"timestamp\":{},\"event\":\"SHUTDOWN\",\"data\":{\"guest\":false}}");
                       send(out, "{\"return\":{},\"id\":\"" + id + "\"}");
                       return;
                     }
-                    default -> send(out, "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"The command nope has not been found\"},\"id\":\"" + id + "\"}");
+                    default ->
+                        send(
+                            out,
+                            "{\"error\":{\"class\":\"CommandNotFound\",\"desc\":\"The command nope has not been found\"},\"id\":\""
+                                + id
+                                + "\"}");
                   }
                 }
               } catch (Exception e) {
@@ -71,15 +85,19 @@ class QmpClientTest {
     Path socket = dir.resolve("qmp.sock");
     Thread server = serve(socket);
     List<String> events = new CopyOnWriteArrayList<>();
-    try (QmpClient qmp = QmpClient.connect(socket, e -> events.add(e.get("event").asText()), Duration.ofSeconds(5))) {
-      assertThat(qmp.execute("query-status", Duration.ofSeconds(5)).get("status").asText()).isEqualTo("running");
+    try (QmpClient qmp =
+        QmpClient.connect(
+            socket, e -> events.add(e.get("event").asText()), Duration.ofSeconds(5))) {
+      assertThat(qmp.execute("query-status", Duration.ofSeconds(5)).get("status").asText())
+          .isEqualTo("running");
       assertThatThrownBy(() -> qmp.execute("nope", Duration.ofSeconds(5)))
           .isInstanceOf(QmpClient.QmpException.class)
           .hasMessage("nope: CommandNotFound: The command nope has not been found");
       assertThat(qmp.execute("quit", Duration.ofSeconds(5)).isEmpty()).isTrue();
       assertThat(events).containsExactly("SHUTDOWN");
       qmp.closedFuture().get();
-      assertThatThrownBy(() -> qmp.execute("query-status", Duration.ofSeconds(5))).isInstanceOf(java.io.IOException.class);
+      assertThatThrownBy(() -> qmp.execute("query-status", Duration.ofSeconds(5)))
+          .isInstanceOf(java.io.IOException.class);
     }
     server.join(5000);
   }

@@ -17,15 +17,27 @@ class ReportsTest {
 
   private static MachineConfig config(String name, Instant lastUp, MachineConfig.ImageInfo image) {
     return new MachineConfig(
-        MachineConfig.SCHEMA_VERSION, name, Instant.parse("2026-01-02T03:04:05Z"), lastUp, image,
-        Path.of("/m/disk.qcow2"), Path.of("/m/ignition.ign"), false,
+        MachineConfig.SCHEMA_VERSION,
+        name,
+        Instant.parse("2026-01-02T03:04:05Z"),
+        lastUp,
+        image,
+        Path.of("/m/disk.qcow2"),
+        Path.of("/m/ignition.ign"),
+        false,
         new MachineConfig.Resources(2, 2048, 100),
-        new MachineConfig.SshConfig(Path.of("/m/id"), 2222, "core"), List.of(), false, 1000, "UTC");
+        new MachineConfig.SshConfig(Path.of("/m/id"), 2222, "core"),
+        List.of(),
+        false,
+        1000,
+        "UTC");
   }
 
   @Test
   void listEntry_sizesInBytesAsStrings_neverUpIsGosZeroTime() throws Exception {
-    String json = MAPPER.writeValueAsString(MachineListEntry.of(config("a", null, null), MachineState.STARTING, true));
+    String json =
+        MAPPER.writeValueAsString(
+            MachineListEntry.of(config("a", null, null), MachineState.STARTING, true));
     assertThat(json)
         .isEqualTo(
             "{\"Name\":\"a\",\"Default\":true,\"Created\":\"2026-01-02T03:04:05Z\","
@@ -38,12 +50,18 @@ class ReportsTest {
   @Test
   void inspection_baseImageFieldsOnlyWithAnImage_andThenEvenWhenNull() throws Exception {
     MachineConfig.ImageInfo image =
-        new MachineConfig.ImageInfo(Path.of("/cache/base.qcow2"), "qcow2", null, "/src", null, null, null, null);
+        new MachineConfig.ImageInfo(
+            Path.of("/cache/base.qcow2"), "qcow2", null, "/src", null, null, null, null);
     String withImage =
         MAPPER.writeValueAsString(
             MachineInspection.of(
-                config("a", null, image), MachineState.RUNNING, Path.of("/c"), Path.of("/api"),
-                Path.of("/m/disk.qcow2.state"), Optional.empty(), null));
+                config("a", null, image),
+                MachineState.RUNNING,
+                Path.of("/c"),
+                Path.of("/api"),
+                Path.of("/m/disk.qcow2.state"),
+                Optional.empty(),
+                null));
     assertThat(withImage)
         .contains(
             "\"Image\":{\"IgnitionFilePath\":{\"Path\":\"/m/ignition.ign\"},\"ImageStream\":\"default\","
@@ -54,9 +72,16 @@ class ReportsTest {
     String without =
         MAPPER.writeValueAsString(
             MachineInspection.of(
-                config("a", null, null), MachineState.STOPPED, Path.of("/c"), Path.of("/api"),
-                Path.of("/m/disk.qcow2.state"), Optional.of(1234L), new MachineInspection.Disk(107374182400L, 4096L)));
-    assertThat(without).contains("\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"}},").doesNotContain("ImageVersion");
+                config("a", null, null),
+                MachineState.STOPPED,
+                Path.of("/c"),
+                Path.of("/api"),
+                Path.of("/m/disk.qcow2.state"),
+                Optional.of(1234L),
+                new MachineInspection.Disk(107374182400L, 4096L)));
+    assertThat(without)
+        .contains("\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"}},")
+        .doesNotContain("ImageVersion");
     assertThat(withImage).contains("\"SaveState\":true,\"SavedState\":null");
     assertThat(without).contains("\"SavedState\":{\"Path\":\"/m/disk.qcow2.state\",\"Size\":1234}");
     assertThat(without).contains("\"Disk\":{\"VirtualSize\":107374182400,\"ActualSize\":4096}");
@@ -76,7 +101,8 @@ class ReportsTest {
                 new MachineList.Row(config("late", late, null), MachineState.STOPPED, false),
                 new MachineList.Row(config("running", early, null), MachineState.RUNNING, false)));
     rows.sort(MachineList.ORDER);
-    assertThat(rows).extracting(r -> r.config().name())
+    assertThat(rows)
+        .extracting(r -> r.config().name())
         .containsExactly("running", "late", "early", "never-a", "never-b");
   }
 

@@ -26,7 +26,10 @@ class HostKeyPinTest {
     assertThat(pin.refusal()).isNull();
 
     assertThat(pin.verifyServerKey(null, null, other.getPublic())).isFalse();
-    assertThat(pin.refusal().getMessage()).contains("refusing to connect").contains(knownHosts.toString());
-    assertThat(pin.refusal().hint()).hasValueSatisfying(h -> assertThat(h).contains("delete " + knownHosts));
+    assertThat(pin.refusal().getMessage())
+        .contains("refusing to connect")
+        .contains(knownHosts.toString());
+    assertThat(pin.refusal().hint())
+        .hasValueSatisfying(h -> assertThat(h).contains("delete " + knownHosts));
   }
 }

@@ -16,6 +16,7 @@ public final class FakeProcessTable implements ProcessTable {
   public final Map<Long, List<String>> running = new ConcurrentHashMap<>();
   public final List<Long> ended = new CopyOnWriteArrayList<>();
   public final List<Long> refuseToEnd = new CopyOnWriteArrayList<>();
+
   /** Runs inside each {@code end}, before the process exits: to look at the world then. */
   public Runnable onEnd = () -> {};
 

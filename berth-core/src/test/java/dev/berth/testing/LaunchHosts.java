@@ -34,22 +34,35 @@ public final class LaunchHosts {
   public static Host linux(String arch, boolean kvm) {
     Set<Path> files =
         Set.of(
-            Path.of("/usr/bin/qemu-system-x86_64"), Path.of("/usr/bin/qemu-system-aarch64"),
+            Path.of("/usr/bin/qemu-system-x86_64"),
+            Path.of("/usr/bin/qemu-system-aarch64"),
             Path.of("/usr/bin/setsid"),
-            Path.of("/usr/share/AAVMF/AAVMF_CODE.fd"), Path.of("/usr/share/AAVMF/AAVMF_VARS.fd"));
-    return host("linux", arch, Path.of("/home/u"),
-        new DescribedLaunchFacts(false, kvm, List.of(Path.of("/usr/bin")), files, new QemuVersion(7, 2, 0)));
+            Path.of("/usr/share/AAVMF/AAVMF_CODE.fd"),
+            Path.of("/usr/share/AAVMF/AAVMF_VARS.fd"));
+    return host(
+        "linux",
+        arch,
+        Path.of("/home/u"),
+        new DescribedLaunchFacts(
+            false, kvm, List.of(Path.of("/usr/bin")), files, new QemuVersion(7, 2, 0)));
   }
 
-  static Host mac(String jvmArch, boolean translated, boolean hvSupport, Path prefix, QemuVersion qemu) {
+  static Host mac(
+      String jvmArch, boolean translated, boolean hvSupport, Path prefix, QemuVersion qemu) {
     Set<Path> files =
         Set.of(
-            prefix.resolve("bin/qemu-system-x86_64"), prefix.resolve("bin/qemu-system-aarch64"),
+            prefix.resolve("bin/qemu-system-x86_64"),
+            prefix.resolve("bin/qemu-system-aarch64"),
             Path.of("/usr/bin/perl"),
-            prefix.resolve("share/qemu/edk2-aarch64-code.fd"), prefix.resolve("share/qemu/edk2-arm-vars.fd"));
+            prefix.resolve("share/qemu/edk2-aarch64-code.fd"),
+            prefix.resolve("share/qemu/edk2-arm-vars.fd"));
     // a GUI's PATH: no package manager's directory in it
-    return host("darwin", jvmArch, Path.of("/Users/u"),
-        new DescribedLaunchFacts(translated, hvSupport, List.of(Path.of("/usr/bin"), Path.of("/bin")), files, qemu));
+    return host(
+        "darwin",
+        jvmArch,
+        Path.of("/Users/u"),
+        new DescribedLaunchFacts(
+            translated, hvSupport, List.of(Path.of("/usr/bin"), Path.of("/bin")), files, qemu));
   }
 
   private static Host host(String os, String arch, Path home, DescribedLaunchFacts facts) {

@@ -27,8 +27,16 @@ public final class TestHosts {
     Host host = under(root);
     try {
       int owner = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      return new Host(host.env(), host.home(), host.userName(), owner, host.os(), host.arch(),
-          host.cpus(), host.memoryBytes(), host.zone());
+      return new Host(
+          host.env(),
+          host.home(),
+          host.userName(),
+          owner,
+          host.os(),
+          host.arch(),
+          host.cpus(),
+          host.memoryBytes(),
+          host.zone());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -40,7 +48,14 @@ public final class TestHosts {
     env.put("XDG_CONFIG_HOME", root.resolve("xdg-config").toString());
     env.putAll(extraEnv);
     return new Host(
-        env, root.resolve("home"), "tester", 1000, "linux", "x86_64", 4, 8L << 30,
+        env,
+        root.resolve("home"),
+        "tester",
+        1000,
+        "linux",
+        "x86_64",
+        4,
+        8L << 30,
         ZoneId.of("Europe/Berlin"));
   }
 }

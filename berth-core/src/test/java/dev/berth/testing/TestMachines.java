@@ -5,12 +5,12 @@ import dev.berth.connection.SystemConnections;
 import dev.berth.machine.BaseImage;
 import dev.berth.machine.BaseImageResolver;
 import dev.berth.machine.BerthDirs;
-import dev.berth.qemu.DiskImages;
 import dev.berth.machine.InitOptions;
 import dev.berth.machine.Machines;
 import dev.berth.machine.PrivateDirectories;
 import dev.berth.machine.StateProbe;
 import dev.berth.os.Host;
+import dev.berth.qemu.DiskImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,10 @@ public final class TestMachines {
     return over(host, resolverOf(base), states);
   }
 
-  /** Machines whose only base image is {@code base}, runtime directories checked on {@code runtimeDirs}. */
+  /**
+   * Machines whose only base image is {@code base}, runtime directories checked on {@code
+   * runtimeDirs}.
+   */
   public static Machines over(
       Host host, Path base, StateProbe states, PrivateDirectories.FileSystem runtimeDirs) {
     return over(host, resolverOf(base), states, runtimeDirs);
@@ -49,16 +52,24 @@ public final class TestMachines {
 
   /** Machines whose runtime directories are checked on {@code runtimeDirs}. */
   public static Machines over(
-      Host host, BaseImageResolver images, StateProbe states, PrivateDirectories.FileSystem runtimeDirs) {
+      Host host,
+      BaseImageResolver images,
+      StateProbe states,
+      PrivateDirectories.FileSystem runtimeDirs) {
     try {
       Files.createDirectories(host.home());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     return new Machines(
-        host, BerthDirs.from(host), new DiskImages(new FakeQemuImg()), images,
-        SystemConnections.of(host), states,
-        Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC), runtimeDirs);
+        host,
+        BerthDirs.from(host),
+        new DiskImages(new FakeQemuImg()),
+        images,
+        SystemConnections.of(host),
+        states,
+        Clock.fixed(Instant.parse("2026-11-28T10:00:00Z"), ZoneOffset.UTC),
+        runtimeDirs);
   }
 
   /** Options for a small machine of {@code image}, with no volumes. */

@@ -6,9 +6,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 
 /**
- * Renders core's events as the user sees them: on a terminal, steps as lines and transfers as a bar redrawn in place
- * with bytes, rate and time left; otherwise a plain line at most every few seconds; with
- * {@code --quiet}, nothing but warnings.
+ * Renders core's events as the user sees them: on a terminal, steps as lines and transfers as a bar
+ * redrawn in place with bytes, rate and time left; otherwise a plain line at most every few
+ * seconds; with {@code --quiet}, nothing but warnings.
  */
 public final class ProgressRenderer implements ProgressListener {
   private static final long PLAIN_INTERVAL_NANOS = Duration.ofSeconds(5).toNanos();
@@ -115,7 +115,11 @@ public final class ProgressRenderer implements ProgressListener {
     out.append(", ").append(Humanize.bytes(rate)).append("/s");
     if (total > 0 && rate > 0 && done < total) {
       long left = (total - done) / rate;
-      out.append(", ").append(left / 60).append("m").append(String.format("%02d", left % 60)).append("s left");
+      out.append(", ")
+          .append(left / 60)
+          .append("m")
+          .append(String.format("%02d", left % 60))
+          .append("s left");
     }
     return out.toString();
   }

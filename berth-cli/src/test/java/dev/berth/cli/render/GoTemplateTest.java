@@ -25,14 +25,17 @@ class GoTemplateTest {
 
   @Test
   void render_fieldsAndNestedFields() {
-    assertThat(GoTemplate.parse("{{.Name}} {{ .CPUs }} {{.Running}}").render(VALUE)).isEqualTo("m 2 false");
-    assertThat(GoTemplate.parse("{{.ConnectionInfo.PodmanSocket.Path}}").render(VALUE)).isEqualTo("/run/x.sock");
+    assertThat(GoTemplate.parse("{{.Name}} {{ .CPUs }} {{.Running}}").render(VALUE))
+        .isEqualTo("m 2 false");
+    assertThat(GoTemplate.parse("{{.ConnectionInfo.PodmanSocket.Path}}").render(VALUE))
+        .isEqualTo("/run/x.sock");
     assertThat(GoTemplate.parse("{{.ConnectionInfo.PodmanPipe}}").render(VALUE)).isEqualTo("<nil>");
   }
 
   @Test
   void render_jsonFunctionAndEscapes() {
-    assertThat(GoTemplate.parse("{{json .SSHConfig}}\\t{{.Name}}").render(VALUE)).isEqualTo("{\"Port\":2222}\tm");
+    assertThat(GoTemplate.parse("{{json .SSHConfig}}\\t{{.Name}}").render(VALUE))
+        .isEqualTo("{\"Port\":2222}\tm");
   }
 
   @Test

@@ -20,7 +20,8 @@ class ProgressRendererTest {
     ProgressRenderer progress = renderer(false, false);
 
     progress.accept(new MachineEvent.Step("Starting machine \"m\""));
-    progress.accept(new MachineEvent.Warning("the agent of machine \"m\" (pid 7) did not stop; ending it"));
+    progress.accept(
+        new MachineEvent.Warning("the agent of machine \"m\" (pid 7) did not stop; ending it"));
 
     assertThat(text.toString())
         .isEqualTo(

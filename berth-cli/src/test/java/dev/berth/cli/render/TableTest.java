@@ -11,7 +11,10 @@ class TableTest {
   @Test
   void print_padsColumnsToTheWidestCell() {
     StringWriter out = new StringWriter();
-    new Table().row(List.of("NAME", "CPUS")).row(List.of("a-long-name", "2")).print(new PrintWriter(out, true));
+    new Table()
+        .row(List.of("NAME", "CPUS"))
+        .row(List.of("a-long-name", "2"))
+        .print(new PrintWriter(out, true));
     assertThat(out.toString()).isEqualTo("NAME          CPUS\na-long-name   2\n");
   }
 

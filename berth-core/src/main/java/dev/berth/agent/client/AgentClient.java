@@ -4,13 +4,13 @@ import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.os.ChannelStreams;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import dev.berth.os.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,8 +62,7 @@ public final class AgentClient {
       throws IOException {
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(files.control()));
-      channel.write(
-          ByteBuffer.wrap(AgentProtocol.request(op).getBytes(StandardCharsets.UTF_8)));
+      channel.write(ByteBuffer.wrap(AgentProtocol.request(op).getBytes(StandardCharsets.UTF_8)));
       CompletableFuture<Void> done =
           CompletableFuture.runAsync(
               () -> {
@@ -90,7 +89,8 @@ public final class AgentClient {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted talking to the agent");
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+        Throwable cause =
+            e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
         throw new IOException("lost the agent: " + cause.getMessage(), cause);
       }
     }

@@ -37,6 +37,7 @@ public final class MachineLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(MachineLifecycle.class);
   private static final Duration AGENT_UP_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_TIMEOUT = Duration.ofMinutes(3);
+
   /** How long an agent asked to exit by a signal may take: its shutdown hook waits 2 minutes. */
   private static final Duration AGENT_EXIT_GRACE = Duration.ofMinutes(2);
 
@@ -76,7 +77,8 @@ public final class MachineLifecycle {
    * {@code start} finds it starting, {@code rm} and {@code set} refuse, {@code stop} asks it to
    * stop, which cancels the boot and ends this start with the agent's message).
    */
-  public Path start(String name, Duration readyTimeout, NetworkMode network, ProgressListener progress) {
+  public Path start(
+      String name, Duration readyTimeout, NetworkMode network, ProgressListener progress) {
     RuntimeFiles files;
     ProcessHandle process;
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
@@ -85,14 +87,21 @@ public final class MachineLifecycle {
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isPresent() && agent.get().state() == MachineState.UNRESPONSIVE) {
         throw new BerthException(
-            "the agent of machine \"" + name + "\" (pid " + agent.get().pid()
+            "the agent of machine \""
+                + name
+                + "\" (pid "
+                + agent.get().pid()
                 + ") is running but not answering",
-            "try again in a moment, or stop the machine with: berth stop " + name
+            "try again in a moment, or stop the machine with: berth stop "
+                + name
                 + " (which ends the agent if it still does not answer)");
       }
       if (agent.isPresent()) {
         throw new BerthException(
-            "machine \"" + name + "\" is already " + agent.get().state().display().toLowerCase(java.util.Locale.ROOT),
+            "machine \""
+                + name
+                + "\" is already "
+                + agent.get().state().display().toLowerCase(java.util.Locale.ROOT),
             "stop it with: berth stop " + name);
       }
       cleanUpAfterCrash(name, files, progress);
@@ -172,13 +181,17 @@ public final class MachineLifecycle {
     }
     process.destroyForcibly();
     throw new BerthException(
-        "the agent of machine \"" + name + "\" did not answer within " + AGENT_UP_TIMEOUT.toSeconds() + " s",
+        "the agent of machine \""
+            + name
+            + "\" did not answer within "
+            + AGENT_UP_TIMEOUT.toSeconds()
+            + " s",
         "see its log: " + files.agentLog());
   }
 
   /**
-   * Stops a machine; returns false if it was not running. A machine whose agent is gone may
-   * still have an orphaned QEMU: that is stopped too.
+   * Stops a machine; returns false if it was not running. A machine whose agent is gone may still
+   * have an orphaned QEMU: that is stopped too.
    *
    * <p>An agent that does not answer, or answers but does not stop, is asked to exit by a signal
    * (its shutdown hook powers the guest off as a stop would) and killed if it still runs after
@@ -192,9 +205,9 @@ public final class MachineLifecycle {
   }
 
   /**
-   * Stops what runs of a machine, its agent or a QEMU a crashed agent left, as {@link #stop}
-   * does, without reading its description: for {@code rm} and {@code reset}, which remove
-   * machines whose description may be unreadable. Returns false if no agent ran.
+   * Stops what runs of a machine, its agent or a QEMU a crashed agent left, as {@link #stop} does,
+   * without reading its description: for {@code rm} and {@code reset}, which remove machines whose
+   * description may be unreadable. Returns false if no agent ran.
    */
   public boolean stopWhatRuns(String name, ProgressListener progress) {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
@@ -228,15 +241,28 @@ public final class MachineLifecycle {
     long pid = agent.pid();
     if (!agents.isAgent(name, pid)) {
       throw new BerthException(
-          "the process answering on " + files.control() + " (pid " + pid + ") is not the agent"
-              + " of machine \"" + name + "\": " + files.agentPid() + " names another pid, or"
+          "the process answering on "
+              + files.control()
+              + " (pid "
+              + pid
+              + ") is not the agent"
+              + " of machine \""
+              + name
+              + "\": "
+              + files.agentPid()
+              + " names another pid, or"
               + " that pid now runs another program; nothing was signalled",
           "end the process that listens on " + files.control() + ", then run: berth stop " + name);
     }
-    progress.accept(new MachineEvent.Warning(
-        "the agent of machine \"" + name + "\" (pid " + pid + ") "
-            + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")
-            + "; ending it"));
+    progress.accept(
+        new MachineEvent.Warning(
+            "the agent of machine \""
+                + name
+                + "\" (pid "
+                + pid
+                + ") "
+                + (agent.state() == MachineState.UNRESPONSIVE ? "is not answering" : "did not stop")
+                + "; ending it"));
     if (!processes.end(pid, AGENT_EXIT_GRACE)) {
       throw new BerthException(
           "cannot end the agent of machine \"" + name + "\" (pid " + pid + ")",
@@ -256,14 +282,21 @@ public final class MachineLifecycle {
     Path socket = machines.runtime(name).networkApi();
     if (!Files.exists(socket)) {
       throw new BerthException(
-          "machine \"" + name + "\" runs on QEMU's network (--network=slirp), which publishes no ports",
+          "machine \""
+              + name
+              + "\" runs on QEMU's network (--network=slirp), which publishes no ports",
           "restart it on Berth's network: berth stop " + name + " && berth start " + name);
     }
     try {
       return new ApiClient(socket).forwards();
     } catch (IOException e) {
       throw new BerthException(
-          "cannot read the forwards of machine \"" + name + "\" from " + socket + ": " + e.getMessage(),
+          "cannot read the forwards of machine \""
+              + name
+              + "\" from "
+              + socket
+              + ": "
+              + e.getMessage(),
           "see the agent's log: " + machines.runtime(name).agentLog());
     }
   }
@@ -281,11 +314,26 @@ public final class MachineLifecycle {
     var pin = HostKeyPin.ofMachine(machines.dirs().machineConfig(name), name);
     String user =
         username != null ? username : config.rootful() ? "root" : config.ssh().remoteUsername();
-    List<String> argv = new ArrayList<>(List.of(
-        "ssh", "-i", config.ssh().identityPath().toString(), "-p", Integer.toString(config.ssh().port()),
-        "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes",
-        "-o", "UserKnownHostsFile=" + pin.knownHosts(), "-o", "HostKeyAlias=" + pin.alias(),
-        "-o", "LogLevel=ERROR", "-o", "SetEnv=LC_ALL="));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ssh",
+                "-i",
+                config.ssh().identityPath().toString(),
+                "-p",
+                Integer.toString(config.ssh().port()),
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "UserKnownHostsFile=" + pin.knownHosts(),
+                "-o",
+                "HostKeyAlias=" + pin.alias(),
+                "-o",
+                "LogLevel=ERROR",
+                "-o",
+                "SetEnv=LC_ALL="));
     if (terminal && command.isEmpty()) {
       argv.add("-t");
     }
@@ -312,7 +360,9 @@ public final class MachineLifecycle {
     orphanQemu(files)
         .ifPresent(
             pid -> {
-              progress.accept(new MachineEvent.Warning("stopping QEMU (pid " + pid + ") left running by a crashed agent"));
+              progress.accept(
+                  new MachineEvent.Warning(
+                      "stopping QEMU (pid " + pid + ") left running by a crashed agent"));
               if (!processes.end(pid, Duration.ofSeconds(10))) {
                 throw new BerthException(
                     "cannot stop QEMU (pid " + pid + ") of machine \"" + name + "\"",
@@ -337,7 +387,8 @@ public final class MachineLifecycle {
         return Optional.empty();
       }
       long pid = Long.parseLong(Files.readString(files.qemuPid()).strip());
-      return Optional.of(pid).filter(p -> processes.runs(p, args -> writesPidFile(args, files.qemuPid())));
+      return Optional.of(pid)
+          .filter(p -> processes.runs(p, args -> writesPidFile(args, files.qemuPid())));
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
     }

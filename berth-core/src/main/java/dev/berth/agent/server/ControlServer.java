@@ -2,10 +2,10 @@ package dev.berth.agent.server;
 
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
-import dev.berth.os.AtomicFiles;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.unix.UnixSockets;
+import dev.berth.os.AtomicFiles;
 import dev.berth.os.ChannelStreams;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's control socket: answers {@code status}, replays every event so far to a
- * {@code watch} and then sends it each new one, and hands {@code stop} to the agent. While it
- * answers, the machine is the agent's; its pid file says so before the socket exists.
+ * The agent's control socket: answers {@code status}, replays every event so far to a {@code watch}
+ * and then sends it each new one, and hands {@code stop} to the agent. While it answers, the
+ * machine is the agent's; its pid file says so before the socket exists.
  */
 final class ControlServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);

@@ -8,8 +8,8 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * The one deadline a start's readiness checks share. A wait ends early when QEMU exits or a stop
- * is asked for, so that neither waits out the deadline.
+ * The one deadline a start's readiness checks share. A wait ends early when QEMU exits or a stop is
+ * asked for, so that neither waits out the deadline.
  */
 final class Deadline {
   private final AgentClock clock;

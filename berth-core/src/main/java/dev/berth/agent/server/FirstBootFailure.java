@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * A guest whose first-boot configuration (Ignition) failed says so on the ready port instead of
- * {@code Ready} (berth-os's {@code ignition-firstboot}), so that {@code start} fails at once
- * rather than at its timeout, with the commands that recreate the machine.
+ * {@code Ready} (berth-os's {@code ignition-firstboot}), so that {@code start} fails at once rather
+ * than at its timeout, with the commands that recreate the machine.
  */
 final class FirstBootFailure {
   /** The line the guest writes on the ready port when Ignition failed. */
@@ -22,9 +22,13 @@ final class FirstBootFailure {
 
   static BerthException of(MachineConfig config, RuntimeFiles files) {
     return new BerthException(
-        "machine \"" + config.name() + "\" did not start: its first-boot configuration (Ignition)"
+        "machine \""
+            + config.name()
+            + "\" did not start: its first-boot configuration (Ignition)"
             + " failed in the guest, which cannot configure it again",
-        "the console log is " + files.console() + "; recreate the machine with: "
+        "the console log is "
+            + files.console()
+            + "; recreate the machine with: "
             + recreateCommand(config));
   }
 

@@ -31,13 +31,16 @@ public interface GuestShell extends AutoCloseable {
     void close();
   }
 
-  /** SSH on the host's loopback port forwarded to the guest, every login a session of one client. */
+  /**
+   * SSH on the host's loopback port forwarded to the guest, every login a session of one client.
+   */
   static Connector ssh(GuestSsh.Client client, Duration loginTimeout) {
     return new Connector() {
       @Override
       public GuestShell login(Target target) throws IOException {
         GuestSsh ssh =
-            client.connect("127.0.0.1", target.port(), target.user(), target.privateKey(), loginTimeout);
+            client.connect(
+                "127.0.0.1", target.port(), target.user(), target.privateKey(), loginTimeout);
         return new GuestShell() {
           @Override
           public boolean isOpen() {

@@ -3,13 +3,13 @@ package dev.berth.agent.server;
 import dev.berth.BerthException;
 import dev.berth.MachineEvent;
 import dev.berth.agent.NetworkMode;
+import dev.berth.agent.QemuLaunch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.UnixSocketForwarder;
-import dev.berth.agent.QemuLaunch;
-import dev.berth.net.config.NetworkConfig;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.QemuCommand;
 import dev.berth.ssh.GuestSsh;
@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -39,8 +38,8 @@ public final class MachineAgent {
   private static final int CONSOLE_TAIL_LINES = 30;
 
   /**
-   * How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts};
-   * {@code launches} builds the QEMU of each boot (the host's choice, or a test's).
+   * How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts}; {@code
+   * launches} builds the QEMU of each boot (the host's choice, or a test's).
    */
   public record Settings(
       Duration readyTimeout,
@@ -151,7 +150,8 @@ public final class MachineAgent {
     try {
       readyPort = ReadyPort.open(files.ready(), () -> FirstBootFailure.of(config, files));
     } catch (IOException e) {
-      throw new BerthException("cannot listen on " + files.ready() + ": " + e.getMessage(), null, e);
+      throw new BerthException(
+          "cannot listen on " + files.ready() + ": " + e.getMessage(), null, e);
     }
     network =
         MachineNetwork.start(
@@ -165,7 +165,8 @@ public final class MachineAgent {
     // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
     boolean firstBoot = config.lastUp() == null;
     List<String> argv = qemuCommand(config, firstBoot);
-    progress("Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
+    progress(
+        "Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
     LOG.info("QEMU: {}", String.join(" ", argv));
     try {
       Files.deleteIfExists(files.qmp());
@@ -185,7 +186,8 @@ public final class MachineAgent {
     sshLogin =
         new SshLogin(
             parts.shells(),
-            new GuestShell.Target(config.ssh().port(), sshUser(config), config.ssh().identityPath()));
+            new GuestShell.Target(
+                config.ssh().port(), sshUser(config), config.ssh().identityPath()));
     CompletableFuture<GuestShell> sshUp =
         sshLogin.onceReachable(network.guestReachable(), readyPort.ready(), deadline);
     try {
@@ -201,7 +203,8 @@ public final class MachineAgent {
                   ReadinessCheck.of(
                       "SSH logs in",
                       d -> {
-                        progress(sshUp.isDone() ? "Guest is up" : "Guest is up; connecting over SSH");
+                        progress(
+                            sshUp.isDone() ? "Guest is up" : "Guest is up; connecting over SSH");
                         shell = d.await(sshUp, "SSH to the guest never answered");
                       }),
                   ReadinessCheck.of("the API socket listens", d -> startApi(config))))
@@ -221,7 +224,6 @@ public final class MachineAgent {
     launch.prepareFirmware();
     return launch.argv();
   }
-
 
   private void connectMonitor(Deadline deadline) {
     IOException last = null;
@@ -262,8 +264,8 @@ public final class MachineAgent {
   }
 
   /**
-   * The API socket's session: the agent's own while it is open, else one new login (a guest that was
-   * busy, a network blip); the forwarder retries under its policy.
+   * The API socket's session: the agent's own while it is open, else one new login (a guest that
+   * was busy, a network blip); the forwarder retries under its policy.
    */
   private synchronized ForwardSession apiSession() throws IOException {
     if (shell == null || !shell.isOpen()) {
@@ -280,8 +282,12 @@ public final class MachineAgent {
   private BerthException startFailed(String reason) {
     return new BerthException(
         "machine \"" + name + "\" did not start: " + reason,
-        "the full console log is " + files.console() + ", QEMU's own output " + files.qemuLog()
-            + ", the agent's log " + files.agentLog());
+        "the full console log is "
+            + files.console()
+            + ", QEMU's own output "
+            + files.qemuLog()
+            + ", the agent's log "
+            + files.agentLog());
   }
 
   private List<String> consoleTail() {
@@ -318,7 +324,8 @@ public final class MachineAgent {
       machine.createRuntime();
       control.open();
     } catch (IOException e) {
-      throw new BerthException("cannot listen on " + files.control() + ": " + e.getMessage(), null, e);
+      throw new BerthException(
+          "cannot listen on " + files.control() + ": " + e.getMessage(), null, e);
     }
   }
 

@@ -4,16 +4,15 @@ import dev.berth.BerthException;
 import dev.berth.agent.NetworkMode;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
-import dev.berth.net.config.Framing;
-import dev.berth.net.config.NetworkConfig;
-import dev.berth.net.config.DnsUpstreams;
-import dev.berth.net.dns.HostResolvers;
-import dev.berth.os.Host;
-import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.api.ApiRoutes;
 import dev.berth.net.api.ApiServer;
+import dev.berth.net.config.Framing;
+import dev.berth.net.config.NetworkConfig;
+import dev.berth.net.dns.HostResolvers;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.network.VirtualNetwork;
+import dev.berth.os.Host;
 import dev.berth.qemu.QemuCommand;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,8 +22,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The network of one running machine, owned by its agent. With berth-net each machine has a network
- * of its own (the same gvproxy addresses in each, no clash): QEMU attaches to its stream socket, the
- * guest's SSH is forwarded from the machine's loopback port, the guest's podman publishes ports
+ * of its own (the same gvproxy addresses in each, no clash): QEMU attaches to its stream socket,
+ * the guest's SSH is forwarded from the machine's loopback port, the guest's podman publishes ports
  * through the forwarder at the gateway, and {@link RuntimeFiles#networkApi()} serves gvproxy's API.
  */
 abstract class MachineNetwork implements AutoCloseable {
@@ -38,8 +37,8 @@ abstract class MachineNetwork implements AutoCloseable {
   public abstract void close();
 
   /**
-   * Ports QEMU's network forwards as well, comma-separated: QEMU's network has no API for the
-   * guest to publish through, so benchmarks that compare it with berth-net name them here.
+   * Ports QEMU's network forwards as well, comma-separated: QEMU's network has no API for the guest
+   * to publish through, so benchmarks that compare it with berth-net name them here.
    */
   static final String SLIRP_PORTS_VARIABLE = "BERTH_SLIRP_PORTS";
 
@@ -146,18 +145,25 @@ abstract class MachineNetwork implements AutoCloseable {
       try {
         Files.deleteIfExists(files.network());
         network.net.listenUnix(files.network(), Framing.QEMU);
-        network.hostApi = ApiServer.start(network.net, ApiRoutes.Scope.SERVICES, files.networkApi());
+        network.hostApi =
+            ApiServer.start(network.net, ApiRoutes.Scope.SERVICES, files.networkApi());
         network.gatewayApi = ApiServer.serveGuests(network.net, files.gatewayApi(), guestPolicy);
-        network.net.forwards().expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
+        network
+            .net
+            .forwards()
+            .expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
         return network;
       } catch (ForwardException e) {
         network.close();
         throw new BerthException(
             "cannot forward the machine's SSH port " + sshPort + ": " + e.getMessage(),
-            "another program holds port " + sshPort + "; stop it, or recreate the machine to get another port");
+            "another program holds port "
+                + sshPort
+                + "; stop it, or recreate the machine to get another port");
       } catch (IOException e) {
         network.close();
-        throw new BerthException("cannot start the machine's network in " + files.dir() + ": " + e.getMessage());
+        throw new BerthException(
+            "cannot start the machine's network in " + files.dir() + ": " + e.getMessage());
       }
     }
 

@@ -19,7 +19,9 @@ final class PowerOff {
   private final AgentClock clock;
   private final Duration grace;
 
-  /** @param grace how long the guest may take to power itself off */
+  /**
+   * @param grace how long the guest may take to power itself off
+   */
   PowerOff(AgentClock clock, Duration grace) {
     this.clock = clock;
     this.grace = grace;

@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 
 /**
  * A machine's agent on its control socket, in the test's own process: it answers {@code status}
- * with the state and pid it is given; {@code watch} with one progress event, then what a stop
- * makes of the start; {@code stop}, when it obeys, as {@code MachineAgent} does while it boots (the
- * start fails, cancelled, and the agent exits), else by hanging up.
+ * with the state and pid it is given; {@code watch} with one progress event, then what a stop makes
+ * of the start; {@code stop}, when it obeys, as {@code MachineAgent} does while it boots (the start
+ * fails, cancelled, and the agent exits), else by hanging up.
  */
 final class FakeAgent implements AutoCloseable {
   static final String BOOTING = "Waiting for the guest to boot";
@@ -122,7 +122,9 @@ final class FakeAgent implements AutoCloseable {
         send(
             watcher,
             new MachineEvent.Failed(
-                "the start of machine \"" + machine + "\" was cancelled by a stop", null, List.of()));
+                "the start of machine \"" + machine + "\" was cancelled by a stop",
+                null,
+                List.of()));
         send(watcher, new MachineEvent.Stopped());
       } catch (IOException e) {
         // a watcher that has read its end of the start may hang up before the last event

@@ -65,10 +65,10 @@ class MachineLifecycleTest {
   void setUp() throws IOException {
     host = TestHosts.ownedUnder(dir);
     base = Files.writeString(dir.resolve("base.qcow2"), "base");
-    agents =
-        new AgentSocketProbe(BerthDirs.from(host), processes, Duration.ofMillis(200));
+    agents = new AgentSocketProbe(BerthDirs.from(host), processes, Duration.ofMillis(200));
     machines = TestMachines.over(host, base, agents);
-    disk = machines.init(TestMachines.options("m", base.toString()), ProgressListener.NONE).diskPath();
+    disk =
+        machines.init(TestMachines.options("m", base.toString()), ProgressListener.NONE).diskPath();
     launcher =
         (machine, args, log) -> {
           launched.add(machine);
@@ -132,7 +132,9 @@ class MachineLifecycleTest {
     List<String> before = TreeSnapshot.of(files.dir());
 
     assertThatThrownBy(
-            () -> lifecycle.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+            () ->
+                lifecycle.start(
+                    "m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
         .hasMessage("the agent of machine \"m\" (pid 4242) is running but not answering")
         .satisfies(e -> assertThat(hint(e)).contains("berth stop m"));
 
@@ -251,12 +253,15 @@ class MachineLifecycleTest {
         CompletableFuture.supplyAsync(
             () ->
                 withAgent.start(
-                    "m", Duration.ofMinutes(10), NetworkMode.BERTH,
-                    stepsTo(step -> {
-                      if (step.equals(FakeAgent.BOOTING)) {
-                        booting.countDown();
-                      }
-                    })));
+                    "m",
+                    Duration.ofMinutes(10),
+                    NetworkMode.BERTH,
+                    stepsTo(
+                        step -> {
+                          if (step.equals(FakeAgent.BOOTING)) {
+                            booting.countDown();
+                          }
+                        })));
     assertThat(booting.await(60, TimeUnit.SECONDS)).as("the guest boots").isTrue();
     assertThat(machines.state("m")).isEqualTo(MachineState.STARTING);
 
@@ -266,7 +271,9 @@ class MachineLifecycleTest {
         .cause()
         .isInstanceOf(StartFailedException.class)
         .hasMessage("the start of machine \"m\" was cancelled by a stop");
-    assertThat(started).singleElement().satisfies(a -> assertThat(a.requests).contains("watch", "stop"));
+    assertThat(started)
+        .singleElement()
+        .satisfies(a -> assertThat(a.requests).contains("watch", "stop"));
     assertThat(processes.ended).as("the agent stopped when asked; no signal").isEmpty();
     assertThat(machines.state("m")).isEqualTo(MachineState.STOPPED);
   }
@@ -277,7 +284,9 @@ class MachineLifecycleTest {
     processes.running.put(AGENT_PID, agentArguments("m"));
     try (FakeAgent booting = FakeAgent.obeying(files, "m", MachineState.STARTING, AGENT_PID)) {
       assertThatThrownBy(
-              () -> lifecycle.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+              () ->
+                  lifecycle.start(
+                      "m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
           .hasMessage("machine \"m\" is already starting");
       assertThat(launched).isEmpty();
     }
@@ -290,7 +299,8 @@ class MachineLifecycleTest {
     MachineLifecycle watched = squatter.lifecycle();
 
     assertThatThrownBy(
-            () -> watched.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+            () ->
+                watched.start("m", Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
         .isInstanceOf(BerthException.class);
 
     squatter.assertUntouched();
@@ -319,9 +329,9 @@ class MachineLifecycleTest {
 
   /**
    * Another local user who makes Berth's runtime directory (mode 0777) the moment after Berth has
-   * looked at the machine's and found none, and plants there a qemu.pid naming the machine's
-   * QEMU and a socket file: which a clean-up of a crash would stop and delete. It can only while
-   * Berth's runtime directory does not exist.
+   * looked at the machine's and found none, and plants there a qemu.pid naming the machine's QEMU
+   * and a socket file: which a clean-up of a crash would stop and delete. It can only while Berth's
+   * runtime directory does not exist.
    */
   private final class Squatter implements PrivateDirectories.FileSystem {
     private final List<Path> planted = new CopyOnWriteArrayList<>();
@@ -330,7 +340,9 @@ class MachineLifecycleTest {
     public Optional<PrivateDirectories.Facts> facts(Path path) throws IOException {
       Optional<PrivateDirectories.Facts> facts = PrivateDirectories.POSIX.facts(path);
       Path runtime = machines.dirs().runtime();
-      if (path.equals(files.dir()) && facts.isEmpty() && !Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
+      if (path.equals(files.dir())
+          && facts.isEmpty()
+          && !Files.exists(runtime, LinkOption.NOFOLLOW_LINKS)) {
         plant(runtime);
       }
       return facts;
@@ -368,7 +380,13 @@ class MachineLifecycleTest {
     // macOS's QEMU has no -name …,process= (it would exit 1): its line names the pid file only
     Files.writeString(files.qemuPid(), QEMU_PID + "\n");
     processes.running.put(
-        QEMU_PID, List.of("/opt/homebrew/bin/qemu-system-aarch64", "-name", "m", "-pidfile", files.qemuPid().toString()));
+        QEMU_PID,
+        List.of(
+            "/opt/homebrew/bin/qemu-system-aarch64",
+            "-name",
+            "m",
+            "-pidfile",
+            files.qemuPid().toString()));
 
     lifecycle.stop("m", ProgressListener.NONE);
 
@@ -379,7 +397,13 @@ class MachineLifecycleTest {
   void stop_pidFileNamingAnotherMachinesQemu_leftAlone() throws IOException {
     Files.writeString(files.qemuPid(), QEMU_PID + "\n");
     processes.running.put(
-        QEMU_PID, List.of("qemu-system-x86_64", "-name", "m,process=berth-m", "-pidfile", "/elsewhere/m/qemu.pid"));
+        QEMU_PID,
+        List.of(
+            "qemu-system-x86_64",
+            "-name",
+            "m,process=berth-m",
+            "-pidfile",
+            "/elsewhere/m/qemu.pid"));
 
     lifecycle.stop("m", ProgressListener.NONE);
 
@@ -421,7 +445,9 @@ class MachineLifecycleTest {
   @Test
   void reset_qemuLeftByACrashedAgent_stoppedBeforeTheDiskIsDeleted() throws IOException {
     runningQemu();
-    assertThat(machines.state("m")).as("no agent answers: the machine reads as stopped").isEqualTo(MachineState.STOPPED);
+    assertThat(machines.state("m"))
+        .as("no agent answers: the machine reads as stopped")
+        .isEqualTo(MachineState.STOPPED);
     List<Boolean> diskAtEnd = new CopyOnWriteArrayList<>();
     processes.onEnd = () -> diskAtEnd.add(Files.exists(disk));
 

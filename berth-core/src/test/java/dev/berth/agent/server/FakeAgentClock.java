@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Virtual time for the agent: {@link #sleep} moves it at once, as does a test's {@link #advance}.
- * A wait ends when a future completes or virtual time passes its deadline; a clock that {@link
+ * Virtual time for the agent: {@link #sleep} moves it at once, as does a test's {@link #advance}. A
+ * wait ends when a future completes or virtual time passes its deadline; a clock that {@link
  * #jumpsToDeadlines} passes the deadline at once when nothing has completed, for tests in which
  * nothing else would move time.
  */

@@ -11,15 +11,22 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FirstBootFailureTest {
-  private static MachineConfig machine(List<MachineConfig.Mount> mounts, boolean rootful, boolean userIgnition) {
+  private static MachineConfig machine(
+      List<MachineConfig.Mount> mounts, boolean rootful, boolean userIgnition) {
     return new MachineConfig(
         MachineConfig.SCHEMA_VERSION,
         "dev",
         Instant.parse("2026-11-28T10:00:00Z"),
         null,
         new MachineConfig.ImageInfo(
-            Path.of("/cache/abc.qcow2"), "qcow2", "abc", "/home/me/guest/out/stream.json",
-            "berth-os", "12", null, null),
+            Path.of("/cache/abc.qcow2"),
+            "qcow2",
+            "abc",
+            "/home/me/guest/out/stream.json",
+            "berth-os",
+            "12",
+            null,
+            null),
         Path.of("/data/dev/disk.qcow2"),
         Path.of("/config/dev/ignition.ign"),
         userIgnition,
@@ -50,7 +57,8 @@ class FirstBootFailureTest {
 
   @Test
   void of_saysIgnitionFailedAndHowToRecreate_askingForTheUsersOwnIgnitionFile() {
-    BerthException e = FirstBootFailure.of(machine(List.of(), false, true), new RuntimeFiles(Path.of("/run/dev")));
+    BerthException e =
+        FirstBootFailure.of(machine(List.of(), false, true), new RuntimeFiles(Path.of("/run/dev")));
 
     assertThat(e.getMessage()).contains("first-boot configuration (Ignition) failed");
     assertThat(e.hint())

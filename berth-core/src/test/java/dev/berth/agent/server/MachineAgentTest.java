@@ -6,12 +6,11 @@ import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
-import dev.berth.net.config.NetworkConfig;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.net.config.NetworkConfig;
 import dev.berth.qemu.Accelerator;
-import dev.berth.qemu.QemuCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.UnixDomainSocketAddress;
@@ -45,8 +44,10 @@ class MachineAgentTest {
   private final List<Instant> lastUp = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
   private RuntimeFiles files;
+
   /** What the guest writes on its ready port once QEMU starts; null: nothing. */
   private String guestSays;
+
   private boolean qemuExitsOnceMonitorAnswers;
   private boolean sshRefused;
   private FakeShell shell;
@@ -58,10 +59,14 @@ class MachineAgentTest {
     awaitControlSocket(run);
 
     List<MachineEvent> events = new CopyOnWriteArrayList<>();
-    AgentClient.converse(files, AgentProtocol.WATCH, event -> {
-      events.add(event);
-      return !(event instanceof MachineEvent.Ready);
-    }, Duration.ofMinutes(1));
+    AgentClient.converse(
+        files,
+        AgentProtocol.WATCH,
+        event -> {
+          events.add(event);
+          return !(event instanceof MachineEvent.Ready);
+        },
+        Duration.ofMinutes(1));
     assertThat(Files.exists(files.api())).isTrue();
     AgentClient.converse(files, AgentProtocol.STOP, events::add, Duration.ofMinutes(1));
 
@@ -71,7 +76,8 @@ class MachineAgentTest {
             new MachineEvent.Warning(
                 "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
                     + " 10-50x slower"),
-            new MachineEvent.Step("Starting QEMU (first boot: Ignition will configure the machine)"),
+            new MachineEvent.Step(
+                "Starting QEMU (first boot: Ignition will configure the machine)"),
             new MachineEvent.Step("Waiting for the guest to boot"),
             events.get(3),
             new MachineEvent.Ready(files.api().toString()),
@@ -123,7 +129,8 @@ class MachineAgentTest {
 
     MachineEvent.Failed failed = failure(start());
 
-    assertThat(failed.message()).startsWith("machine \"m\" did not start: SSH to the guest never answered");
+    assertThat(failed.message())
+        .startsWith("machine \"m\" did not start: SSH to the guest never answered");
     assertThat(logins.get()).isGreaterThan(1);
     assertThat(monitor.commands).contains("system_powerdown");
   }
@@ -191,7 +198,8 @@ class MachineAgentTest {
                 null,
                 NetworkConfig.gvproxyDefaults(),
                 (cfg, network, firstBoot) ->
-                    new QemuLaunch(List.of("qemu-system-x86_64", "-name", "m"), List.of(), null, false)),
+                    new QemuLaunch(
+                        List.of("qemu-system-x86_64", "-name", "m"), List.of(), null, false)),
             new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
     CompletableFuture<Integer> run = new CompletableFuture<>();
     Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");
@@ -256,7 +264,8 @@ class MachineAgentTest {
       public void createRuntime() {
         try {
           Files.createDirectories(
-              files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+              files.dir(),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }

@@ -25,10 +25,13 @@ class MachineNetworkTest {
 
   @Test
   void onAMacForwardsOfPrivilegedPortsListenOnTheWildcardForLoopbackPeers() {
-    assertThat(MachineNetwork.configFor(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2))
-            .privilegedPortsOnWildcard())
+    assertThat(
+            MachineNetwork.configFor(LaunchHosts.appleSilicon(true, LaunchHosts.QEMU_9_2))
+                .privilegedPortsOnWildcard())
         .isTrue();
-    assertThat(MachineNetwork.configFor(LaunchHosts.linux("x86_64", false)).privilegedPortsOnWildcard())
+    assertThat(
+            MachineNetwork.configFor(LaunchHosts.linux("x86_64", false))
+                .privilegedPortsOnWildcard())
         .isFalse();
   }
 }

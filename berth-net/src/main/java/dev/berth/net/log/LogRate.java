@@ -11,54 +11,54 @@ import org.slf4j.Logger;
  */
 public final class LogRate {
 
-    public static final int LINES_PER_MINUTE = 20;
-    private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
+  public static final int LINES_PER_MINUTE = 20;
+  private static final long WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    private final LongSupplier nanoClock;
-    private long windowStart;
-    private int linesInWindow;
-    private long suppressed;
+  private final LongSupplier nanoClock;
+  private long windowStart;
+  private int linesInWindow;
+  private long suppressed;
 
-    public LogRate() {
-        this(System::nanoTime);
+  public LogRate() {
+    this(System::nanoTime);
+  }
+
+  LogRate(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+    this.windowStart = nanoClock.getAsLong();
+  }
+
+  public void info(Logger log, String format, Object... args) {
+    String line = admit(format);
+    if (line != null) {
+      log.info(line, args);
     }
+  }
 
-    LogRate(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
-        this.windowStart = nanoClock.getAsLong();
+  public void warn(Logger log, String format, Object... args) {
+    String line = admit(format);
+    if (line != null) {
+      log.warn(line, args);
     }
+  }
 
-    public void info(Logger log, String format, Object... args) {
-        String line = admit(format);
-        if (line != null) {
-            log.info(line, args);
-        }
+  /** The format to log now (with the count left out before it), or null to leave this line out. */
+  synchronized String admit(String format) {
+    long now = nanoClock.getAsLong();
+    if (now - windowStart >= WINDOW_NANOS) {
+      windowStart = now;
+      linesInWindow = 0;
     }
-
-    public void warn(Logger log, String format, Object... args) {
-        String line = admit(format);
-        if (line != null) {
-            log.warn(line, args);
-        }
+    if (linesInWindow >= LINES_PER_MINUTE) {
+      suppressed++;
+      return null;
     }
-
-    /** The format to log now (with the count left out before it), or null to leave this line out. */
-    synchronized String admit(String format) {
-        long now = nanoClock.getAsLong();
-        if (now - windowStart >= WINDOW_NANOS) {
-            windowStart = now;
-            linesInWindow = 0;
-        }
-        if (linesInWindow >= LINES_PER_MINUTE) {
-            suppressed++;
-            return null;
-        }
-        linesInWindow++;
-        if (suppressed == 0) {
-            return format;
-        }
-        String line = format + " (" + suppressed + " similar lines left out)";
-        suppressed = 0;
-        return line;
+    linesInWindow++;
+    if (suppressed == 0) {
+      return format;
     }
+    String line = format + " (" + suppressed + " similar lines left out)";
+    suppressed = 0;
+    return line;
+  }
 }

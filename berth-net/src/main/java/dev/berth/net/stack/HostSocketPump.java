@@ -11,356 +11,368 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The host socket of one guest connection and the buffers between it and the {@link TcpConnection}.
- * Bytes from the guest go to the socket when it takes them and wait in a bounded buffer when it does
- * not; bytes from the host are read only while the ring has room. Both buffers come from the
+ * Bytes from the guest go to the socket when it takes them and wait in a bounded buffer when it
+ * does not; bytes from the host are read only while the ring has room. Both buffers come from the
  * {@link BufferPool} and go back as soon as they are empty.
  */
 final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HostSocketPump.class);
+  private static final Logger LOG = LoggerFactory.getLogger(HostSocketPump.class);
 
-    /** The NAT's part: the loop and the shared pool, and the turn to wait for a buffer. */
-    interface Owner {
-        SelectionKey register(SocketChannel channel, int ops, EventLoop.Handler handler) throws IOException;
+  /** The NAT's part: the loop and the shared pool, and the turn to wait for a buffer. */
+  interface Owner {
+    SelectionKey register(SocketChannel channel, int ops, EventLoop.Handler handler)
+        throws IOException;
 
-        /** Calls {@link #onBufferFreed} once a buffer came back. */
-        void waitForBuffer(HostSocketPump pump);
+    /** Calls {@link #onBufferFreed} once a buffer came back. */
+    void waitForBuffer(HostSocketPump pump);
+  }
+
+  private final Owner owner;
+  private final BufferPool pool;
+  private final SocketChannel host;
+  private TcpConnection connection;
+  private SelectionKey hostKey;
+  private boolean connecting;
+  private boolean closed;
+  private boolean reading;
+
+  /**
+   * Bytes written to the host socket before any from the guest (a gateway service's PROXY line).
+   */
+  private final byte[] preamble;
+
+  // Guest to host.
+  private ByteBuffer toHost;
+  private boolean guestFin;
+  private boolean outputShut;
+
+  // Host to guest.
+  private ByteRing ring;
+  private boolean hostEof;
+
+  private boolean waitingForBuffer;
+
+  /** The host was readable when no buffer could be had: the turn takes one for the ring at once. */
+  private boolean wantsRing;
+
+  HostSocketPump(Owner owner, BufferPool pool, SocketChannel host, byte[] preamble) {
+    this.owner = owner;
+    this.pool = pool;
+    this.host = host;
+    this.preamble = preamble;
+  }
+
+  void attach(TcpConnection c) {
+    this.connection = c;
+  }
+
+  /** Dials {@code target} for a connection the guest opened; the connection hears how it went. */
+  void connect(SocketAddress target) {
+    connecting = true;
+    try {
+      // A loopback connect is usually complete when connect returns: finishing it now saves a loop
+      // turn.
+      if (host.connect(target) || host.finishConnect()) {
+        connected();
+      } else {
+        hostKey = owner.register(host, SelectionKey.OP_CONNECT, this);
+      }
+    } catch (IOException e) {
+      connection.onHostRefused(e);
     }
+  }
 
-    private final Owner owner;
-    private final BufferPool pool;
-    private final SocketChannel host;
-    private TcpConnection connection;
-    private SelectionKey hostKey;
-    private boolean connecting;
-    private boolean closed;
-    private boolean reading;
-    /** Bytes written to the host socket before any from the guest (a gateway service's PROXY line). */
-    private final byte[] preamble;
-
-    // Guest to host.
-    private ByteBuffer toHost;
-    private boolean guestFin;
-    private boolean outputShut;
-
-    // Host to guest.
-    private ByteRing ring;
-    private boolean hostEof;
-
-    private boolean waitingForBuffer;
-    /** The host was readable when no buffer could be had: the turn takes one for the ring at once. */
-    private boolean wantsRing;
-
-    HostSocketPump(Owner owner, BufferPool pool, SocketChannel host, byte[] preamble) {
-        this.owner = owner;
-        this.pool = pool;
-        this.host = host;
-        this.preamble = preamble;
+  private void connected() throws IOException {
+    connecting = false;
+    if (hostKey == null) {
+      hostKey = owner.register(host, 0, this);
+    } else {
+      hostKey.interestOps(0);
     }
+    connection.onHostConnected();
+  }
 
-    void attach(TcpConnection c) {
-        this.connection = c;
+  /**
+   * Takes an already connected socket (an inbound forward) with {@code initialToGuest} to go first;
+   * false when no buffer can be had for those bytes.
+   */
+  boolean adopt(ByteBuffer initialToGuest) throws IOException {
+    hostKey = owner.register(host, 0, this);
+    if (initialToGuest != null && initialToGuest.hasRemaining()) {
+      ByteBuffer buffer = pool.take();
+      if (buffer == null) {
+        return false;
+      }
+      ring = new ByteRing(buffer);
+      ring.write(
+          initialToGuest,
+          initialToGuest.position(),
+          Math.min(initialToGuest.remaining(), ring.free()));
     }
+    return true;
+  }
 
-    /** Dials {@code target} for a connection the guest opened; the connection hears how it went. */
-    void connect(SocketAddress target) {
-        connecting = true;
+  @Override
+  public boolean prepared() {
+    if (preamble != null) {
+      toHost = pool.take();
+      if (toHost == null) {
+        return false;
+      }
+      toHost.put(preamble);
+    }
+    return true;
+  }
+
+  @Override
+  public void onReady(SelectionKey k) throws IOException {
+    if (connecting) {
+      if (k.isConnectable()) {
         try {
-            // A loopback connect is usually complete when connect returns: finishing it now saves a loop turn.
-            if (host.connect(target) || host.finishConnect()) {
-                connected();
-            } else {
-                hostKey = owner.register(host, SelectionKey.OP_CONNECT, this);
-            }
+          host.finishConnect();
         } catch (IOException e) {
-            connection.onHostRefused(e);
+          connection.onHostRefused(e);
+          return;
         }
+        connected();
+      }
+      return;
     }
-
-    private void connected() throws IOException {
-        connecting = false;
-        if (hostKey == null) {
-            hostKey = owner.register(host, 0, this);
-        } else {
-            hostKey.interestOps(0);
-        }
-        connection.onHostConnected();
+    if (k.isReadable()) {
+      read();
     }
-
-    /**
-     * Takes an already connected socket (an inbound forward) with {@code initialToGuest} to go first;
-     * false when no buffer can be had for those bytes.
-     */
-    boolean adopt(ByteBuffer initialToGuest) throws IOException {
-        hostKey = owner.register(host, 0, this);
-        if (initialToGuest != null && initialToGuest.hasRemaining()) {
-            ByteBuffer buffer = pool.take();
-            if (buffer == null) {
-                return false;
-            }
-            ring = new ByteRing(buffer);
-            ring.write(initialToGuest, initialToGuest.position(), Math.min(initialToGuest.remaining(), ring.free()));
-        }
-        return true;
+    if (reading && k.isValid() && k.isWritable()) {
+      write();
     }
+  }
 
-    @Override
-    public boolean prepared() {
-        if (preamble != null) {
-            toHost = pool.take();
-            if (toHost == null) {
-                return false;
-            }
-            toHost.put(preamble);
-        }
-        return true;
+  @Override
+  public void onFailure(Exception e) {
+    LOG.debug("{}: failed: {}", connection.key, e.toString());
+    connection.abort(true);
+  }
+
+  @Override
+  public int bufferBytes() {
+    return pool.bufferBytes();
+  }
+
+  @Override
+  public int free() {
+    if (toHost == null) {
+      return pool.exhausted() ? 0 : pool.bufferBytes();
     }
+    return pool.bufferBytes() - toHost.position();
+  }
 
-    @Override
-    public void onReady(SelectionKey k) throws IOException {
-        if (connecting) {
-            if (k.isConnectable()) {
-                try {
-                    host.finishConnect();
-                } catch (IOException e) {
-                    connection.onHostRefused(e);
-                    return;
-                }
-                connected();
-            }
-            return;
-        }
-        if (k.isReadable()) {
-            read();
-        }
-        if (reading && k.isValid() && k.isWritable()) {
-            write();
-        }
+  /**
+   * Queues guest bytes for the host; they are written once per loop iteration, not once per
+   * segment.
+   */
+  @Override
+  public void deliver(ByteBuffer b, int index, int n) {
+    if (toHost == null) {
+      toHost = pool.take();
     }
+    toHost.put(toHost.position(), b, index, n);
+    toHost.position(toHost.position() + n);
+  }
 
-    @Override
-    public void onFailure(Exception e) {
-        LOG.debug("{}: failed: {}", connection.key, e.toString());
-        connection.abort(true);
+  @Override
+  public void starved() {
+    if (toHost == null) {
+      waitForBuffer();
     }
+  }
 
-    @Override
-    public int bufferBytes() {
-        return pool.bufferBytes();
+  private void waitForBuffer() {
+    if (!waitingForBuffer) {
+      waitingForBuffer = true;
+      owner.waitForBuffer(this);
     }
+  }
 
-    @Override
-    public int free() {
-        if (toHost == null) {
-            return pool.exhausted() ? 0 : pool.bufferBytes();
-        }
-        return pool.bufferBytes() - toHost.position();
+  /**
+   * A buffer came back: the reads resume (taking it for the ring at once when they were waiting for
+   * one) and the guest hears that its window reopened.
+   */
+  void onBufferFreed() {
+    waitingForBuffer = false;
+    if (closed || connection.isClosed()) {
+      return;
     }
-
-    /** Queues guest bytes for the host; they are written once per loop iteration, not once per segment. */
-    @Override
-    public void deliver(ByteBuffer b, int index, int n) {
-        if (toHost == null) {
-            toHost = pool.take();
-        }
-        toHost.put(toHost.position(), b, index, n);
-        toHost.position(toHost.position() + n);
+    if (wantsRing && ring == null) {
+      ByteBuffer buffer = pool.take();
+      if (buffer != null) {
+        ring = new ByteRing(buffer);
+      }
     }
+    wantsRing = false;
+    updateInterest();
+    connection.onRoom();
+  }
 
-    @Override
-    public void starved() {
-        if (toHost == null) {
-            waitForBuffer();
-        }
+  @Override
+  public void flush() {
+    if (toHost != null && toHost.position() > 0) {
+      write();
     }
+  }
 
-    private void waitForBuffer() {
-        if (!waitingForBuffer) {
-            waitingForBuffer = true;
-            owner.waitForBuffer(this);
-        }
+  private void write() {
+    try {
+      toHost.flip();
+      host.write(toHost);
+      toHost.compact();
+    } catch (IOException e) {
+      LOG.debug("{}: host write failed: {}", connection.key, e.toString());
+      connection.abort(true);
+      return;
     }
+    if (toHost.position() == 0) {
+      pool.give(toHost);
+      toHost = null;
+      if (guestFin) {
+        shutdownOutput();
+      }
+    }
+    updateInterest();
+    connection.onHostWrote();
+  }
 
-    /**
-     * A buffer came back: the reads resume (taking it for the ring at once when they were waiting for one)
-     * and the guest hears that its window reopened.
-     */
-    void onBufferFreed() {
-        waitingForBuffer = false;
-        if (closed || connection.isClosed()) {
-            return;
-        }
-        if (wantsRing && ring == null) {
-            ByteBuffer buffer = pool.take();
-            if (buffer != null) {
-                ring = new ByteRing(buffer);
-            }
-        }
-        wantsRing = false;
+  @Override
+  public void endInput() {
+    guestFin = true;
+    if (toHost == null) {
+      shutdownOutput();
+    }
+  }
+
+  @Override
+  public boolean inputEnded() {
+    return outputShut;
+  }
+
+  private void shutdownOutput() {
+    if (outputShut) {
+      return;
+    }
+    outputShut = true;
+    try {
+      host.shutdownOutput();
+    } catch (IOException e) {
+      LOG.debug("{}: host shutdown failed: {}", connection.key, e.toString());
+    }
+  }
+
+  private void read() {
+    if (ring == null) {
+      ByteBuffer buffer = pool.take();
+      if (buffer == null) {
+        wantsRing = true;
+        waitForBuffer();
         updateInterest();
-        connection.onRoom();
+        return;
+      }
+      ring = new ByteRing(buffer);
     }
+    try {
+      while (ring.free() > 0) {
+        int n = ring.readFrom(host);
+        if (n < 0) {
+          hostEof = true;
+          break;
+        }
+        if (n == 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("{}: host read failed: {}", connection.key, e.toString());
+      connection.abort(true);
+      return;
+    }
+    releaseRingIfEmpty();
+    updateInterest();
+    connection.onHostRead();
+  }
 
-    @Override
-    public void flush() {
-        if (toHost != null && toHost.position() > 0) {
-            write();
-        }
-    }
+  @Override
+  public ByteRing toGuest() {
+    return ring;
+  }
 
-    private void write() {
-        try {
-            toHost.flip();
-            host.write(toHost);
-            toHost.compact();
-        } catch (IOException e) {
-            LOG.debug("{}: host write failed: {}", connection.key, e.toString());
-            connection.abort(true);
-            return;
-        }
-        if (toHost.position() == 0) {
-            pool.give(toHost);
-            toHost = null;
-            if (guestFin) {
-                shutdownOutput();
-            }
-        }
-        updateInterest();
-        connection.onHostWrote();
+  @Override
+  public void acknowledged(int n) {
+    if (ring != null && n > 0) {
+      ring.consume(n);
     }
+    releaseRingIfEmpty();
+    updateInterest();
+  }
 
-    @Override
-    public void endInput() {
-        guestFin = true;
-        if (toHost == null) {
-            shutdownOutput();
-        }
+  /** An idle connection holds no buffer: thousands of them cost little memory. */
+  private void releaseRingIfEmpty() {
+    if (ring != null && ring.size() == 0) {
+      pool.give(ring.buffer());
+      ring = null;
     }
+  }
 
-    @Override
-    public boolean inputEnded() {
-        return outputShut;
-    }
+  @Override
+  public boolean finished() {
+    return hostEof;
+  }
 
-    private void shutdownOutput() {
-        if (outputShut) {
-            return;
-        }
-        outputShut = true;
-        try {
-            host.shutdownOutput();
-        } catch (IOException e) {
-            LOG.debug("{}: host shutdown failed: {}", connection.key, e.toString());
-        }
-    }
+  @Override
+  public void established() {
+    reading = true;
+    updateInterest();
+  }
 
-    private void read() {
-        if (ring == null) {
-            ByteBuffer buffer = pool.take();
-            if (buffer == null) {
-                wantsRing = true;
-                waitForBuffer();
-                updateInterest();
-                return;
-            }
-            ring = new ByteRing(buffer);
-        }
-        try {
-            while (ring.free() > 0) {
-                int n = ring.readFrom(host);
-                if (n < 0) {
-                    hostEof = true;
-                    break;
-                }
-                if (n == 0) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("{}: host read failed: {}", connection.key, e.toString());
-            connection.abort(true);
-            return;
-        }
-        releaseRingIfEmpty();
-        updateInterest();
-        connection.onHostRead();
+  private void updateInterest() {
+    if (hostKey == null || !hostKey.isValid() || !reading) {
+      return;
     }
+    int ops = hostKey.interestOps() & SelectionKey.OP_READ;
+    // Hysteresis: stop reading when the ring is full, resume when a quarter is free, so that every
+    // acknowledgement does not toggle the registration.
+    if (hostEof || (ring != null && ring.free() == 0) || (ring == null && waitingForBuffer)) {
+      ops = 0;
+    } else if (ring == null || ring.free() >= pool.bufferBytes() / 4) {
+      ops = SelectionKey.OP_READ;
+    }
+    if (toHost != null) {
+      ops |= SelectionKey.OP_WRITE;
+    }
+    if (hostKey.interestOps() != ops) {
+      hostKey.interestOps(ops);
+    }
+  }
 
-    @Override
-    public ByteRing toGuest() {
-        return ring;
+  @Override
+  public void close(boolean reset) {
+    closed = true;
+    reading = false;
+    if (reset && host.isOpen()) {
+      try {
+        host.setOption(StandardSocketOptions.SO_LINGER, 0);
+      } catch (IOException e) {
+        LOG.debug("{}: cannot set linger: {}", connection.key, e.toString());
+      }
     }
-
-    @Override
-    public void acknowledged(int n) {
-        if (ring != null && n > 0) {
-            ring.consume(n);
-        }
-        releaseRingIfEmpty();
-        updateInterest();
+    if (hostKey != null) {
+      hostKey.cancel();
     }
-
-    /** An idle connection holds no buffer: thousands of them cost little memory. */
-    private void releaseRingIfEmpty() {
-        if (ring != null && ring.size() == 0) {
-            pool.give(ring.buffer());
-            ring = null;
-        }
+    TcpNat.closeQuietly(host);
+    if (toHost != null) {
+      pool.give(toHost);
+      toHost = null;
     }
-
-    @Override
-    public boolean finished() {
-        return hostEof;
+    if (ring != null) {
+      pool.give(ring.buffer());
+      ring = null;
     }
-
-    @Override
-    public void established() {
-        reading = true;
-        updateInterest();
-    }
-
-    private void updateInterest() {
-        if (hostKey == null || !hostKey.isValid() || !reading) {
-            return;
-        }
-        int ops = hostKey.interestOps() & SelectionKey.OP_READ;
-        // Hysteresis: stop reading when the ring is full, resume when a quarter is free, so that every
-        // acknowledgement does not toggle the registration.
-        if (hostEof || (ring != null && ring.free() == 0) || (ring == null && waitingForBuffer)) {
-            ops = 0;
-        } else if (ring == null || ring.free() >= pool.bufferBytes() / 4) {
-            ops = SelectionKey.OP_READ;
-        }
-        if (toHost != null) {
-            ops |= SelectionKey.OP_WRITE;
-        }
-        if (hostKey.interestOps() != ops) {
-            hostKey.interestOps(ops);
-        }
-    }
-
-    @Override
-    public void close(boolean reset) {
-        closed = true;
-        reading = false;
-        if (reset && host.isOpen()) {
-            try {
-                host.setOption(StandardSocketOptions.SO_LINGER, 0);
-            } catch (IOException e) {
-                LOG.debug("{}: cannot set linger: {}", connection.key, e.toString());
-            }
-        }
-        if (hostKey != null) {
-            hostKey.cancel();
-        }
-        TcpNat.closeQuietly(host);
-        if (toHost != null) {
-            pool.give(toHost);
-            toHost = null;
-        }
-        if (ring != null) {
-            pool.give(ring.buffer());
-            ring = null;
-        }
-    }
+  }
 }

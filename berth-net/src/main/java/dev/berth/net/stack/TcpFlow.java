@@ -1,72 +1,74 @@
 package dev.berth.net.stack;
 
 /**
- * One guest TCP connection as the NAT keeps it: its {@link TcpConnection}, its {@link HostSocketPump},
- * and the link and MAC address its segments go to.
+ * One guest TCP connection as the NAT keeps it: its {@link TcpConnection}, its {@link
+ * HostSocketPump}, and the link and MAC address its segments go to.
  */
 final class TcpFlow implements TcpGuestEnd {
 
-    private final TcpNat nat;
-    final StreamLink link;
-    private final long guestMac;
-    final HostSocketPump pump;
-    TcpConnection connection;
-    /** The guest opened it and it holds a host socket: counted against {@code tcpMaxFlows}. */
-    private boolean counted;
-    boolean scheduled;
-    boolean waiting;
+  private final TcpNat nat;
+  final StreamLink link;
+  private final long guestMac;
+  final HostSocketPump pump;
+  TcpConnection connection;
 
-    TcpFlow(TcpNat nat, StreamLink link, long guestMac, HostSocketPump pump) {
-        this.nat = nat;
-        this.link = link;
-        this.guestMac = guestMac;
-        this.pump = pump;
-    }
+  /** The guest opened it and it holds a host socket: counted against {@code tcpMaxFlows}. */
+  private boolean counted;
 
-    /** Counts the flow as one the guest opened, and as half-open until its handshake completes. */
-    void countAsGuestOpened() {
-        counted = true;
-        nat.guestFlows++;
-        nat.halfOpen++;
-    }
+  boolean scheduled;
+  boolean waiting;
 
-    FlowKey key() {
-        return connection.key;
-    }
+  TcpFlow(TcpNat nat, StreamLink link, long guestMac, HostSocketPump pump) {
+    this.nat = nat;
+    this.link = link;
+    this.guestMac = guestMac;
+    this.pump = pump;
+  }
 
-    @Override
-    public boolean send(TcpSegment segment) {
-        return nat.write(link, guestMac, segment);
-    }
+  /** Counts the flow as one the guest opened, and as half-open until its handshake completes. */
+  void countAsGuestOpened() {
+    counted = true;
+    nat.guestFlows++;
+    nat.halfOpen++;
+  }
 
-    @Override
-    public void schedule() {
-        nat.schedule(this);
-    }
+  FlowKey key() {
+    return connection.key;
+  }
 
-    @Override
-    public void blocked() {
-        if (!waiting) {
-            waiting = true;
-            link.waiting.add(this);
-        }
-    }
+  @Override
+  public boolean send(TcpSegment segment) {
+    return nat.write(link, guestMac, segment);
+  }
 
-    @Override
-    public void leftHalfOpen() {
-        nat.halfOpen--;
-    }
+  @Override
+  public void schedule() {
+    nat.schedule(this);
+  }
 
-    @Override
-    public void released() {
-        if (counted) {
-            counted = false;
-            nat.guestFlows--;
-        }
+  @Override
+  public void blocked() {
+    if (!waiting) {
+      waiting = true;
+      link.waiting.add(this);
     }
+  }
 
-    @Override
-    public void closed() {
-        nat.remove(this);
+  @Override
+  public void leftHalfOpen() {
+    nat.halfOpen--;
+  }
+
+  @Override
+  public void released() {
+    if (counted) {
+      counted = false;
+      nat.guestFlows--;
     }
+  }
+
+  @Override
+  public void closed() {
+    nat.remove(this);
+  }
 }

@@ -2,45 +2,47 @@ package dev.berth.net.stack;
 
 import java.nio.ByteBuffer;
 
-/** The host's end of a {@link TcpConnection}: where the guest's bytes go and the guest's come from. */
+/**
+ * The host's end of a {@link TcpConnection}: where the guest's bytes go and the guest's come from.
+ */
 interface TcpHostEnd {
 
-    /** The size of one buffer: the most bytes in flight each way. */
-    int bufferBytes();
+  /** The size of one buffer: the most bytes in flight each way. */
+  int bufferBytes();
 
-    /** Bytes the guest may send now: nothing while no buffer can be had for them. */
-    int free();
+  /** Bytes the guest may send now: nothing while no buffer can be had for them. */
+  int free();
 
-    /** Takes {@code n} of the guest's bytes, at most {@link #free}, for the host. */
-    void deliver(ByteBuffer b, int index, int n);
+  /** Takes {@code n} of the guest's bytes, at most {@link #free}, for the host. */
+  void deliver(ByteBuffer b, int index, int n);
 
-    /** The guest's bytes found no room: {@link TcpConnection#onRoom} once there is. */
-    void starved();
+  /** The guest's bytes found no room: {@link TcpConnection#onRoom} once there is. */
+  void starved();
 
-    /** Writes the guest's bytes taken so far; may end the connection. */
-    void flush();
+  /** Writes the guest's bytes taken so far; may end the connection. */
+  void flush();
 
-    /** The guest sent FIN: the host's input ends once it has every byte. */
-    void endInput();
+  /** The guest sent FIN: the host's input ends once it has every byte. */
+  void endInput();
 
-    /** The host's input ended (after {@link #endInput}, every byte written). */
-    boolean inputEnded();
+  /** The host's input ended (after {@link #endInput}, every byte written). */
+  boolean inputEnded();
 
-    /** The host's bytes for the guest, oldest first; null while none are held. */
-    ByteRing toGuest();
+  /** The host's bytes for the guest, oldest first; null while none are held. */
+  ByteRing toGuest();
 
-    /** The guest acknowledged the first {@code n} bytes of {@link #toGuest}. */
-    void acknowledged(int n);
+  /** The guest acknowledged the first {@code n} bytes of {@link #toGuest}. */
+  void acknowledged(int n);
 
-    /** The host sent all it will: no more bytes come after those in {@link #toGuest}. */
-    boolean finished();
+  /** The host sent all it will: no more bytes come after those in {@link #toGuest}. */
+  boolean finished();
 
-    /** The host's end accepted the connection: takes what it needs first; false when it cannot. */
-    boolean prepared();
+  /** The host's end accepted the connection: takes what it needs first; false when it cannot. */
+  boolean prepared();
 
-    /** The handshake with the guest completed: the host's bytes may flow. */
-    void established();
+  /** The handshake with the guest completed: the host's bytes may flow. */
+  void established();
 
-    /** Lets the host's end go (once the connection no longer needs it); {@code reset}: abortively. */
-    void close(boolean reset);
+  /** Lets the host's end go (once the connection no longer needs it); {@code reset}: abortively. */
+  void close(boolean reset);
 }

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 
 class ScutilDnsTest {
 
-    /** {@code scutil --dns} on macOS 14 with Wi-Fi and a split-DNS VPN domain (addresses changed). */
-    private static final String SAMPLE = """
+  /** {@code scutil --dns} on macOS 14 with Wi-Fi and a split-DNS VPN domain (addresses changed). */
+  private static final String SAMPLE =
+      """
             DNS configuration
 
             resolver #1
@@ -51,13 +52,14 @@ class ScutilDnsTest {
               reach    : 0x00020002 (Reachable,Directly Reachable Address)
             """;
 
-    @Test
-    void theResolversForEveryNameInOrderWithoutSplitDomainsZonesOrScopedOnes() throws Exception {
-        assertThat(ScutilDns.parse(SAMPLE)).containsExactly(at("192.168.1.1"), at("2001:db8::1"), at("9.9.9.9"));
-        assertThat(ScutilDns.parse("No DNS configuration available\n")).isEmpty();
-    }
+  @Test
+  void theResolversForEveryNameInOrderWithoutSplitDomainsZonesOrScopedOnes() throws Exception {
+    assertThat(ScutilDns.parse(SAMPLE))
+        .containsExactly(at("192.168.1.1"), at("2001:db8::1"), at("9.9.9.9"));
+    assertThat(ScutilDns.parse("No DNS configuration available\n")).isEmpty();
+  }
 
-    private static InetSocketAddress at(String ip) throws Exception {
-        return new InetSocketAddress(InetAddress.getByName(ip), 53);
-    }
+  private static InetSocketAddress at(String ip) throws Exception {
+    return new InetSocketAddress(InetAddress.getByName(ip), 53);
+  }
 }
