@@ -14,8 +14,10 @@ export BERTH_HOME=$scratch/berth XDG_CONFIG_HOME=$scratch/xdg
 name=crash
 run="$BERTH_HOME/run/$name"
 log=$scratch/trials.log
+kept_log=/tmp/berth-crash-trials.log
 cleanup() {
   "$berth" rm -f "$name" >/dev/null 2>&1
+  cp "$log" "$kept_log" 2>/dev/null && echo "commands' output: $kept_log"
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -91,6 +93,7 @@ for i in $(seq "$trials"); do
     if usable; then result=pass; else result="fail (not usable after start)"; fi
   else
     result="fail (start failed: $(grep -E '^(Error|Hint):' "$log" | tail -2 | tr '\n' ' '))"
+    cp "$run/console.log" "/tmp/berth-crash-console-$i.log" 2>/dev/null
   fi
   t1=$(date +%s)
   [ "$result" = pass ] && passed=$((passed + 1)) || failed=$((failed + 1))
