@@ -3,11 +3,13 @@
 # `stop`, or while the machine runs; then record what `inspect` reports and whether the next `start`
 # brings the machine up (SSH and the API answer) with no manual step. One machine, one VM at a time.
 #   Usage: bench/crash/trials.sh [TRIALS] [SEED]      (default 20 trials; Linux: pgrep finds the agent)
+#   BERTH_CRASH_STREAM: the image stream to init from (default guest/out/stream.json)
 # Prints one line per trial and "N passed, M failed" last; exits non-zero if any trial failed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 berth="$root/bin/berth"
 trials=${1:-20}
+stream=${BERTH_CRASH_STREAM:-$root/guest/out/stream.json}
 RANDOM=${2:-$$}
 scratch=$(mktemp -d /tmp/berth-crash.XXXXXX)
 export BERTH_HOME=$scratch/berth XDG_CONFIG_HOME=$scratch/xdg
@@ -39,7 +41,7 @@ kill_later() {
 
 fresh_machine() {
   "$berth" rm -f "$name" >/dev/null 2>&1
-  "$berth" init -q --image "$root/guest/out/stream.json" --disk-size 10 "$name" >>"$log" 2>&1
+  "$berth" init -q --image "$stream" --disk-size 10 "$name" >>"$log" 2>&1
 }
 
 ensure_running() {
