@@ -1,10 +1,9 @@
 package dev.berth.image;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import java.io.FileNotFoundException;
@@ -82,12 +81,12 @@ public final class ImageCache {
   private static final Logger LOG = LoggerFactory.getLogger(ImageCache.class);
   private static final Pattern DIGEST = Pattern.compile("[0-9a-f]{64}");
   private static final String TEMP_PREFIX = ".download-";
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Entries are Berth's files; one that another Berth wrote may carry fields this one lacks. */
+  private static final ObjectReader ENTRY_READER =
+      Json.mapper()
+          .readerFor(IndexEntry.class)
+          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final Path root;
   private final Fetcher fetcher;
@@ -499,7 +498,7 @@ public final class ImageCache {
   private Optional<IndexEntry> entry(String digest) {
     Path json = root.resolve(digest + ".json");
     try {
-      IndexEntry entry = JSON.readValue(json.toFile(), IndexEntry.class);
+      IndexEntry entry = ENTRY_READER.readValue(json.toFile());
       boolean whole =
           entry.files().stream().allMatch(file -> Files.isRegularFile(root.resolve(file)));
       return whole ? Optional.of(entry) : Optional.empty();
@@ -543,7 +542,7 @@ public final class ImageCache {
     Path json = root.resolve(entry.digest() + ".json");
     Path temp = Files.createTempFile(root, TEMP_PREFIX, ".json.tmp");
     try {
-      JSON.writeValue(temp.toFile(), entry);
+      Json.mapper().writeValue(temp.toFile(), entry);
       Files.move(temp, json, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       deleteQuietly(temp);
