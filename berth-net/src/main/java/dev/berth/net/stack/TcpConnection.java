@@ -163,7 +163,7 @@ final class TcpConnection {
     if (ack != iss + 1) {
       return;
     }
-    int[] options = TcpNat.synOptions(b, t, dataOffset);
+    int[] options = TcpSegment.readSynOptions(b, t, dataOffset);
     irs = seq;
     rcvNxt = seq + 1;
     scaling = options[1] >= 0;
