@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-/** The JSON mapper for Berth's own files: ISO-8601 times, indented output. */
+/**
+ * The one place berth-core and the CLI get a Jackson mapper from (an ArchUnit rule keeps it so):
+ * each mapper is shared and thread-safe; do not reconfigure one, derive a reader or writer instead.
+ */
 public final class Json {
   private static final ObjectMapper MAPPER =
       new ObjectMapper()
@@ -15,6 +20,14 @@ public final class Json {
           .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
           .enable(SerializationFeature.INDENT_OUTPUT);
 
+  private static final ObjectMapper PLAIN = new ObjectMapper();
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          new YAMLFactory()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
   private Json() {}
 
   /** Writes without indentation, as podman writes Ignition files. */
@@ -22,8 +35,22 @@ public final class Json {
     return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
   }
 
-  /** A shared, thread-safe mapper; do not reconfigure it. */
+  /** For Berth's own files: ISO-8601 times, indented output. */
   public static ObjectMapper mapper() {
     return MAPPER;
+  }
+
+  /**
+   * Jackson's defaults, for formats that others define and that Berth writes or reads line by line
+   * (QMP, the guest agent, the agent socket, podman's and docker's files, stream metadata): compact
+   * output, unknown fields refused.
+   */
+  public static ObjectMapper plain() {
+    return PLAIN;
+  }
+
+  /** YAML as podman writes it: no document start marker, quotes only where needed. */
+  public static ObjectMapper yaml() {
+    return YAML;
   }
 }

@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.agent.client.AgentSocketProbe;
+import dev.berth.agent.client.MachineAccess;
 import dev.berth.agent.client.MachineLifecycle;
 import dev.berth.connection.SystemConnections;
 import dev.berth.image.Architecture;
@@ -64,6 +65,11 @@ public final class CliContext {
               QemuHost.accelerator(host, host.cpuArch()));
     }
     return lifecycle;
+  }
+
+  /** Reaching into a running machine: its published ports, an SSH session. */
+  public MachineAccess access() {
+    return new MachineAccess(machines());
   }
 
   private synchronized ImageCache imageCache() {

@@ -1,9 +1,7 @@
 package dev.berth.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.berth.Json;
 import dev.berth.cli.render.GoTemplate;
 import dev.berth.cli.render.JsonOutput;
 import dev.berth.report.MachineInfo;
@@ -24,12 +22,8 @@ final class InfoCommand extends BaseCommand {
   public Integer call() throws Exception {
     MachineInfo info = MachineInfo.of(machines());
     if (format.value() == null) {
-      ObjectMapper yaml =
-          new ObjectMapper(
-              new YAMLFactory()
-                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-      out().print(yaml.writeValueAsString(lowerCaseKeys((ObjectNode) JsonOutput.tree(info))));
+      out()
+          .print(Json.yaml().writeValueAsString(lowerCaseKeys((ObjectNode) JsonOutput.tree(info))));
       out().flush();
     } else if ("json".equals(format.value())) {
       out().println(JsonOutput.indented(info, "  "));

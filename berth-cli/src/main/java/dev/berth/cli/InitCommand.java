@@ -81,15 +81,7 @@ final class InitCommand extends BaseCommand {
       description = "Time zone inside the machine, or \"local\" for the host's (default).")
   String timezone; // initialized by picocli
 
-  @Option(
-      names = "--save-state",
-      hidden = true, // until stop saves and start resumes (issue 18)
-      arity = "0..1",
-      fallbackValue = "true",
-      description =
-          "Save the running machine on stop and resume it on start (default: true;"
-              + " --save-state=false: every stop shuts down, every start boots).")
-  boolean saveState = true; // initialized by picocli
+  @Mixin SaveStateOption saveState;
 
   @Option(names = "--now", description = "Start the machine once it is created.")
   boolean now; // initialized by picocli
@@ -114,7 +106,7 @@ final class InitCommand extends BaseCommand {
                     rootful,
                     timezone,
                     new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts),
-                    saveState),
+                    saveState.orElse(true)),
                 progress);
     context().images().autoPrune(progress);
     progress.finish();

@@ -23,7 +23,7 @@ final class PortsCommand extends BaseCommand {
 
   @Override
   public Integer call() {
-    List<Forward> forwards = context().lifecycle().ports(machine.name());
+    List<Forward> forwards = context().access().ports(machine.name());
     if ("json".equals(format.value())) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       for (Forward f : forwards) {

@@ -50,15 +50,7 @@ final class SetCommand extends BaseCommand {
       description = "Let the machine publish host ports below 1024 (=false: from 1024 only).")
   Boolean publishPrivilegedPorts; // initialized by picocli
 
-  @Option(
-      names = "--save-state",
-      hidden = true, // until stop saves and start resumes (issue 18)
-      arity = "0..1",
-      fallbackValue = "true",
-      description =
-          "Save the machine on stop and resume it on start (--save-state=false: shut down and boot;"
-              + " drops a state already saved).")
-  Boolean saveState; // initialized by picocli
+  @Mixin SaveStateOption saveState;
 
   @Override
   public Integer call() {
@@ -72,7 +64,7 @@ final class SetCommand extends BaseCommand {
                 rootful,
                 publishAllAddresses,
                 publishPrivilegedPorts,
-                saveState));
+                saveState.value()));
     return 0;
   }
 }

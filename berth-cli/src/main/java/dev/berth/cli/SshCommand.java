@@ -30,6 +30,6 @@ final class SshCommand extends BaseCommand {
     }
     out().flush();
     err().flush();
-    return context().lifecycle().ssh(name, username, rest, context().interactive());
+    return context().access().ssh(name, username, rest, context().interactive());
   }
 }

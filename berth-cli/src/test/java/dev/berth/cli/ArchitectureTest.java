@@ -5,12 +5,16 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.AccessTarget.ConstructorCallTarget;
+import com.tngtech.archunit.core.domain.JavaCall;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.berth.agent.server.MachineAgent;
 import dev.berth.agent.server.MachineAgents;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +40,21 @@ class ArchitectureTest {
             resideInAPackage("dev.berth.agent.server..")
                 .and(
                     DescribedPredicate.not(belongToAnyOf(MachineAgents.class, MachineAgent.class))))
+        .check(CLASSES);
+  }
+
+  /** The CLI renders with berth-core's {@code dev.berth.Json} mappers and makes none of its own. */
+  @Test
+  void theCliMakesNoMapper() {
+    noClasses()
+        .should()
+        .callCodeUnitWhere(
+            DescribedPredicate.describe(
+                "a Jackson mapper's constructor, builder or copy",
+                (JavaCall<?> call) ->
+                    call.getTargetOwner().isAssignableTo(ObjectMapper.class)
+                        && (call.getTarget() instanceof ConstructorCallTarget
+                            || Set.of("builder", "copy", "rebuild").contains(call.getName()))))
         .check(CLASSES);
   }
 }

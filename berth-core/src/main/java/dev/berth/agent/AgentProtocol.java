@@ -2,6 +2,7 @@ package dev.berth.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.Json;
 import dev.berth.MachineEvent;
 import java.io.IOException;
 
@@ -16,7 +17,7 @@ public final class AgentProtocol {
   public static final String WATCH = "watch";
   public static final String STOP = "stop";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private AgentProtocol() {}
 

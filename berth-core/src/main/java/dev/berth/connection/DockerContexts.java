@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import dev.berth.os.AtomicFiles;
 import dev.berth.os.Host;
 import java.io.ByteArrayOutputStream;
@@ -36,7 +37,7 @@ import java.util.Set;
 public final class DockerContexts {
   public static final String PREFIX = "berth-";
   private static final String CURRENT = "currentContext";
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
   private static final Set<PosixFilePermission> PRIVATE =
       PosixFilePermissions.fromString("rw-------");
 

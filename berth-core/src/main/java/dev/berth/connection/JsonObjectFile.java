@@ -3,6 +3,7 @@ package dev.berth.connection;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 
 /** A client's JSON settings file: one object, or nothing yet (no file, or an empty one). */
 final class JsonObjectFile {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private JsonObjectFile() {}
 

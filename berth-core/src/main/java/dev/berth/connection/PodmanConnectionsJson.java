@@ -3,6 +3,7 @@ package dev.berth.connection;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.Json;
 import dev.berth.os.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ import java.util.Set;
  * {"URI":…,"Identity":…,"IsMachine":true}}},"Farm":{…}}}. Unknown members are kept as they are.
  */
 final class PodmanConnectionsJson implements ConnectionFile {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private final Path file;
 

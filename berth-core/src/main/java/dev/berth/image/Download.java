@@ -3,15 +3,15 @@ package dev.berth.image;
 import dev.berth.BerthException;
 import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
+import dev.berth.image.DownloadStreams.SinkFailure;
+import dev.berth.image.DownloadStreams.SourceFailure;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.io.SequenceInputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -36,7 +36,6 @@ import java.util.Locale;
 final class Download {
   private static final int BUFFER = 1 << 20;
   private static final int READ_AHEAD = 1 << 16;
-  private static final long PROGRESS_STEP = 1 << 20;
 
   /**
    * What a pass produced.
@@ -56,24 +55,6 @@ final class Download {
 
     CutOff(String message, String hint, Throwable cause) {
       super(message, hint, cause);
-    }
-  }
-
-  /** A read of the source failed: what was read before is good. */
-  private static final class SourceFailure extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    SourceFailure(IOException cause) {
-      super(cause.getMessage(), cause);
-    }
-  }
-
-  /** A write to the cache directory failed. */
-  private static final class SinkFailure extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    SinkFailure(IOException cause) {
-      super(cause.getMessage(), cause);
     }
   }
 
@@ -169,11 +150,14 @@ final class Download {
     }
     MessageDigest sha = sha256();
     InputStream body = opened.body();
-    InputStream source = new SourceReads(body);
+    InputStream source = new DownloadStreams.SourceReads(body);
     if (part != null) {
-      source = new SequenceInputStream(new Replay(part, kept), new Tee(source, part, kept));
+      source =
+          new SequenceInputStream(
+              new DownloadStreams.Replay(part, kept), new DownloadStreams.Tee(source, part, kept));
     }
-    Counting counting = new Counting(source, sha, task, opened.total(), progress);
+    DownloadStreams.Counting counting =
+        new DownloadStreams.Counting(source, sha, task, opened.total(), progress);
     StallGuard guard = new StallGuard(stallLimit, counting::count, body);
     try (guard;
         body;
@@ -334,148 +318,11 @@ final class Download {
     return new BerthException("cannot write the image cache " + dir + ": " + reason, null, e);
   }
 
-  /** {@link InputStream#read()} for streams whose work is in the array read. */
-  static int readOneByte(InputStream in) throws IOException {
-    byte[] one = new byte[1];
-    return in.read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-  }
-
   static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-  }
-
-  /** Tags read failures of the source so they are not taken for corrupt data. */
-  private static final class SourceReads extends FilterInputStream {
-    SourceReads(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      return readOneByte(this);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      try {
-        return in.read(b, off, len);
-      } catch (IOException e) {
-        throw new SourceFailure(e);
-      }
-    }
-  }
-
-  /** Reads the first {@code length} bytes of the part file again. */
-  private static final class Replay extends InputStream {
-    private final FileChannel part;
-    private final long length;
-    private long position;
-
-    Replay(FileChannel part, long length) {
-      this.part = part;
-      this.length = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      return readOneByte(this);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (position >= length) {
-        return -1;
-      }
-      int n = part.read(ByteBuffer.wrap(b, off, (int) Math.min(len, length - position)), position);
-      if (n < 0) {
-        throw new IOException("the part file shrank while it was read");
-      }
-      position += n;
-      return n;
-    }
-  }
-
-  /** Appends what the source delivers to the part file. */
-  private static final class Tee extends FilterInputStream {
-    private final FileChannel part;
-    private long position;
-
-    Tee(InputStream in, FileChannel part, long position) {
-      super(in);
-      this.part = part;
-      this.position = position;
-    }
-
-    @Override
-    public int read() throws IOException {
-      return readOneByte(this);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        try {
-          ByteBuffer data = ByteBuffer.wrap(b, off, n);
-          while (data.hasRemaining()) {
-            position += part.write(data, position);
-          }
-        } catch (IOException e) {
-          throw new SinkFailure(e);
-        }
-      }
-      return n;
-    }
-  }
-
-  /** Hashes and counts the source's bytes and reports progress. */
-  private static final class Counting extends FilterInputStream {
-    private final MessageDigest sha;
-    private final String task;
-    private final long total;
-    private final ProgressListener progress;
-    private volatile long count;
-    private long reported = -1;
-
-    Counting(
-        InputStream in, MessageDigest sha, String task, long total, ProgressListener progress) {
-      super(in);
-      this.sha = sha;
-      this.task = task;
-      this.total = total;
-      this.progress = progress;
-    }
-
-    @Override
-    public int read() throws IOException {
-      return readOneByte(this);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        sha.update(b, off, n);
-        count += n;
-        if (count - reported >= PROGRESS_STEP) {
-          reported = count;
-          progress.accept(new MachineEvent.Transfer(task, count, total));
-        }
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      return Math.max(0, read(new byte[(int) Math.min(n, 8192)]));
-    }
-
-    long count() {
-      return count;
     }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,7 +28,7 @@ public final class StreamMetadata {
   static final String FORMAT = "qcow2.xz";
 
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.plain();
 
   private StreamMetadata() {}
 

@@ -95,7 +95,7 @@ final class XzProcess extends InputStream {
 
   @Override
   public int read() throws IOException {
-    return Download.readOneByte(this);
+    return DownloadStreams.readOneByte(this);
   }
 
   @Override

@@ -12,6 +12,14 @@ import java.util.List;
  * is the one we started.
  */
 public record RuntimeFiles(Path dir) {
+  /**
+   * A machine's runtime files, whether or not its directory exists; unchecked, so only for paths
+   * that are named, not opened (use {@link Machines#runtime} for that).
+   */
+  static RuntimeFiles of(BerthDirs dirs, String name) {
+    return new RuntimeFiles(dirs.machineRuntime(name));
+  }
+
   public Path control() {
     return dir.resolve("agent.sock");
   }

@@ -51,13 +51,13 @@ public final class DescribedHosts {
             ? Set.of(
                 bin.resolve("qemu-system-x86_64"),
                 bin.resolve("qemu-system-aarch64"),
-                Path.of("/usr/bin/setsid"),
+                Host.LINUX_SETSID,
                 Path.of("/usr/share/AAVMF/AAVMF_CODE.fd"),
                 Path.of("/usr/share/AAVMF/AAVMF_VARS.fd"))
             : Set.of(
                 bin.resolve("qemu-system-x86_64"),
                 bin.resolve("qemu-system-aarch64"),
-                Path.of("/usr/bin/perl"),
+                Host.PERL,
                 prefix.resolve("share/qemu/edk2-aarch64-code.fd"),
                 prefix.resolve("share/qemu/edk2-arm-vars.fd"));
     LaunchFacts facts =

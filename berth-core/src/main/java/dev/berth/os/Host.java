@@ -48,9 +48,15 @@ public record Host(
    * controlling terminal to send SIGHUP, where nohup or a process group alone leave QEMU, which
    * sets its own SIGHUP handler, exposed.
    */
+  /** Detaches the agent on Linux: util-linux's setsid, at the same path on every distribution. */
+  static final Path LINUX_SETSID = Path.of("/usr/bin/setsid");
+
+  /** The perl that {@link #PERL_SETSID} runs. */
+  static final Path PERL = Path.of("/usr/bin/perl");
+
   static final List<String> PERL_SETSID =
       List.of(
-          "/usr/bin/perl",
+          PERL.toString(),
           "-MPOSIX",
           "-e",
           "POSIX::setsid() != -1 or die \"setsid: $!\\n\"; exec @ARGV or die \"exec: $!\\n\"");
@@ -148,10 +154,9 @@ public record Host(
    */
   public List<String> detachCommand() {
     if (isMacOs()) {
-      return launch.isExecutable(Path.of(PERL_SETSID.get(0))) ? PERL_SETSID : List.of();
+      return launch.isExecutable(PERL) ? PERL_SETSID : List.of();
     }
-    Path setsid = Path.of("/usr/bin/setsid");
-    return launch.isExecutable(setsid) ? List.of(setsid.toString()) : List.of();
+    return launch.isExecutable(LINUX_SETSID) ? List.of(LINUX_SETSID.toString()) : List.of();
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.berth.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GuestAgentClient implements Closeable {
   static final int MAX_LINE = 64 * 1024;
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
   private static final int DELIMITER = 0xFF;
 
   private final SocketChannel channel;

@@ -3,6 +3,7 @@ package dev.berth.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import java.util.List;
  * relies on outside (its network, forwards) is in place before it runs again.
  */
 public final class QemuMigration {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   /** QEMU 7.2 limits migration to 128 MiB/s by default; a file takes whatever the disk gives. */
   static final long UNLIMITED_BANDWIDTH = 1L << 40;

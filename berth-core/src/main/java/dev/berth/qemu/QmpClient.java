@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.Json;
 import dev.berth.os.ChannelStreams;
 import java.io.Closeable;
 import java.io.IOException;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QmpClient implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(QmpClient.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private final SocketChannel channel;
   private final OutputStream out;

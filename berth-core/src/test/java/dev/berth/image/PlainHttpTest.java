@@ -19,19 +19,19 @@ class PlainHttpTest {
 
   @Test
   void plainHttpWarning_saysWhatVerifiesTheImage() {
-    assertThat(ImageCache.plainHttpWarning(artifact("https://x/d.xz", SHA, "https://x/s.json")))
+    assertThat(CacheFetch.plainHttpWarning(artifact("https://x/d.xz", SHA, "https://x/s.json")))
         .isEmpty();
-    assertThat(ImageCache.plainHttpWarning(artifact("file:///srv/d.xz", null, "/srv/d.xz")))
+    assertThat(CacheFetch.plainHttpWarning(artifact("file:///srv/d.xz", null, "/srv/d.xz")))
         .isEmpty();
-    assertThat(ImageCache.plainHttpWarning(artifact("http://x/d.xz", SHA, "https://x/s.json")))
+    assertThat(CacheFetch.plainHttpWarning(artifact("http://x/d.xz", SHA, "https://x/s.json")))
         .hasValue(
             "http://x/d.xz is fetched over http, without TLS: it is checked against the"
                 + " SHA-256 its https stream gives");
-    assertThat(ImageCache.plainHttpWarning(artifact("http://x/d.xz", null, "http://x/d.xz")))
+    assertThat(CacheFetch.plainHttpWarning(artifact("http://x/d.xz", null, "http://x/d.xz")))
         .hasValue(
             "http://x/d.xz is fetched over http, without TLS: nothing verifies it (no SHA-256"
                 + " is given for it)");
-    assertThat(ImageCache.plainHttpWarning(artifact("https://x/d.xz", SHA, "http://x/s.json")))
+    assertThat(CacheFetch.plainHttpWarning(artifact("https://x/d.xz", SHA, "http://x/s.json")))
         .hasValueSatisfying(
             w ->
                 assertThat(w)

@@ -20,7 +20,8 @@ import java.util.function.Function;
 /**
  * A QMP server for one client: greets, accepts capabilities, and answers every other command with
  * what {@code script} returns for it (a {@code return} value, or an {@code error} object when it
- * has one). Records each command with its arguments.
+ * has one). Records each command with its arguments. Like QEMU, it answers {@code quit} itself: the
+ * {@code SHUTDOWN} event first, then the reply, then it hangs up.
  */
 public final class FakeQmpServer implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -58,6 +59,11 @@ public final class FakeQmpServer implements AutoCloseable {
           continue;
         }
         requests.add(request);
+        if (request.get("execute").asText().equals("quit")) {
+          send(out, "{\"timestamp\":{},\"event\":\"SHUTDOWN\",\"data\":{\"guest\":false}}");
+          send(out, "{\"return\":{},\"id\":\"" + id + "\"}");
+          return;
+        }
         String answer = script.apply(request);
         boolean error = answer.startsWith("{\"class\"");
         send(

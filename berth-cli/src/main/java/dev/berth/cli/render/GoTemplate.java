@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.BerthException;
+import dev.berth.Json;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,7 +15,7 @@ import java.util.regex.Pattern;
  */
 public final class GoTemplate {
   private static final Pattern ACTION = Pattern.compile("\\{\\{\\s*(json\\s+)?(\\.[^}\\s]*)\\s*}}");
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private final String body;
   private final boolean table;

@@ -6,13 +6,14 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.Json;
 
 /**
  * JSON as Go's {@code json.MarshalIndent} writes it ({@code "key": value}, one element per line),
  * so scripts written against podman's output read ours.
  */
 public final class JsonOutput {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.plain();
 
   private JsonOutput() {}
 

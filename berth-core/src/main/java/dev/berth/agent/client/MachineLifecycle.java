@@ -5,22 +5,16 @@ import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.agent.AgentProtocol;
 import dev.berth.agent.NetworkMode;
-import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
-import dev.berth.machine.UserName;
-import dev.berth.net.api.ApiClient;
-import dev.berth.net.forward.Forward;
 import dev.berth.os.ProcessTable;
 import dev.berth.qemu.Accelerator;
-import dev.berth.ssh.HostKeyPin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +40,7 @@ public final class MachineLifecycle {
   private final ProcessTable processes;
   private final AgentLauncher launcher;
   private final Accelerator accelerator;
+  private final CrashLeftovers leftovers;
 
   public MachineLifecycle(
       Machines machines,
@@ -58,6 +53,7 @@ public final class MachineLifecycle {
     this.processes = processes;
     this.launcher = launcher;
     this.accelerator = accelerator;
+    this.leftovers = new CrashLeftovers(processes);
   }
 
   public Accelerator accelerator() {
@@ -104,7 +100,7 @@ public final class MachineLifecycle {
                 + agent.get().state().display().toLowerCase(java.util.Locale.ROOT),
             "stop it with: berth stop " + name);
       }
-      cleanUpAfterCrash(name, files, progress);
+      leftovers.cleanUpAfterCrash(name, files, progress);
       Files.deleteIfExists(files.agentLog());
       progress.accept(new MachineEvent.Step("Starting machine \"" + name + "\""));
       process =
@@ -214,7 +210,7 @@ public final class MachineLifecycle {
       RuntimeFiles files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
       if (agent.isEmpty()) {
-        cleanUpAfterCrash(name, files, progress);
+        leftovers.cleanUpAfterCrash(name, files, progress);
         return false;
       }
       progress.accept(new MachineEvent.Step("Stopping machine \"" + name + "\""));
@@ -230,7 +226,7 @@ public final class MachineLifecycle {
       if (agent.isPresent()) {
         endAgent(name, files, agent.get(), progress);
       }
-      cleanUpAfterCrash(name, files, progress);
+      leftovers.cleanUpAfterCrash(name, files, progress);
       return true;
     }
   }
@@ -268,139 +264,6 @@ public final class MachineLifecycle {
           "cannot end the agent of machine \"" + name + "\" (pid " + pid + ")",
           "kill it with: kill -9 " + pid + ", then run: berth stop " + name);
     }
-  }
-
-  /**
-   * The forwards of a running machine's network: its SSH port and every port published in the
-   * guest, from the network's API.
-   */
-  public List<Forward> ports(String name) {
-    if (machines.status(name).state() != MachineState.RUNNING) {
-      throw new BerthException(
-          "machine \"" + name + "\" is not running", "start it with: berth start " + name);
-    }
-    Path socket = machines.runtime(name).networkApi();
-    if (!Files.exists(socket)) {
-      throw new BerthException(
-          "machine \""
-              + name
-              + "\" runs on QEMU's network (--network=slirp), which publishes no ports",
-          "restart it on Berth's network: berth stop " + name + " && berth start " + name);
-    }
-    try {
-      return new ApiClient(socket).forwards();
-    } catch (IOException e) {
-      throw new BerthException(
-          "cannot read the forwards of machine \""
-              + name
-              + "\" from "
-              + socket
-              + ": "
-              + e.getMessage(),
-          "see the agent's log: " + machines.runtime(name).agentLog());
-    }
-  }
-
-  /** Runs the system {@code ssh} into the machine, returning its exit status. */
-  public int ssh(String name, String username, List<String> command, boolean terminal) {
-    if (username != null) {
-      UserName.validate(username);
-    }
-    MachineConfig config = machines.status(name).config();
-    if (machines.state(name) != MachineState.RUNNING) {
-      throw new BerthException(
-          "machine \"" + name + "\" is not running", "start it with: berth start " + name);
-    }
-    var pin = HostKeyPin.ofMachine(machines.dirs().machineConfig(name), name);
-    String user =
-        username != null ? username : config.rootful() ? "root" : config.ssh().remoteUsername();
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "ssh",
-                "-i",
-                config.ssh().identityPath().toString(),
-                "-p",
-                Integer.toString(config.ssh().port()),
-                "-o",
-                "IdentitiesOnly=yes",
-                "-o",
-                "StrictHostKeyChecking=yes",
-                "-o",
-                "UserKnownHostsFile=" + pin.knownHosts(),
-                "-o",
-                "HostKeyAlias=" + pin.alias(),
-                "-o",
-                "LogLevel=ERROR",
-                "-o",
-                "SetEnv=LC_ALL="));
-    if (terminal && command.isEmpty()) {
-      argv.add("-t");
-    }
-    argv.add(user + "@127.0.0.1");
-    argv.addAll(command);
-    try {
-      return new ProcessBuilder(argv).inheritIO().start().waitFor();
-    } catch (IOException e) {
-      throw new BerthException("cannot run ssh: " + e.getMessage(), "install the OpenSSH client");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BerthException("interrupted");
-    }
-  }
-
-  /**
-   * What a crashed agent leaves: QEMU still running (nothing kills it when its agent is killed),
-   * socket and pid files nobody accepts on. QEMU is identified by its pid file and its command
-   * line, since pids are reused. Only for a machine whose agent is known not to run, in a runtime
-   * directory that {@link Machines#createRuntime} made or checked first: a directory that is the
-   * user's stays so, while one found missing could be another user's by the time of the clean-up.
-   */
-  private void cleanUpAfterCrash(String name, RuntimeFiles files, ProgressListener progress) {
-    orphanQemu(files)
-        .ifPresent(
-            pid -> {
-              progress.accept(
-                  new MachineEvent.Warning(
-                      "stopping QEMU (pid " + pid + ") left running by a crashed agent"));
-              if (!processes.end(pid, Duration.ofSeconds(10))) {
-                throw new BerthException(
-                    "cannot stop QEMU (pid " + pid + ") of machine \"" + name + "\"",
-                    "kill it with: kill -9 " + pid);
-              }
-            });
-    List<Path> stale = new ArrayList<>(files.leftovers());
-    stale.add(files.control());
-    stale.add(files.agentPid());
-    for (Path path : stale) {
-      try {
-        Files.deleteIfExists(path);
-      } catch (IOException e) {
-        LOG.warn("cannot delete {}: {}", path, e.toString());
-      }
-    }
-  }
-
-  private Optional<Long> orphanQemu(RuntimeFiles files) {
-    try {
-      if (!Files.exists(files.qemuPid())) {
-        return Optional.empty();
-      }
-      long pid = Long.parseLong(Files.readString(files.qemuPid()).strip());
-      return Optional.of(pid)
-          .filter(p -> processes.runs(p, args -> writesPidFile(args, files.qemuPid())));
-    } catch (IOException | NumberFormatException e) {
-      return Optional.empty();
-    }
-  }
-
-  /**
-   * Whether a command line is the QEMU that writes this machine's pid file: {@code -pidfile PATH}
-   * is on every host's QEMU line, unlike {@code -name …,process=}, which only Linux's QEMU takes.
-   */
-  static boolean writesPidFile(List<String> args, Path pidFile) {
-    int at = args.indexOf("-pidfile");
-    return at >= 0 && at + 1 < args.size() && args.get(at + 1).equals(pidFile.toString());
   }
 
   private static void waitForExit(ProcessHandle process, Duration timeout) {

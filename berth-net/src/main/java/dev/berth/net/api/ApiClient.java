@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class ApiClient {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = ApiJson.client();
 
   /** A response other than 200; the message is the server's error text. */
   public static final class ApiException extends IOException {

@@ -1,10 +1,7 @@
 package dev.berth.net.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.berth.net.config.DnsZone;
 import dev.berth.net.config.Framing;
 import dev.berth.net.config.NetworkConfig;
@@ -31,11 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class ApiRoutes {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiRoutes.class);
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
+  private static final ObjectMapper JSON = ApiJson.server();
 
   /** What a log line quotes of a caller's text at most: enough to see what was asked. */
   static final int MAX_LOGGED_CHARS = 200;

@@ -18,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * TcpGuestEnd}, the bytes live on the {@link TcpHostEnd} side, and timers read the {@link Clock} on
  * {@link #onTick}. The window offered to the guest is the host side's free space; host bytes stay
  * there until the guest acknowledges them.
+ *
+ * <p>Past 400 lines on purpose: it is one state machine (RFC 793's event processing), whose every
+ * transition reads and writes both directions' sequence numbers and the state together; split
+ * further, each part would reach into the other's fields. What stands apart is already out: sending
+ * and retransmission ({@link TcpSender}), the offered window ({@link ReceiveWindow}), the resets
+ * for segments of no connection ({@link TcpResets}).
  */
 final class TcpConnection {
 
@@ -163,7 +169,7 @@ final class TcpConnection {
     if (ack != iss + 1) {
       return;
     }
-    int[] options = TcpNat.synOptions(b, t, dataOffset);
+    int[] options = TcpSegment.readSynOptions(b, t, dataOffset);
     irs = seq;
     rcvNxt = seq + 1;
     scaling = options[1] >= 0;

@@ -1,7 +1,6 @@
 package dev.berth.net.stack;
 
 import static dev.berth.net.stack.Packets.TCP_ACK;
-import static dev.berth.net.stack.Packets.TCP_FIN;
 import static dev.berth.net.stack.Packets.TCP_HEADER;
 import static dev.berth.net.stack.Packets.TCP_RST;
 import static dev.berth.net.stack.Packets.TCP_SYN;
@@ -140,35 +139,10 @@ final class TcpNat implements HostSocketPump.Owner {
     if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
       open(link, srcMac, src, srcPort, dst, dstPort, seq, b, t, dataOffset);
     } else {
-      rejectSegment(link, srcMac, src, srcPort, dst, dstPort, b, t, len - dataOffset, flags);
-    }
-  }
-
-  /** RFC 793's reset for a segment that belongs to no connection. */
-  private void rejectSegment(
-      StreamLink link,
-      long mac,
-      int src,
-      int srcPort,
-      int dst,
-      int dstPort,
-      ByteBuffer b,
-      int t,
-      int dataLen,
-      int flags) {
-    if ((flags & TCP_ACK) != 0) {
       write(
           link,
-          mac,
-          TcpSegment.between(dst, dstPort, src, srcPort).seq(b.getInt(t + 8)).flags(TCP_RST));
-    } else {
-      int seqLen = dataLen + ((flags & TCP_SYN) != 0 ? 1 : 0) + ((flags & TCP_FIN) != 0 ? 1 : 0);
-      write(
-          link,
-          mac,
-          TcpSegment.between(dst, dstPort, src, srcPort)
-              .ack(b.getInt(t + 4) + seqLen)
-              .flags(TCP_RST | TCP_ACK));
+          srcMac,
+          TcpResets.forStray(src, srcPort, dst, dstPort, b, t, len - dataOffset, flags));
     }
   }
 
@@ -183,10 +157,10 @@ final class TcpNat implements HostSocketPump.Owner {
       ByteBuffer b,
       int t,
       int dataOffset) {
-    int[] options = synOptions(b, t, dataOffset);
+    int[] options = TcpSegment.readSynOptions(b, t, dataOffset);
     SocketAddress target = targetFor(dst, dstPort);
     if (target == null) {
-      refuse(link, mac, src, srcPort, dst, dstPort, seq);
+      write(link, mac, TcpResets.forRefusedSyn(src, srcPort, dst, dstPort, seq));
       return;
     }
     if (halfOpen >= MAX_HALF_OPEN) {
@@ -199,7 +173,7 @@ final class TcpNat implements HostSocketPump.Owner {
           LOG,
           "{} TCP connections open, the most a guest may hold: refusing more",
           context.config().tcpMaxFlows());
-      refuse(link, mac, src, srcPort, dst, dstPort, seq);
+      write(link, mac, TcpResets.forRefusedSyn(src, srcPort, dst, dstPort, seq));
       return;
     }
     SocketChannel ch = null;
@@ -221,17 +195,8 @@ final class TcpNat implements HostSocketPump.Owner {
     } catch (IOException e) {
       LOG.debug("cannot open a host socket for {}: {}", probe, e.toString());
       closeQuietly(ch);
-      refuse(link, mac, src, srcPort, dst, dstPort, seq);
+      write(link, mac, TcpResets.forRefusedSyn(src, srcPort, dst, dstPort, seq));
     }
-  }
-
-  /** Answers a guest's SYN with a RST. */
-  private void refuse(
-      StreamLink link, long mac, int src, int srcPort, int dst, int dstPort, int seq) {
-    write(
-        link,
-        mac,
-        TcpSegment.between(dst, dstPort, src, srcPort).ack(seq + 1).flags(TCP_RST | TCP_ACK));
   }
 
   /**
@@ -262,36 +227,6 @@ final class TcpNat implements HostSocketPump.Owner {
             + dstPort
             + "\r\n")
         .getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /** The MSS (536 when absent) and window shift (-1 when absent) options of a SYN. */
-  static int[] synOptions(ByteBuffer b, int t, int dataOffset) {
-    int guestMss = 536;
-    int guestShift = -1;
-    for (int o = t + TCP_HEADER; o < t + dataOffset; ) {
-      int kind = b.get(o) & 0xff;
-      if (kind == 0) {
-        break;
-      }
-      if (kind == 1) {
-        o++;
-        continue;
-      }
-      if (o + 1 >= t + dataOffset) {
-        break;
-      }
-      int optLen = b.get(o + 1) & 0xff;
-      if (optLen < 2 || o + optLen > t + dataOffset) {
-        break;
-      }
-      if (kind == 2 && optLen == 4) {
-        guestMss = b.getShort(o + 2) & 0xffff;
-      } else if (kind == 3 && optLen == 3) {
-        guestShift = Math.min(14, b.get(o + 2) & 0xff);
-      }
-      o += optLen;
-    }
-    return new int[] {guestMss, guestShift};
   }
 
   /**

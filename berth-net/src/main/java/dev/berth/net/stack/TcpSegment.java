@@ -122,4 +122,34 @@ final class TcpSegment {
     link.commit(frameLen);
     return true;
   }
+
+  /** The MSS (536 when absent) and window shift (-1 when absent) options of a SYN. */
+  static int[] readSynOptions(ByteBuffer b, int t, int dataOffset) {
+    int guestMss = 536;
+    int guestShift = -1;
+    for (int o = t + TCP_HEADER; o < t + dataOffset; ) {
+      int kind = b.get(o) & 0xff;
+      if (kind == 0) {
+        break;
+      }
+      if (kind == 1) {
+        o++;
+        continue;
+      }
+      if (o + 1 >= t + dataOffset) {
+        break;
+      }
+      int optLen = b.get(o + 1) & 0xff;
+      if (optLen < 2 || o + optLen > t + dataOffset) {
+        break;
+      }
+      if (kind == 2 && optLen == 4) {
+        guestMss = b.getShort(o + 2) & 0xffff;
+      } else if (kind == 3 && optLen == 3) {
+        guestShift = Math.min(14, b.get(o + 2) & 0xff);
+      }
+      o += optLen;
+    }
+    return new int[] {guestMss, guestShift};
+  }
 }
