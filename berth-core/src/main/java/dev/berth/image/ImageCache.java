@@ -176,6 +176,14 @@ public final class ImageCache {
    *     cache then holds what it held before
    */
   public CachedImage pull(ImageSource source, ProgressListener progress) {
+    return pull(source, arch, progress);
+  }
+
+  /**
+   * As {@link #pull(ImageSource, ProgressListener)}, for a machine of {@code machineArch}: the
+   * stream's image of that architecture rather than the cache's own.
+   */
+  public CachedImage pull(ImageSource source, Architecture machineArch, ProgressListener progress) {
     ImageArtifact artifact;
     if (source instanceof ImageSource.Stream stream) {
       progress.accept(new MachineEvent.Step("Looking up the newest image of " + source.describe()));
@@ -183,9 +191,9 @@ public final class ImageCache {
       try {
         metadata = fetcher.readAll(stream.metadata());
       } catch (BerthException e) {
-        return cachedFromStream(stream, e, progress);
+        return cachedFromStream(stream, machineArch, e, progress);
       }
-      artifact = StreamMetadata.parse(metadata, stream.metadata(), stream.name(), arch);
+      artifact = StreamMetadata.parse(metadata, stream.metadata(), stream.name(), machineArch);
     } else if (source instanceof ImageSource.Url url) {
       artifact = new ImageArtifact(url.uri(), null, null, null, null, url.uri().toString());
     } else {
@@ -200,10 +208,11 @@ public final class ImageCache {
         return touch(cached.get()).toImage(root, false);
       }
     }
-    return fetch(artifact, progress);
+    return fetch(artifact, machineArch, progress);
   }
 
-  private CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
+  private CachedImage fetch(
+      ImageArtifact artifact, Architecture machineArch, ProgressListener progress) {
     plainHttpWarning(artifact)
         .ifPresent(warning -> progress.accept(new MachineEvent.Warning(warning)));
     try {
@@ -245,7 +254,7 @@ public final class ImageCache {
               artifact.source(),
               artifact.stream(),
               artifact.release(),
-              artifact.stream() == null ? null : arch.streamName(),
+              artifact.stream() == null ? null : machineArch.streamName(),
               now,
               now,
               kernel == null ? null : digest + ".kernel",
@@ -343,11 +352,15 @@ public final class ImageCache {
   }
 
   private CachedImage cachedFromStream(
-      ImageSource.Stream stream, BerthException error, ProgressListener progress) {
+      ImageSource.Stream stream,
+      Architecture machineArch,
+      BerthException error,
+      ProgressListener progress) {
     String source = stream.metadata().toString();
     Optional<IndexEntry> newest =
         entries().stream()
-            .filter(e -> source.equals(e.source()) && arch.streamName().equals(e.architecture()))
+            .filter(
+                e -> source.equals(e.source()) && machineArch.streamName().equals(e.architecture()))
             .max(Comparator.comparing(IndexEntry::created));
     if (newest.isEmpty()) {
       throw error;

@@ -11,9 +11,11 @@ import dev.berth.connection.DockerClients;
 import dev.berth.connection.SystemConnections;
 import dev.berth.ignition.IgnitionConfig;
 import dev.berth.ignition.MachineIgnition;
+import dev.berth.image.Architecture;
 import dev.berth.os.AtomicFiles;
 import dev.berth.os.Host;
 import dev.berth.qemu.DiskImages;
+import dev.berth.qemu.QemuHost;
 import dev.berth.ssh.MachineKeys;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -108,6 +110,8 @@ public final class Machines {
     long diskGiB =
         options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
     String user = options.username() == null ? InitOptions.DEFAULT_USER : options.username();
+    Architecture arch =
+        Architecture.parse(options.arch() == null ? host.cpuArch() : options.arch());
     validateResources(cpus, memory, diskGiB);
     if (UserName.validate(user).equals("root")) {
       throw new BerthException(
@@ -131,7 +135,9 @@ public final class Machines {
 
     try (MachineLocks.Held global = locks.global()) {
       checkFree(name);
-      BaseImage base = images.resolve(options.image(), progress);
+      QemuHost.emulationWarning(host, arch.streamName())
+          .ifPresent(w -> progress.accept(new MachineEvent.Warning(w)));
+      BaseImage base = images.resolve(options.image(), arch, progress);
       DiskImages.Info baseInfo = disks.info(base.path());
       long baseGiB = (baseInfo.virtualSize() + DiskImages.GIB - 1) / DiskImages.GIB;
       if (diskGiB < baseGiB) {
@@ -154,6 +160,7 @@ public final class Machines {
           timezone,
           options.publish(),
           options.saveState(),
+          arch,
           progress);
     }
   }
@@ -268,6 +275,7 @@ public final class Machines {
       String timezone,
       MachineConfig.Publish publish,
       boolean saveState,
+      Architecture arch,
       ProgressListener progress) {
     Path configDir = dirs().machineConfig(name);
     Path dataDir = dirs().machineData(name);
@@ -338,7 +346,8 @@ public final class Machines {
               uid,
               timezone,
               publish,
-              saveState);
+              saveState,
+              arch);
       MachineStore.write(stagedConfig.resolve(MachineStore.DESCRIPTION), config);
 
       AtomicFiles.publishDirectory(stagedData, dataDir);
