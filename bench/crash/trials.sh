@@ -3,19 +3,23 @@
 # `stop`, or while the machine runs; then record what `inspect` reports and whether the next `start`
 # brings the machine up (SSH and the API answer) with no manual step. One machine, one VM at a time.
 #   Usage: bench/crash/trials.sh [TRIALS] [SEED]      (default 20 trials; Linux: pgrep finds the agent)
+#   BERTH_CRASH_STREAM: the image stream to init from (default guest/out/stream.json)
 # Prints one line per trial and "N passed, M failed" last; exits non-zero if any trial failed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 berth="$root/bin/berth"
 trials=${1:-20}
+stream=${BERTH_CRASH_STREAM:-$root/guest/out/stream.json}
 RANDOM=${2:-$$}
 scratch=$(mktemp -d /tmp/berth-crash.XXXXXX)
 export BERTH_HOME=$scratch/berth XDG_CONFIG_HOME=$scratch/xdg
 name=crash
 run="$BERTH_HOME/run/$name"
 log=$scratch/trials.log
+kept_log=/tmp/berth-crash-trials.log
 cleanup() {
   "$berth" rm -f "$name" >/dev/null 2>&1
+  cp "$log" "$kept_log" 2>/dev/null && echo "commands' output: $kept_log"
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -37,7 +41,7 @@ kill_later() {
 
 fresh_machine() {
   "$berth" rm -f "$name" >/dev/null 2>&1
-  "$berth" init -q --image "$root/guest/out/stream.json" --disk-size 10 "$name" >>"$log" 2>&1
+  "$berth" init -q --image "$stream" --disk-size 10 "$name" >>"$log" 2>&1
 }
 
 ensure_running() {
@@ -91,6 +95,7 @@ for i in $(seq "$trials"); do
     if usable; then result=pass; else result="fail (not usable after start)"; fi
   else
     result="fail (start failed: $(grep -E '^(Error|Hint):' "$log" | tail -2 | tr '\n' ' '))"
+    cp "$run/console.log" "/tmp/berth-crash-console-$i.log" 2>/dev/null
   fi
   t1=$(date +%s)
   [ "$result" = pass ] && passed=$((passed + 1)) || failed=$((failed + 1))

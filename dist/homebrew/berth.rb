@@ -16,6 +16,7 @@ class Berth < Formula
     (bin/"berth").write_env_script libexec/"bin/berth", Language::Java.overridable_java_home_env
     bash_completion.install "share/bash-completion/completions/berth"
     zsh_completion.install "share/zsh/site-functions/_berth"
+    man1.install Dir["share/man/man1/*.1"]
   end
 
   test do

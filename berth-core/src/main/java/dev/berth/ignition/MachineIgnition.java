@@ -36,6 +36,14 @@ public final class MachineIgnition {
    */
   static final String NINE_P_OPTIONS = "trans=virtio,version=9p2000.L,msize=512000";
 
+  /**
+   * How long systemd waits for a unit to stop before it kills it: docker's and podman's own stop
+   * timeout. systemd's default, 90 s, held a shutdown as long for a container whose PID 1 ignores
+   * SIGTERM (busybox httpd), past the agent's grace, which then quits QEMU: an unclean stop. The
+   * user's manager holds a rootless machine's containers, the system's a rootful one's.
+   */
+  static final String STOP_TIMEOUT = "[Manager]\nDefaultTimeoutStopSec=10s\n";
+
   private static final int SUBID_START = 100000;
   private static final int SUBID_COUNT = 1000000;
 
@@ -97,6 +105,9 @@ public final class MachineIgnition {
               "/etc/systemd/" + manager + "/podman.service.d/berth.conf",
               0644,
               "[Service]\nExecStart=\nExecStart=/usr/bin/podman $LOGGING system service --time=0\n"));
+      files.add(
+          rootFile(
+              "/etc/systemd/" + manager + ".conf.d/berth-stop-timeout.conf", 0644, STOP_TIMEOUT));
     }
     String dockerSocket =
         p.rootful() ? "/run/podman/podman.sock" : "/run/user/" + p.uid() + "/podman/podman.sock";

@@ -75,6 +75,17 @@ class MachineIgnitionTest {
   }
 
   @Test
+  void build_containersStopWithinTenSeconds_forRootfulAndRootless() {
+    for (boolean rootful : List.of(false, true)) {
+      IgnitionConfig config = build(rootful, List.of());
+      for (String manager : List.of("system", "user")) {
+        assertThat(content(config, "/etc/systemd/" + manager + ".conf.d/berth-stop-timeout.conf"))
+            .isEqualTo("[Manager]\nDefaultTimeoutStopSec=10s\n");
+      }
+    }
+  }
+
+  @Test
   void build_rootful_pointsDockerSocketAtRootPodman() {
     assertThat(content(build(true, List.of()), "/etc/tmpfiles.d/podman-docker.conf"))
         .contains("/run/podman/podman.sock");
