@@ -27,6 +27,14 @@ final class InitCommand extends BaseCommand {
               + " (default: testing).")
   String image; // initialized by picocli
 
+  @Option(
+      names = "--arch",
+      paramLabel = "ARCH",
+      description =
+          "Guest architecture: x86_64 (or amd64) or aarch64 (or arm64); default: the host's."
+              + " Another architecture than the host's runs emulated (TCG), far slower.")
+  String arch; // initialized by picocli
+
   @Option(names = "--cpus", description = "Number of CPUs (default: half the host's).")
   Integer cpus; // initialized by picocli
 
@@ -106,7 +114,8 @@ final class InitCommand extends BaseCommand {
                     rootful,
                     timezone,
                     new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts),
-                    saveState.orElse(true)),
+                    saveState.orElse(true),
+                    arch),
                 progress);
     context().images().autoPrune(progress);
     progress.finish();

@@ -41,6 +41,7 @@ final class InspectCommand extends BaseCommand {
             MachineInspection.of(
                 status.config(),
                 status.state(),
+                status.config().guestArch(context().host()),
                 machines().dirs().machineConfig(name).resolve(MachineStore.DESCRIPTION),
                 machines().apiSocket(name),
                 saved.stateFile(),

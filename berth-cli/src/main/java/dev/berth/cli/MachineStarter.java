@@ -39,7 +39,7 @@ final class MachineStarter {
     ProgressRenderer progress = ProgressRenderer.of(err, context.interactive(), quiet);
     Duration timeout =
         timeoutSeconds == null
-            ? context.lifecycle().defaultReadyTimeout()
+            ? context.lifecycle().defaultReadyTimeout(name)
             : Duration.ofSeconds(timeoutSeconds);
     Path api;
     try {

@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.image.Architecture;
 import dev.berth.machine.BerthDirs;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineStore;
@@ -107,6 +108,40 @@ class DebugQemuCommandTest {
     assertThat(argv)
         .containsSequence("-name", "m,process=berth-m")
         .containsSequence("-machine", "q35,accel=kvm");
+  }
+
+  @Test
+  void aarch64Machine_onThisX86_64Host_emulatedAarch64() throws Exception {
+    MachineStore store = new MachineStore(BerthDirs.from(host));
+    MachineConfig m = store.read("m");
+    store.write(
+        new MachineConfig(
+            m.schemaVersion(),
+            "arm",
+            m.created(),
+            null,
+            m.image(),
+            m.diskPath(),
+            m.ignitionPath(),
+            false,
+            m.resources(),
+            m.ssh(),
+            m.mounts(),
+            false,
+            m.uid(),
+            m.timezone(),
+            null,
+            null,
+            Architecture.AARCH64));
+    CliRun run =
+        CliRun.run(
+            host, "debug", "qemu-command", "arm", "--host", "linux/x86_64", "--hv-support=true");
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    assertThat(run.out().lines().findFirst()).contains("/usr/bin/qemu-system-aarch64");
+    assertThat(run.out())
+        .contains("virt,highmem=on,gic-version=max,accel=tcg")
+        .doesNotContain("kvm");
+    assertThat(run.err()).contains("aarch64 machine on an x86_64 host");
   }
 
   @Test

@@ -27,4 +27,9 @@ final class GuestImage {
   static Path busyboxHttpd() {
     return root().resolve("guest/out/busybox-httpd.tar");
   }
+
+  /** The busybox-httpd container image built for {@code arch} (x86_64 or aarch64). */
+  static Path busyboxHttpd(String arch) {
+    return root().resolve("guest/out/busybox-httpd-" + arch + ".tar");
+  }
 }

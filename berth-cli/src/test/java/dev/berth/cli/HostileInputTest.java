@@ -54,6 +54,20 @@ class HostileInputTest {
   }
 
   @Test
+  void init_unknownArch_errorNamingTheAcceptedValues_nothingCreated() throws Exception {
+    Path image = Files.writeString(dir.resolve("base.qcow2"), "base");
+    List<String> before = TreeSnapshot.of(dir);
+    CliRun run = CliRun.run(host, "init", "--arch", "sparc64", "--image", image.toString(), "m");
+    assertError(run, "unknown machine architecture \"sparc64\"");
+    assertThat(run.err())
+        .contains("x86_64")
+        .contains("amd64")
+        .contains("aarch64")
+        .contains("arm64");
+    assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
+  }
+
+  @Test
   void descriptionLackingAField_listWarnsAndListsTheOthers_inspectAndSetSayWhatIsMissing()
       throws Exception {
     MachineStore store = new MachineStore(BerthDirs.from(host));

@@ -6,10 +6,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +29,6 @@ class PublishedPortsIT {
   private static final String A = "pa";
   private static final String B = "pb";
   private static final String PAGE = "Hello from busybox httpd on berth-os.";
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static Path home;
   private static Map<String, String> env;
   private static int portA;
@@ -91,24 +85,7 @@ class PublishedPortsIT {
    * for.
    */
   private static String fetch(int port) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    IOException last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> r =
-            HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(20))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-      } catch (IOException e) {
-        last = e;
-        Thread.sleep(500);
-      }
-    }
-    throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
+    return PublishedPage.fetch(port, Duration.ofSeconds(60));
   }
 
   private static boolean portIsFree(int port) {

@@ -27,6 +27,14 @@ public record QemuLaunch(
   /** The machine's own UEFI variable store, beside its disk: removed with the machine's data. */
   static final String FIRMWARE_VARIABLES = "efi-vars.fd";
 
+  /**
+   * What a machine of the host's own architecture is told when it runs emulated; a machine of
+   * another architecture is told why instead ({@link QemuHost#emulationWarning}).
+   */
+  public static final String NO_HARDWARE_VIRTUALIZATION =
+      "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
+          + " 10-50x slower";
+
   public QemuLaunch {
     argv = List.copyOf(argv);
     warnings = List.copyOf(warnings);
@@ -41,13 +49,20 @@ public record QemuLaunch(
       QemuCommand.Network network,
       boolean firstBoot) {
     MachineConfig.ImageInfo image = config.image();
+    String guestArch = config.guestArch(host);
+    Accelerator chosen = QemuHost.forGuest(host, guestArch, accelerator);
     QemuHost.Setup setup =
         QemuHost.platform(
             host,
-            host.cpuArch(),
-            accelerator,
+            guestArch,
+            chosen,
             config.resources().memoryMiB(),
             config.diskPath().resolveSibling(FIRMWARE_VARIABLES));
+    List<String> warnings = new ArrayList<>();
+    if (chosen.isSoftware() && QemuHost.emulationWarning(host, guestArch).isEmpty()) {
+      warnings.add(NO_HARDWARE_VIRTUALIZATION);
+    }
+    warnings.addAll(setup.warnings());
     List<QemuCommand.Share> shares = new ArrayList<>();
     for (MachineConfig.Mount mount : config.mounts()) {
       shares.add(new QemuCommand.Share(mount.source(), mount.tag(), mount.readOnly()));
@@ -69,7 +84,7 @@ public record QemuLaunch(
             new QemuCommand.RuntimePaths(
                 files.qmp(), files.ready(), files.console(), files.qemuPid()));
     return new QemuLaunch(
-        argv, setup.warnings(), setup.platform(), image == null || image.kernel() == null);
+        argv, warnings, setup.platform(), image == null || image.kernel() == null);
   }
 
   /**
@@ -84,7 +99,7 @@ public record QemuLaunch(
         name,
         config,
         files,
-        QemuHost.accelerator(host, host.cpuArch()),
+        QemuHost.accelerator(host, config.guestArch(host)),
         new QemuCommand.Stream(files.network(), NetworkConfig.gvproxyDefaults().mtu()),
         config.lastUp() == null);
   }

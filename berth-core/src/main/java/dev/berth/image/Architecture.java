@@ -1,8 +1,11 @@
 package dev.berth.image;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.berth.BerthException;
 import java.util.Locale;
 
-/** A CPU architecture as image streams name it. */
+/** A CPU architecture as image streams name it: a machine's guest architecture. */
 public enum Architecture {
   X86_64("x86_64"),
   AARCH64("aarch64");
@@ -13,7 +16,11 @@ public enum Architecture {
     this.streamName = streamName;
   }
 
-  /** The key under {@code architectures} in stream metadata, e.g. {@code x86_64}. */
+  /**
+   * The key under {@code architectures} in stream metadata, e.g. {@code x86_64}; also QEMU's name
+   * ({@code qemu-system-x86_64}) and how a machine's description records it.
+   */
+  @JsonValue
   public String streamName() {
     return streamName;
   }
@@ -29,6 +36,7 @@ public enum Architecture {
    *
    * @throws IllegalArgumentException for an architecture Berth has no images for
    */
+  @JsonCreator
   public static Architecture fromOsArch(String osArch) {
     switch (osArch.toLowerCase(Locale.ROOT)) {
       case "amd64":
@@ -39,6 +47,21 @@ public enum Architecture {
         return AARCH64;
       default:
         throw new IllegalArgumentException("no guest images exist for architecture " + osArch);
+    }
+  }
+
+  /**
+   * A machine architecture the user asked for ({@code init --arch}): the kernel's names, or
+   * podman's and Go's ({@code amd64}, {@code arm64}).
+   */
+  public static Architecture parse(String requested) {
+    try {
+      return fromOsArch(requested);
+    } catch (IllegalArgumentException e) {
+      throw new BerthException(
+          "unknown machine architecture \"" + requested + "\"",
+          "pass --arch x86_64 (or amd64) or --arch aarch64 (or arm64)",
+          e);
     }
   }
 }

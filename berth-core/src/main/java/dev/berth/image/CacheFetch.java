@@ -31,7 +31,6 @@ final class CacheFetch {
   private final Path root;
   private final Fetcher fetcher;
   private final Clock clock;
-  private final Architecture arch;
   private final Duration stallLimit;
   private final Path xzTool;
   private final CacheIndex index;
@@ -40,14 +39,12 @@ final class CacheFetch {
       Path root,
       Supplier<HttpClient> http,
       Clock clock,
-      Architecture arch,
       Duration stallLimit,
       Path xzTool,
       CacheIndex index) {
     this.root = root;
     this.fetcher = new Fetcher(http);
     this.clock = clock;
-    this.arch = arch;
     this.stallLimit = stallLimit;
     this.xzTool = xzTool;
     this.index = index;
@@ -58,7 +55,7 @@ final class CacheFetch {
     return fetcher;
   }
 
-  CachedImage fetch(ImageArtifact artifact, ProgressListener progress) {
+  CachedImage fetch(ImageArtifact artifact, Architecture arch, ProgressListener progress) {
     plainHttpWarning(artifact)
         .ifPresent(warning -> progress.accept(new MachineEvent.Warning(warning)));
     try {

@@ -116,7 +116,7 @@ public final class ImageCache {
     this.root = root.toAbsolutePath().normalize();
     this.arch = arch;
     this.index = new CacheIndex(this.root, clock);
-    this.fetch = new CacheFetch(this.root, http, clock, arch, stallLimit, xzTool, index);
+    this.fetch = new CacheFetch(this.root, http, clock, stallLimit, xzTool, index);
     this.fetcher = fetch.fetcher();
     this.pruning = new CachePruning(this.root, clock, index);
   }
@@ -150,6 +150,14 @@ public final class ImageCache {
    *     cache then holds what it held before
    */
   public CachedImage pull(ImageSource source, ProgressListener progress) {
+    return pull(source, arch, progress);
+  }
+
+  /**
+   * As {@link #pull(ImageSource, ProgressListener)}, for a machine of {@code machineArch}: the
+   * stream's image of that architecture rather than the cache's own.
+   */
+  public CachedImage pull(ImageSource source, Architecture machineArch, ProgressListener progress) {
     ImageArtifact artifact;
     if (source instanceof ImageSource.Stream stream) {
       progress.accept(new MachineEvent.Step("Looking up the newest image of " + source.describe()));
@@ -157,9 +165,9 @@ public final class ImageCache {
       try {
         metadata = fetcher.readAll(stream.metadata());
       } catch (BerthException e) {
-        return cachedFromStream(stream, e, progress);
+        return cachedFromStream(stream, machineArch, e, progress);
       }
-      artifact = StreamMetadata.parse(metadata, stream.metadata(), stream.name(), arch);
+      artifact = StreamMetadata.parse(metadata, stream.metadata(), stream.name(), machineArch);
     } else if (source instanceof ImageSource.Url url) {
       artifact = new ImageArtifact(url.uri(), null, null, null, null, url.uri().toString());
     } else {
@@ -175,15 +183,19 @@ public final class ImageCache {
         return index.touch(cached.get()).toImage(root, false);
       }
     }
-    return fetch.fetch(artifact, progress);
+    return fetch.fetch(artifact, machineArch, progress);
   }
 
   private CachedImage cachedFromStream(
-      ImageSource.Stream stream, BerthException error, ProgressListener progress) {
+      ImageSource.Stream stream,
+      Architecture machineArch,
+      BerthException error,
+      ProgressListener progress) {
     String source = stream.metadata().toString();
     Optional<IndexEntry> newest =
         index.entries().stream()
-            .filter(e -> source.equals(e.source()) && arch.streamName().equals(e.architecture()))
+            .filter(
+                e -> source.equals(e.source()) && machineArch.streamName().equals(e.architecture()))
             .max(Comparator.comparing(IndexEntry::created));
     if (newest.isEmpty()) {
       throw error;

@@ -1,6 +1,7 @@
 package dev.berth.machine;
 
 import dev.berth.ProgressListener;
+import dev.berth.image.Architecture;
 import dev.berth.image.CachedImage;
 import dev.berth.image.ImageCache;
 import dev.berth.image.ImageSource;
@@ -14,8 +15,8 @@ public final class CachedBaseImages implements BaseImageResolver {
   }
 
   @Override
-  public BaseImage resolve(String image, ProgressListener progress) {
-    CachedImage cached = cache.pull(ImageSource.parse(image), progress);
+  public BaseImage resolve(String image, Architecture arch, ProgressListener progress) {
+    CachedImage cached = cache.pull(ImageSource.parse(image), arch, progress);
     return new BaseImage(
         cached.path(),
         cached.format(),

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What {@code berth init} was asked for. A null field takes the default, so that defaults live in
- * core, next to the limits they must respect.
+ * core, next to the limits they must respect. {@code arch} is the guest architecture as the user
+ * typed it ({@code x86_64}, {@code amd64}, {@code aarch64}, {@code arm64}); null: the host's.
  */
 public record InitOptions(
     String name,
@@ -19,7 +20,38 @@ public record InitOptions(
     boolean rootful,
     String timezone,
     MachineConfig.Publish publish,
-    boolean saveState) {
+    boolean saveState,
+    String arch) {
+
+  /** Options of a machine of the host's architecture. */
+  public InitOptions(
+      String name,
+      String image,
+      Integer cpus,
+      Long memoryMiB,
+      Long diskSizeGiB,
+      String username,
+      List<String> volumes,
+      Path ignitionPath,
+      boolean rootful,
+      String timezone,
+      MachineConfig.Publish publish,
+      boolean saveState) {
+    this(
+        name,
+        image,
+        cpus,
+        memoryMiB,
+        diskSizeGiB,
+        username,
+        volumes,
+        ignitionPath,
+        rootful,
+        timezone,
+        publish,
+        saveState,
+        null);
+  }
 
   /** Options of a machine that saves its state on stop. */
   public InitOptions(

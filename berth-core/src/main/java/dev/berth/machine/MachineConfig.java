@@ -3,6 +3,8 @@ package dev.berth.machine;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.berth.image.Architecture;
+import dev.berth.os.Host;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -35,7 +37,8 @@ public record MachineConfig(
     @JsonProperty("UID") int uid,
     @JsonProperty("Timezone") String timezone,
     @JsonProperty("Publish") Publish publish,
-    @JsonProperty("SaveState") Boolean saveState) {
+    @JsonProperty("SaveState") Boolean saveState,
+    @JsonProperty("Arch") Architecture arch) {
 
   /** The schema this code writes; a newer one is refused rather than misread. */
   public static final int SCHEMA_VERSION = 1;
@@ -45,6 +48,44 @@ public record MachineConfig(
     publish = publish == null ? Publish.LOOPBACK : publish;
     // descriptions written before saving existed save too
     saveState = saveState == null ? Boolean.TRUE : saveState;
+  }
+
+  /** A machine of the host's architecture ({@link #guestArch}). */
+  public MachineConfig(
+      int schemaVersion,
+      String name,
+      Instant created,
+      Instant lastUp,
+      ImageInfo image,
+      Path diskPath,
+      Path ignitionPath,
+      boolean userIgnition,
+      Resources resources,
+      SshConfig ssh,
+      List<Mount> mounts,
+      boolean rootful,
+      int uid,
+      String timezone,
+      Publish publish,
+      Boolean saveState) {
+    this(
+        schemaVersion,
+        name,
+        created,
+        lastUp,
+        image,
+        diskPath,
+        ignitionPath,
+        userIgnition,
+        resources,
+        ssh,
+        mounts,
+        rootful,
+        uid,
+        timezone,
+        publish,
+        saveState,
+        null);
   }
 
   /** A machine that saves its state on stop, as every machine does by default. */
@@ -201,6 +242,14 @@ public record MachineConfig(
         .findFirst();
   }
 
+  /**
+   * The machine's guest architecture: as recorded, or the processor's for a description written
+   * before machines had one (they were all of the host's architecture).
+   */
+  public String guestArch(Host host) {
+    return arch == null ? host.cpuArch() : arch.streamName();
+  }
+
   public MachineConfig withResources(Resources newResources) {
     return new MachineConfig(
         schemaVersion,
@@ -218,7 +267,8 @@ public record MachineConfig(
         uid,
         timezone,
         publish,
-        saveState);
+        saveState,
+        arch);
   }
 
   public MachineConfig withRootful(boolean newRootful) {
@@ -238,7 +288,8 @@ public record MachineConfig(
         uid,
         timezone,
         publish,
-        saveState);
+        saveState,
+        arch);
   }
 
   public MachineConfig withLastUp(Instant newLastUp) {
@@ -258,7 +309,8 @@ public record MachineConfig(
         uid,
         timezone,
         publish,
-        saveState);
+        saveState,
+        arch);
   }
 
   public MachineConfig withPublish(Publish newPublish) {
@@ -278,7 +330,8 @@ public record MachineConfig(
         uid,
         timezone,
         newPublish,
-        saveState);
+        saveState,
+        arch);
   }
 
   public MachineConfig withSaveState(boolean newSaveState) {
@@ -298,6 +351,7 @@ public record MachineConfig(
         uid,
         timezone,
         publish,
-        newSaveState);
+        newSaveState,
+        arch);
   }
 }

@@ -15,10 +15,12 @@ import dev.berth.connection.DockerClients;
 import dev.berth.connection.SystemConnections;
 import dev.berth.ignition.IgnitionConfig;
 import dev.berth.ignition.MachineIgnition;
+import dev.berth.image.Architecture;
 import dev.berth.os.AtomicFiles;
 import dev.berth.os.FileTrees;
 import dev.berth.os.Host;
 import dev.berth.qemu.DiskImages;
+import dev.berth.qemu.QemuHost;
 import dev.berth.ssh.MachineKeys;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -87,6 +89,8 @@ final class MachineCreation {
     long diskGiB =
         options.diskSizeGiB() == null ? InitOptions.DEFAULT_DISK_GIB : options.diskSizeGiB();
     String user = options.username() == null ? InitOptions.DEFAULT_USER : options.username();
+    Architecture arch =
+        Architecture.parse(options.arch() == null ? host.cpuArch() : options.arch());
     checks.validateResources(cpus, memory, diskGiB);
     if (UserName.validate(user).equals("root")) {
       throw new BerthException(
@@ -110,7 +114,9 @@ final class MachineCreation {
 
     try (MachineLocks.Held global = locks.global()) {
       checkFree(name);
-      BaseImage base = images.resolve(options.image(), progress);
+      QemuHost.emulationWarning(host, arch.streamName())
+          .ifPresent(w -> progress.accept(new MachineEvent.Warning(w)));
+      BaseImage base = images.resolve(options.image(), arch, progress);
       DiskImages.Info baseInfo = disks.info(base.path());
       long baseGiB = (baseInfo.virtualSize() + DiskImages.GIB - 1) / DiskImages.GIB;
       if (diskGiB < baseGiB) {
@@ -133,6 +139,7 @@ final class MachineCreation {
           timezone,
           options.publish(),
           options.saveState(),
+          arch,
           progress);
     }
   }
@@ -229,6 +236,7 @@ final class MachineCreation {
       String timezone,
       MachineConfig.Publish publish,
       boolean saveState,
+      Architecture arch,
       ProgressListener progress) {
     Path configDir = dirs().machineConfig(name);
     Path dataDir = dirs().machineData(name);
@@ -299,7 +307,8 @@ final class MachineCreation {
               uid,
               timezone,
               publish,
-              saveState);
+              saveState,
+              arch);
       MachineStore.write(stagedConfig.resolve(MachineStore.DESCRIPTION), config);
 
       AtomicFiles.publishDirectory(stagedData, dataDir);

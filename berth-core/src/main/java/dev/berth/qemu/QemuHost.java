@@ -56,6 +56,29 @@ public final class QemuHost {
   }
 
   /**
+   * The accelerator for a guest of {@code guestArch} where {@code hostAccelerator} is what the host
+   * offers guests of its own architecture: another architecture's guest is always emulated (TCG),
+   * since neither HVF nor KVM runs a foreign instruction set.
+   */
+  public static Accelerator forGuest(Host host, String guestArch, Accelerator hostAccelerator) {
+    return guestArch.equals(host.cpuArch()) ? hostAccelerator : Accelerator.TCG;
+  }
+
+  /** What the user is told when a guest's architecture is not the host processor's. */
+  public static Optional<String> emulationWarning(Host host, String guestArch) {
+    if (guestArch.equals(host.cpuArch())) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "an "
+            + guestArch
+            + " machine on an "
+            + host.cpuArch()
+            + " host: QEMU emulates its CPU in software (TCG), which is far slower than the host's"
+            + " own");
+  }
+
+  /**
    * Everything the command line needs from the host for a guest of {@code guestArch} run with
    * {@code accelerator} ({@link #accelerator}, chosen by {@code berth start}); refuses what cannot
    * run here with a hint. {@code firmwareVariables} is where the machine's UEFI variable store is
@@ -81,14 +104,9 @@ public final class QemuHost {
               + " own architecture, aarch64; an arm64 JDK avoids the translation");
     }
     checkVersion(host, qemu, warnings);
-    if (!guestArch.equals(host.cpuArch())) {
-      warnings.add(
-          "an "
-              + guestArch
-              + " machine on an "
-              + host.cpuArch()
-              + " host: QEMU emulates its CPU"
-              + " in software (TCG), which is far slower than the host's own");
+    Optional<String> emulated = emulationWarning(host, guestArch);
+    if (emulated.isPresent()) {
+      warnings.add(emulated.get());
     } else if (accelerator.isSoftware() && host.isMacOs()) {
       warnings.add(
           "Hypervisor.framework is not available here (sysctl kern.hv_support is not 1, as in"

@@ -18,6 +18,7 @@ public record MachineInspection(
     @JsonProperty("Image") Image image,
     @JsonProperty("LastUp") String lastUp,
     @JsonProperty("Name") String name,
+    @JsonProperty("Arch") String arch,
     @JsonProperty("Resources") Resources resources,
     @JsonProperty("SSHConfig") SshConfig sshConfig,
     @JsonProperty("State") String state,
@@ -82,12 +83,14 @@ public record MachineInspection(
       @JsonProperty("Type") String type) {}
 
   /**
-   * {@code savedState} and {@code savedStateBytes}: the saved state's file and size, if any; {@code
-   * disk}: the disk's sizes when they could be read, else null.
+   * {@code arch}: the machine's guest architecture (Berth's own field: a podman machine is always
+   * of the host's); {@code savedState} and {@code savedStateBytes}: the saved state's file and
+   * size, if any; {@code disk}: the disk's sizes when they could be read, else null.
    */
   public static MachineInspection of(
       MachineConfig c,
       MachineState state,
+      String arch,
       Path configPath,
       Path apiSocket,
       Path savedState,
@@ -107,6 +110,7 @@ public record MachineInspection(
                 : new BaseImage(base.version(), base.path().toString(), base.digest())),
         Reports.lastUp(c),
         c.name(),
+        arch,
         new Resources(
             c.resources().cpus(),
             c.resources().diskSizeGiB(),

@@ -30,8 +30,8 @@ class MachineImagesTest {
     MachineImages[] images = new MachineImages[1];
     Path[] fetched = new Path[1];
     BaseImageResolver fetchThenPrune =
-        (image, progress) -> {
-          BaseImage base = new CachedBaseImages(cache).resolve(image, progress);
+        (image, arch, progress) -> {
+          BaseImage base = new CachedBaseImages(cache).resolve(image, arch, progress);
           fetched[0] = base.path();
           new Thread(
                   () -> {

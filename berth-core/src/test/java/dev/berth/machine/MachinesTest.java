@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.berth.BerthException;
+import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.connection.SystemConnections;
+import dev.berth.image.Architecture;
 import dev.berth.os.Host;
 import dev.berth.qemu.DiskImages;
 import dev.berth.testing.FakeQemuImg;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ class MachinesTest {
   private Host host;
   private Machines machines;
   private Path base;
+  private final List<Architecture> resolvedFor = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -39,7 +43,8 @@ class MachinesTest {
     base = Files.writeString(dir.resolve("base.qcow2"), "base");
     BerthDirs dirs = BerthDirs.from(host);
     BaseImageResolver resolver =
-        (image, progress) -> {
+        (image, arch, progress) -> {
+          resolvedFor.add(arch);
           if (!Path.of(image).equals(base)) {
             throw new BerthException("image file " + image + " does not exist");
           }
@@ -104,6 +109,72 @@ class MachinesTest {
         .containsExactly("berth-default", "berth-default-root");
     assertThat(machines.defaultMachine()).contains("berth-default");
     assertThat(machines.imagesInUse()).containsExactly(base.toString());
+  }
+
+  private InitOptions options(String name, String arch) {
+    return new InitOptions(
+        name, base.toString(), null, null, 20L, null, null, null, false, null, null, true, arch);
+  }
+
+  @Test
+  void init_arch_pickedImageAndDescriptionAreOfThatArchitecture_withAWarning() throws Exception {
+    List<MachineEvent> events = new ArrayList<>();
+    MachineConfig config = machines.init(options("arm", "arm64"), events::add);
+
+    assertThat(config.arch()).isEqualTo(Architecture.AARCH64);
+    assertThat(resolvedFor).containsExactly(Architecture.AARCH64);
+    assertThat(Files.readString(machines.dirs().machineConfig("arm").resolve("machine.json")))
+        .contains("\"Arch\" : \"aarch64\"");
+    assertThat(machines.status("arm").config().guestArch(host)).isEqualTo("aarch64");
+    assertThat(events)
+        .filteredOn(MachineEvent.Warning.class::isInstance)
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w.toString())
+                    .contains("aarch64 machine on an x86_64 host")
+                    .contains("TCG"));
+  }
+
+  @Test
+  void init_withoutArch_theHostsArchitecture_noWarning() {
+    List<MachineEvent> events = new ArrayList<>();
+    MachineConfig config = machines.init(options("m", null), events::add);
+    assertThat(config.arch()).isEqualTo(Architecture.X86_64);
+    assertThat(resolvedFor).containsExactly(Architecture.X86_64);
+    assertThat(events).noneMatch(MachineEvent.Warning.class::isInstance);
+    assertThat(machines.init(options("n", "amd64"), ProgressListener.NONE).arch())
+        .isEqualTo(Architecture.X86_64);
+  }
+
+  @Test
+  void init_unknownArch_refusedNamingTheAcceptedOnes_nothingBehind() throws Exception {
+    List<String> before = TreeSnapshot.of(dir);
+    assertThatThrownBy(() -> machines.init(options("m", "riscv64"), ProgressListener.NONE))
+        .isInstanceOf(BerthException.class)
+        .hasMessageContaining("riscv64")
+        .satisfies(
+            e ->
+                assertThat(((BerthException) e).hint())
+                    .hasValueSatisfying(
+                        h ->
+                            assertThat(h)
+                                .contains("x86_64")
+                                .contains("aarch64")
+                                .contains("arm64")));
+    assertThat(resolvedFor).isEmpty();
+    assertThat(TreeSnapshot.of(dir)).isEqualTo(before);
+  }
+
+  @Test
+  void descriptionWithoutArch_isOfTheHostsArchitecture() throws Exception {
+    machines.init(options("old"), ProgressListener.NONE);
+    Path description = machines.dirs().machineConfig("old").resolve("machine.json");
+    Files.writeString(
+        description, Files.readString(description).replace("\"Arch\" : \"x86_64\"", "\"X\" : 0"));
+    MachineConfig config = machines.status("old").config();
+    assertThat(config.arch()).isNull();
+    assertThat(config.guestArch(host)).isEqualTo("x86_64");
   }
 
   @Test

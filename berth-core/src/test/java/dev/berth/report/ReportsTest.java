@@ -57,6 +57,7 @@ class ReportsTest {
             MachineInspection.of(
                 config("a", null, image),
                 MachineState.RUNNING,
+                "aarch64",
                 Path.of("/c"),
                 Path.of("/api"),
                 Path.of("/m/disk.qcow2.state"),
@@ -68,12 +69,14 @@ class ReportsTest {
                 + "\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"},\"ImageVersion\":null,"
                 + "\"BaseImage\":\"/cache/base.qcow2\",\"Digest\":null}")
         .contains("\"State\":\"running\"")
+        .contains("\"Name\":\"a\",\"Arch\":\"aarch64\"")
         .contains("\"ConnectionInfo\":{\"PodmanSocket\":{\"Path\":\"/api\"},\"PodmanPipe\":null}");
     String without =
         MAPPER.writeValueAsString(
             MachineInspection.of(
                 config("a", null, null),
                 MachineState.STOPPED,
+                "x86_64",
                 Path.of("/c"),
                 Path.of("/api"),
                 Path.of("/m/disk.qcow2.state"),

@@ -38,7 +38,7 @@ public final class TestMachines {
   }
 
   private static BaseImageResolver resolverOf(Path base) {
-    return (image, progress) -> {
+    return (image, arch, progress) -> {
       if (!Path.of(image).equals(base)) {
         throw new BerthException("image file " + image + " does not exist");
       }

@@ -9,8 +9,10 @@ import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.os.Host;
 import dev.berth.os.ProcessTable;
 import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.QemuHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,13 +58,18 @@ public final class MachineLifecycle {
     this.leftovers = new CrashLeftovers(processes);
   }
 
-  public Accelerator accelerator() {
-    return accelerator;
+  /**
+   * How machine {@code name} runs here: with the host's accelerator when it is of the host's
+   * architecture, else emulated.
+   */
+  public Accelerator accelerator(String name) {
+    Host host = machines.host();
+    return QemuHost.forGuest(host, machines.status(name).config().guestArch(host), accelerator);
   }
 
-  /** The ready timeout when none is given: generous under software emulation. */
-  public Duration defaultReadyTimeout() {
-    return accelerator.isSoftware() ? Duration.ofMinutes(10) : Duration.ofMinutes(3);
+  /** The ready timeout of machine {@code name} when none is given: generous under emulation. */
+  public Duration defaultReadyTimeout(String name) {
+    return accelerator(name).isSoftware() ? Duration.ofMinutes(10) : Duration.ofMinutes(3);
   }
 
   /**
@@ -108,7 +115,7 @@ public final class MachineLifecycle {
               name,
               List.of(
                   "--timeout", Long.toString(readyTimeout.toSeconds()),
-                  "--accelerator", accelerator.qemuName(),
+                  "--accelerator", accelerator(name).qemuName(),
                   "--network", network.flagValue()),
               files.agentLog());
       waitForAgent(name, files, process);

@@ -141,12 +141,6 @@ public final class MachineAgent {
 
   private void boot() {
     MachineConfig config = machine.config();
-    if (settings.accelerator().isSoftware()) {
-      control.emit(
-          new MachineEvent.Warning(
-              "no hardware virtualization here: QEMU emulates the CPU in software (TCG), which is"
-                  + " 10-50x slower"));
-    }
     try {
       readyPort = ReadyPort.open(files.ready(), () -> FirstBootFailure.of(config, files));
     } catch (IOException e) {

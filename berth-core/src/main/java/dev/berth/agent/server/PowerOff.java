@@ -7,12 +7,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Powers a machine off, a clean shutdown first so that the guest's file systems are consistent:
- * {@code poweroff} over SSH when the session is up, else the ACPI power button; after a grace
- * period QMP {@code quit}; then kill.
+ * over SSH when the session is up, its containers stopped then {@code poweroff}, else the ACPI
+ * power button; after a grace period QMP {@code quit}; then kill.
  */
 final class PowerOff {
   private static final Logger LOG = LoggerFactory.getLogger(PowerOff.class);
-  static final String POWEROFF_COMMAND = "sudo -n systemctl poweroff || systemctl poweroff";
+
+  /**
+   * How long the guest's containers may take to stop before the power-off, all together. Stopped by
+   * systemd at shutdown, a container whose process ignores SIGTERM (any PID 1 without a handler,
+   * busybox httpd for one) holds the shutdown for systemd's stop timeout, 90 s, which outlasts the
+   * agent's grace; {@code podman stop} kills it after the container's own stop timeout (10 s unless
+   * it was run with another).
+   */
+  static final Duration CONTAINER_STOP = Duration.ofSeconds(30);
+
+  /** Rootless and rootful containers stopped at once, then the guest powered off. */
+  static final String POWEROFF_COMMAND =
+      "timeout "
+          + CONTAINER_STOP.toSeconds()
+          + " sh -c 'podman stop --all & sudo -n podman stop --all & wait' >/dev/null 2>&1;"
+          + " sudo -n systemctl poweroff || systemctl poweroff";
+
+  private static final Duration POWEROFF_COMMAND_LIMIT = CONTAINER_STOP.plusSeconds(10);
   private static final Duration QUIT_GRACE = Duration.ofSeconds(10);
   private static final Duration KILL_GRACE = Duration.ofSeconds(10);
 
@@ -32,7 +49,7 @@ final class PowerOff {
     try {
       if (shell != null && shell.isOpen()) {
         try {
-          shell.exec(POWEROFF_COMMAND, Duration.ofSeconds(10));
+          shell.exec(POWEROFF_COMMAND, POWEROFF_COMMAND_LIMIT);
         } catch (IOException e) {
           LOG.debug("poweroff over SSH ended the session: {}", e.toString());
         }

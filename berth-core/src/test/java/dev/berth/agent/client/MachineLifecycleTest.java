@@ -8,6 +8,7 @@ import dev.berth.MachineEvent;
 import dev.berth.ProgressListener;
 import dev.berth.agent.NetworkMode;
 import dev.berth.machine.BerthDirs;
+import dev.berth.machine.InitOptions;
 import dev.berth.machine.MachineLocks;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.Machines;
@@ -28,7 +29,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -108,6 +111,49 @@ class MachineLifecycleTest {
 
   private static String hint(Throwable e) {
     return ((BerthException) e).hint().orElse("");
+  }
+
+  @Test
+  void start_machineOfAnotherArchitecture_agentRunsItEmulated() {
+    machines.init(
+        new InitOptions(
+            "arm",
+            base.toString(),
+            1,
+            1024L,
+            20L,
+            null,
+            List.of(),
+            null,
+            false,
+            "UTC",
+            null,
+            true,
+            "aarch64"),
+        ProgressListener.NONE);
+    Map<String, List<String>> agentArgs = new HashMap<>();
+    MachineLifecycle kvmHost =
+        new MachineLifecycle(
+            machines,
+            agents,
+            processes,
+            (machine, args, log) -> {
+              agentArgs.put(machine, args);
+              throw new IOException("no agent in a unit test");
+            },
+            Accelerator.KVM);
+
+    for (String name : List.of("m", "arm")) {
+      assertThatThrownBy(
+              () ->
+                  kvmHost.start(
+                      name, Duration.ofMinutes(1), NetworkMode.BERTH, ProgressListener.NONE))
+          .isInstanceOf(BerthException.class);
+    }
+    assertThat(agentArgs.get("m")).containsSequence("--accelerator", "kvm");
+    assertThat(agentArgs.get("arm")).containsSequence("--accelerator", "tcg");
+    assertThat(kvmHost.defaultReadyTimeout("arm")).isEqualTo(Duration.ofMinutes(10));
+    assertThat(kvmHost.defaultReadyTimeout("m")).isEqualTo(Duration.ofMinutes(3));
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /** A login to the guest: records commands; {@code poweroff} ends QEMU as the guest would. */
 final class FakeShell implements GuestShell {
   final List<String> commands = new CopyOnWriteArrayList<>();
+  final List<Duration> timeouts = new CopyOnWriteArrayList<>();
   private final FakeQemu qemu;
   volatile boolean open = true;
 
@@ -23,6 +24,7 @@ final class FakeShell implements GuestShell {
   @Override
   public void exec(String command, Duration timeout) {
     commands.add(command);
+    timeouts.add(timeout);
     if (command.equals(PowerOff.POWEROFF_COMMAND)) {
       open = false;
       qemu.exit(0);

@@ -199,7 +199,10 @@ class MachineAgentTest {
                 NetworkConfig.gvproxyDefaults(),
                 (cfg, network, firstBoot) ->
                     new QemuLaunch(
-                        List.of("qemu-system-x86_64", "-name", "m"), List.of(), null, false)),
+                        List.of("qemu-system-x86_64", "-name", "m"),
+                        List.of(QemuLaunch.NO_HARDWARE_VIRTUALIZATION),
+                        null,
+                        false)),
             new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
     CompletableFuture<Integer> run = new CompletableFuture<>();
     Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");

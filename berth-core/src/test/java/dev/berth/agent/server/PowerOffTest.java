@@ -61,6 +61,21 @@ class PowerOffTest {
   }
 
   @Test
+  void sessionOpen_containersStoppedWithinABoundFirst_andTheCommandIsGivenThatLong() {
+    FakeShell shell = new FakeShell(qemu);
+
+    powerOff.run(qemu, shell, new FakeMonitor(qemu, true, true));
+
+    String command = shell.commands.get(0);
+    assertThat(command)
+        .startsWith("timeout " + PowerOff.CONTAINER_STOP.toSeconds() + " ")
+        .contains("podman stop --all")
+        .contains("sudo -n podman stop --all");
+    assertThat(command.indexOf("podman stop")).isLessThan(command.indexOf("systemctl poweroff"));
+    assertThat(shell.timeouts.get(0)).isGreaterThan(PowerOff.CONTAINER_STOP);
+  }
+
+  @Test
   void noMonitor_guestIgnoresEverything_killedAfterTheGracePeriod() {
     Instant start = clock.now();
 

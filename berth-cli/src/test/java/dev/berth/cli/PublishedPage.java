@@ -1,0 +1,43 @@
+package dev.berth.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The page a container publishes on the host's loopback, as a user's browser fetches it. */
+final class PublishedPage {
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private PublishedPage() {}
+
+  /**
+   * The page at 127.0.0.1:{@code port}, answered with 200, waiting up to {@code wait} for the
+   * forward that podman in the machine just asked for.
+   */
+  static String fetch(int port, Duration wait) throws Exception {
+    long deadline = System.nanoTime() + wait.toNanos();
+    IOException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> r =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+      } catch (IOException e) {
+        last = e;
+        Thread.sleep(500);
+      }
+    }
+    throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
+  }
+}
