@@ -11,6 +11,7 @@ import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.dns.HostResolvers;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.forward.PortForwards;
 import dev.berth.net.network.VirtualNetwork;
 import dev.berth.os.Host;
 import dev.berth.qemu.QemuCommand;
@@ -151,7 +152,11 @@ abstract class MachineNetwork implements AutoCloseable {
         network
             .net
             .forwards()
-            .expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
+            .expose(
+                "tcp",
+                "127.0.0.1:" + sshPort,
+                config.guestIp().getHostAddress() + ":22",
+                PortForwards.Origin.SSH);
         return network;
       } catch (ForwardException e) {
         network.close();
