@@ -51,6 +51,15 @@ final class SetCommand extends BaseCommand {
   Boolean publishPrivilegedPorts; // initialized by picocli
 
   @Option(
+      names = "--publish-listening-ports",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Forward every port a program in the machine listens on from the same port on"
+              + " 127.0.0.1 (=false: only the SSH port and the ports containers publish).")
+  Boolean publishListeningPorts; // initialized by picocli
+
+  @Option(
       names = "--save-state",
       hidden = true, // until stop saves and start resumes (issue 18)
       arity = "0..1",
@@ -72,7 +81,8 @@ final class SetCommand extends BaseCommand {
                 rootful,
                 publishAllAddresses,
                 publishPrivilegedPorts,
-                saveState));
+                saveState,
+                publishListeningPorts));
     return 0;
   }
 }

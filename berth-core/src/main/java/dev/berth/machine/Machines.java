@@ -481,9 +481,29 @@ public final class Machines {
       Boolean rootful,
       Boolean publishAllAddresses,
       Boolean publishPrivilegedPorts,
-      Boolean saveState) {
+      Boolean saveState,
+      Boolean publishListeningPorts) {
     public Changes(Integer cpus, Long memoryMiB, Long diskSizeGiB, Boolean rootful) {
       this(cpus, memoryMiB, diskSizeGiB, rootful, null, null);
+    }
+
+    public Changes(
+        Integer cpus,
+        Long memoryMiB,
+        Long diskSizeGiB,
+        Boolean rootful,
+        Boolean publishAllAddresses,
+        Boolean publishPrivilegedPorts,
+        Boolean saveState) {
+      this(
+          cpus,
+          memoryMiB,
+          diskSizeGiB,
+          rootful,
+          publishAllAddresses,
+          publishPrivilegedPorts,
+          saveState,
+          null);
     }
 
     public Changes(
@@ -529,7 +549,10 @@ public final class Machines {
                       : changes.publishAllAddresses(),
                   changes.publishPrivilegedPorts() == null
                       ? publish.privilegedPorts()
-                      : changes.publishPrivilegedPorts()));
+                      : changes.publishPrivilegedPorts(),
+                  changes.publishListeningPorts() == null
+                      ? publish.listeningPorts()
+                      : changes.publishListeningPorts()));
       if (changes.saveState() != null) {
         next = next.withSaveState(changes.saveState());
         if (!changes.saveState()) {
