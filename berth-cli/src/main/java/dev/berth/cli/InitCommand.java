@@ -85,6 +85,16 @@ final class InitCommand extends BaseCommand {
   boolean publishPrivilegedPorts; // initialized by picocli
 
   @Option(
+      names = "--publish-listening-ports",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Forward every port a program in the machine listens on from the same port on"
+              + " 127.0.0.1 (default: true; =false: only the SSH port and the ports containers"
+              + " publish).")
+  boolean publishListeningPorts = true; // initialized by picocli
+
+  @Option(
       names = "--timezone",
       description = "Time zone inside the machine, or \"local\" for the host's (default).")
   String timezone; // initialized by picocli
@@ -113,7 +123,8 @@ final class InitCommand extends BaseCommand {
                     ignitionPath,
                     rootful,
                     timezone,
-                    new MachineConfig.Publish(publishAllAddresses, publishPrivilegedPorts),
+                    new MachineConfig.Publish(
+                        publishAllAddresses, publishPrivilegedPorts, publishListeningPorts),
                     saveState.orElse(true),
                     arch),
                 progress);

@@ -14,8 +14,9 @@ import picocli.CommandLine.ParameterException;
     name = "ports",
     mixinStandardHelpOptions = true,
     description =
-        "List the ports a running machine forwards from the host: its SSH port and the ports"
-            + " containers publish.")
+        "List the ports a running machine forwards from the host: its SSH port (origin ssh), the"
+            + " ports containers publish (podman), the ports programs in the machine listen on"
+            + " (auto) and those asked for through the network's API (host).")
 final class PortsCommand extends BaseCommand {
   @Mixin MachineNameParameter machine;
 
@@ -27,11 +28,15 @@ final class PortsCommand extends BaseCommand {
     if ("json".equals(format.value())) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
       for (Forward f : forwards) {
-        array
-            .addObject()
-            .put("local", f.local())
-            .put("remote", f.remote())
-            .put("protocol", f.protocol());
+        var entry =
+            array
+                .addObject()
+                .put("local", f.local())
+                .put("remote", f.remote())
+                .put("protocol", f.protocol());
+        if (f.origin() != null) {
+          entry.put("origin", f.origin());
+        }
       }
       out().println(JsonOutput.indented(array, "  "));
       return 0;
@@ -41,11 +46,11 @@ final class PortsCommand extends BaseCommand {
           spec.commandLine(),
           "unknown --format \"" + format.value() + "\": leave it out for a table, or use json");
     }
-    Table table = new Table().row(List.of("HOST", "GUEST", "PROTOCOL"));
+    Table table = new Table().row(List.of("HOST", "GUEST", "PROTOCOL", "ORIGIN"));
     for (Forward f : forwards) {
       // A forward asked for without an IP (podman's "-p 8080:80") listens on loopback only.
       String host = f.local().startsWith(":") ? "127.0.0.1" + f.local() : f.local();
-      table.row(List.of(host, f.remote(), f.protocol()));
+      table.row(List.of(host, f.remote(), f.protocol(), f.origin() == null ? "" : f.origin()));
     }
     table.print(out());
     return 0;

@@ -50,6 +50,15 @@ final class SetCommand extends BaseCommand {
       description = "Let the machine publish host ports below 1024 (=false: from 1024 only).")
   Boolean publishPrivilegedPorts; // initialized by picocli
 
+  @Option(
+      names = "--publish-listening-ports",
+      arity = "0..1",
+      fallbackValue = "true",
+      description =
+          "Forward every port a program in the machine listens on from the same port on"
+              + " 127.0.0.1 (=false: only the SSH port and the ports containers publish).")
+  Boolean publishListeningPorts; // initialized by picocli
+
   @Mixin SaveStateOption saveState;
 
   @Override
@@ -64,7 +73,8 @@ final class SetCommand extends BaseCommand {
                 rootful,
                 publishAllAddresses,
                 publishPrivilegedPorts,
-                saveState.value()));
+                saveState.value(),
+                publishListeningPorts));
     return 0;
   }
 }

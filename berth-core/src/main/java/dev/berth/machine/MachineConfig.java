@@ -166,12 +166,24 @@ public record MachineConfig(
    *
    * @param allAddresses forwards may listen on any host address ({@code -p 0.0.0.0:80:80})
    * @param privilegedPorts forwards may listen on host ports below 1024
+   * @param listeningPorts every port a program in the machine listens on is forwarded from the same
+   *     port on the host's loopback (true where a description predates the setting)
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Publish(
       @JsonProperty("AllAddresses") boolean allAddresses,
-      @JsonProperty("PrivilegedPorts") boolean privilegedPorts) {
+      @JsonProperty("PrivilegedPorts") boolean privilegedPorts,
+      @JsonProperty("ListeningPorts") Boolean listeningPorts) {
     public static final Publish LOOPBACK = new Publish(false, false);
+
+    public Publish {
+      listeningPorts = listeningPorts == null ? Boolean.TRUE : listeningPorts;
+    }
+
+    /** Listening ports forwarded, as by default. */
+    public Publish(boolean allAddresses, boolean privilegedPorts) {
+      this(allAddresses, privilegedPorts, true);
+    }
   }
 
   /** The base image the machine's disk is an overlay of. */

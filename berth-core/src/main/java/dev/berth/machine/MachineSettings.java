@@ -57,7 +57,10 @@ final class MachineSettings {
                       : changes.publishAllAddresses(),
                   changes.publishPrivilegedPorts() == null
                       ? publish.privilegedPorts()
-                      : changes.publishPrivilegedPorts()));
+                      : changes.publishPrivilegedPorts(),
+                  changes.publishListeningPorts() == null
+                      ? publish.listeningPorts()
+                      : changes.publishListeningPorts()));
       if (changes.saveState() != null) {
         next = next.withSaveState(changes.saveState());
         if (!changes.saveState()) {

@@ -177,9 +177,29 @@ public final class Machines {
       Boolean rootful,
       Boolean publishAllAddresses,
       Boolean publishPrivilegedPorts,
-      Boolean saveState) {
+      Boolean saveState,
+      Boolean publishListeningPorts) {
     public Changes(Integer cpus, Long memoryMiB, Long diskSizeGiB, Boolean rootful) {
       this(cpus, memoryMiB, diskSizeGiB, rootful, null, null);
+    }
+
+    public Changes(
+        Integer cpus,
+        Long memoryMiB,
+        Long diskSizeGiB,
+        Boolean rootful,
+        Boolean publishAllAddresses,
+        Boolean publishPrivilegedPorts,
+        Boolean saveState) {
+      this(
+          cpus,
+          memoryMiB,
+          diskSizeGiB,
+          rootful,
+          publishAllAddresses,
+          publishPrivilegedPorts,
+          saveState,
+          null);
     }
 
     public Changes(

@@ -5,8 +5,10 @@ import dev.berth.net.ssh.ForwardSession;
 import dev.berth.net.ssh.SshClients;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +140,32 @@ public final class GuestSsh implements Closeable {
           status == null ? -1 : status,
           out.toString(StandardCharsets.UTF_8),
           err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Starts {@code command} and returns its standard output as it comes (its standard error is
+   * dropped); closing the stream ends the command's channel. SSH's flow control bounds what waits
+   * unread.
+   */
+  public InputStream output(String command, Duration openTimeout) throws IOException {
+    ChannelExec channel = session.createExecChannel(command);
+    try {
+      channel.setErr(OutputStream.nullOutputStream());
+      channel.open().verify(openTimeout);
+      return new FilterInputStream(channel.getInvertedOut()) {
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            channel.close(true);
+          }
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      channel.close(true);
+      throw e;
     }
   }
 

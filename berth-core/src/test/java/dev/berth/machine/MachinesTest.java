@@ -370,6 +370,26 @@ class MachinesTest {
   }
 
   @Test
+  void listeningPortsAreForwardedByDefault_setTurnsThatOffAlone_andOldDescriptionsForwardThem()
+      throws Exception {
+    machines.init(options("m"), ProgressListener.NONE);
+    assertThat(machines.status("m").config().publish().listeningPorts()).isTrue();
+    machines.set("m", new Machines.Changes(null, null, null, null, null, null, null, false));
+    assertThat(machines.status("m").config().publish())
+        .isEqualTo(new MachineConfig.Publish(false, false, false));
+    machines.set("m", new Machines.Changes(null, null, null, null, true, null));
+    assertThat(machines.status("m").config().publish())
+        .as("another publish setting leaves it off")
+        .isEqualTo(new MachineConfig.Publish(true, false, false));
+
+    MachineConfig.Publish old =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(
+                "{\"AllAddresses\":false,\"PrivilegedPorts\":true}", MachineConfig.Publish.class);
+    assertThat(old.listeningPorts()).as("a description from before the setting").isTrue();
+  }
+
+  @Test
   void remove_deletesFilesAndConnections() {
     machines.init(options("m"), ProgressListener.NONE);
     machines.remove("m", false, false, false, () -> {});

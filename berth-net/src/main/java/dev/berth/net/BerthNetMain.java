@@ -6,6 +6,7 @@ import dev.berth.net.config.Framing;
 import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.forward.PortForwards;
 import dev.berth.net.network.VirtualNetwork;
 import dev.berth.net.ssh.SshSocketForward;
 import dev.berth.net.unix.UnixSockets;
@@ -194,7 +195,11 @@ public final class BerthNetMain {
     if (o.sshPort != -1) {
       try {
         net.forwards()
-            .expose("tcp", "127.0.0.1:" + o.sshPort, config.guestIp().getHostAddress() + ":22");
+            .expose(
+                "tcp",
+                "127.0.0.1:" + o.sshPort,
+                config.guestIp().getHostAddress() + ":22",
+                PortForwards.Origin.SSH);
       } catch (ForwardException e) {
         throw new IllegalArgumentException(
             "SSH port " + o.sshPort + ": " + e.getMessage() + " (choose another with -ssh-port)",

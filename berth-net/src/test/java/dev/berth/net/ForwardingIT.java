@@ -394,7 +394,7 @@ class ForwardingIT {
     assertThat(response).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: 0\r\n");
     // The remote without an IP took the caller's.
     assertThat(net.forwards().all())
-        .contains(new Forward("127.0.0.1:" + port, GUEST + ":" + TCP_ECHO, "tcp"));
+        .contains(new Forward("127.0.0.1:" + port, GUEST + ":" + TCP_ECHO, "tcp", "podman"));
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
       s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));

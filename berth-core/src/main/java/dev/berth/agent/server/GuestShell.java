@@ -3,6 +3,7 @@ package dev.berth.agent.server;
 import dev.berth.net.ssh.ForwardSession;
 import dev.berth.ssh.GuestSsh;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -12,6 +13,12 @@ public interface GuestShell extends AutoCloseable {
 
   /** Runs {@code command}, waiting at most {@code timeout} for it to finish. */
   void exec(String command, Duration timeout) throws IOException;
+
+  /**
+   * Starts {@code command} and returns its standard output as it comes; closing the stream ends the
+   * command.
+   */
+  InputStream output(String command) throws IOException;
 
   /** This login for the API socket's forwarder. */
   ForwardSession forwardSession();
@@ -50,6 +57,11 @@ public interface GuestShell extends AutoCloseable {
           @Override
           public void exec(String command, Duration timeout) throws IOException {
             ssh.exec(command, timeout);
+          }
+
+          @Override
+          public InputStream output(String command) throws IOException {
+            return ssh.output(command, loginTimeout);
           }
 
           @Override

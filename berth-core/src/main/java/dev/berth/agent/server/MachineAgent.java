@@ -4,6 +4,7 @@ import dev.berth.BerthException;
 import dev.berth.MachineEvent;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
+import dev.berth.agent.ports.ListeningPortWatch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
@@ -80,6 +81,7 @@ public final class MachineAgent {
   private GuestShell shell;
   private UnixSocketForwarder api;
   private MachineNetwork network;
+  private ListeningPortWatch listeningPorts;
 
   public MachineAgent(AgentMachine machine, RuntimeFiles files, Settings settings, Parts parts) {
     this.machine = machine;
@@ -210,6 +212,14 @@ public final class MachineAgent {
       }
     }
     machine.recordLastUp(clock.now());
+    if (config.publish().listeningPorts()) {
+      listeningPorts =
+          network
+              .forwardListeningPorts(
+                  () -> liveShell().output(ListeningPortWatch.REPORTER),
+                  config.publish().privilegedPorts())
+              .orElse(null);
+    }
   }
 
   private List<String> qemuCommand(MachineConfig config, boolean firstBoot) {
@@ -261,7 +271,12 @@ public final class MachineAgent {
    * The API socket's session: the agent's own while it is open, else one new login (a guest that
    * was busy, a network blip); the forwarder retries under its policy.
    */
-  private synchronized ForwardSession apiSession() throws IOException {
+  private ForwardSession apiSession() throws IOException {
+    return liveShell().forwardSession();
+  }
+
+  /** The agent's SSH login, logged in again if it dropped. */
+  private synchronized GuestShell liveShell() throws IOException {
     if (shell == null || !shell.isOpen()) {
       if (shell != null) {
         LOG.warn("SSH session to the guest dropped; reconnecting");
@@ -270,7 +285,7 @@ public final class MachineAgent {
       }
       shell = sshLogin.login();
     }
-    return shell.forwardSession();
+    return shell;
   }
 
   private BerthException startFailed(String reason) {
@@ -324,6 +339,7 @@ public final class MachineAgent {
   }
 
   private void shutdown(boolean wasReady) {
+    Quietly.close(listeningPorts);
     Quietly.close(api);
     if (qemu != null && qemu.isAlive()) {
       Duration grace =

@@ -2,6 +2,7 @@ package dev.berth.agent.server;
 
 import dev.berth.BerthException;
 import dev.berth.agent.NetworkMode;
+import dev.berth.agent.ports.ListeningPortWatch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.api.ApiRoutes;
@@ -11,6 +12,7 @@ import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.dns.HostResolvers;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
+import dev.berth.net.forward.PortForwards;
 import dev.berth.net.network.VirtualNetwork;
 import dev.berth.os.Host;
 import dev.berth.qemu.QemuCommand;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -32,6 +35,13 @@ abstract class MachineNetwork implements AutoCloseable {
 
   /** Completes once the guest can be reached, if this network can tell; else never. */
   abstract CompletableFuture<Void> guestReachable();
+
+  /**
+   * Forwards the ports the guest listens on, where this network can; {@code privilegedPorts}: ports
+   * below 1024 too.
+   */
+  abstract Optional<ListeningPortWatch> forwardListeningPorts(
+      ListeningPortWatch.Reporter reporter, boolean privilegedPorts);
 
   @Override
   public abstract void close();
@@ -117,6 +127,13 @@ abstract class MachineNetwork implements AutoCloseable {
       return new CompletableFuture<>();
     }
 
+    /** QEMU's network forwards only the ports it was started with. */
+    @Override
+    Optional<ListeningPortWatch> forwardListeningPorts(
+        ListeningPortWatch.Reporter reporter, boolean privilegedPorts) {
+      return Optional.empty();
+    }
+
     @Override
     public void close() {
       // QEMU owns this network: it ends with QEMU.
@@ -151,7 +168,11 @@ abstract class MachineNetwork implements AutoCloseable {
         network
             .net
             .forwards()
-            .expose("tcp", "127.0.0.1:" + sshPort, config.guestIp().getHostAddress() + ":22");
+            .expose(
+                "tcp",
+                "127.0.0.1:" + sshPort,
+                config.guestIp().getHostAddress() + ":22",
+                PortForwards.Origin.SSH);
         return network;
       } catch (ForwardException e) {
         network.close();
@@ -179,6 +200,14 @@ abstract class MachineNetwork implements AutoCloseable {
       } catch (IOException e) {
         return CompletableFuture.failedFuture(e);
       }
+    }
+
+    @Override
+    Optional<ListeningPortWatch> forwardListeningPorts(
+        ListeningPortWatch.Reporter reporter, boolean privilegedPorts) {
+      return Optional.of(
+          ListeningPortWatch.start(
+              reporter, net.forwards(), net.config().guestIp(), privilegedPorts));
     }
 
     @Override

@@ -1,23 +1,12 @@
 package dev.berth.net.forward;
 
-import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.log.LogRate;
 import dev.berth.net.stack.EventLoop;
 import dev.berth.net.stack.Gateway;
-import dev.berth.net.unix.UnixSockets;
-import java.io.Closeable;
-import java.io.IOException;
-import java.net.BindException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.channels.NetworkChannel;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -32,17 +21,17 @@ import org.slf4j.LoggerFactory;
  * on a socket path and forward to {@code tcp://ip:port}. A local address without an IP listens on
  * 127.0.0.1 (gvproxy listens on every interface; ask for {@code 0.0.0.0:PORT} for that). A guest's
  * requests pass its {@link GuestForwardPolicy} first; a guest removes only the forwards a guest
- * made. Thread-safe.
+ * made. An automatic forward ({@link #exposeAuto}, a port a guest program listens on) never takes a
+ * port another forward or a host program holds, and yields to any later forward of its port.
+ * Thread-safe.
  */
 public final class PortForwards implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PortForwards.class);
 
-  private final EventLoop loop;
-  private final Gateway gateway;
-  private final ForwardListeners listeners;
+  private final ForwardSockets sockets;
   private final PortProbe probe;
-  private final Map<String, Active> active = new LinkedHashMap<>();
+  private final Map<String, ForwardSockets.Active> active = new LinkedHashMap<>();
 
   /** A guest can make and remove forwards in a loop: its lines are rate-limited. */
   private final LogRate guestLog = new LogRate();
@@ -56,9 +45,7 @@ public final class PortForwards implements AutoCloseable {
   }
 
   PortForwards(EventLoop loop, Gateway gateway, ForwardListeners listeners, PortProbe probe) {
-    this.loop = loop;
-    this.gateway = gateway;
-    this.listeners = listeners;
+    this.sockets = new ForwardSockets(loop, gateway, listeners);
     this.probe = probe;
   }
 
@@ -70,33 +57,65 @@ public final class PortForwards implements AutoCloseable {
     boolean held(String protocol, int port);
   }
 
-  /**
-   * Who made a forward: the host's user (any API on the host) or a guest (the gateway's forwarder).
-   */
+  /** Who made a forward; {@link #label()} names it in lists. */
   public enum Origin {
-    HOST,
-    GUEST
+    /** The host's user, through an API on the host. */
+    HOST("host"),
+    /** The host, for the machine's SSH port. */
+    SSH("ssh"),
+    /** A guest, through the gateway's forwarder: podman's {@code -p} in the machine. */
+    GUEST("podman"),
+    /** The host, because a program in the guest listens on the port ({@link #exposeAuto}). */
+    AUTO("auto");
+
+    private final String label;
+
+    Origin(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
   }
 
-  private record Active(
-      Forward forward,
-      List<Closeable> handles,
-      List<InetSocketAddress> addresses,
-      Path socketPath,
-      Origin origin) {}
+  /** What became of a guest port offered to {@link #exposeAuto}. */
+  public enum AutoOutcome {
+    /** Forwarded from the same port on the host's loopback. */
+    FORWARDED,
+    /** Another forward already listens on that host port (podman's {@code -p}, the SSH port). */
+    FORWARDED_ALREADY,
+    /** A host program holds the port on some address: not forwarded. */
+    HOST_PORT_TAKEN
+  }
 
   /** A forward asked for on the host, with gvproxy's semantics. */
-  public synchronized void expose(String protocol, String local, String remote)
+  public void expose(String protocol, String local, String remote) throws ForwardException {
+    expose(protocol, local, remote, Origin.HOST);
+  }
+
+  /**
+   * A forward the host makes, {@link Origin#HOST} or {@link Origin#SSH}; an automatic forward of
+   * the same port yields to it.
+   */
+  public synchronized void expose(String protocol, String local, String remote, Origin origin)
       throws ForwardException {
+    if (origin != Origin.HOST && origin != Origin.SSH) {
+      throw new IllegalArgumentException(
+          "the host makes forwards of host or ssh origin: " + origin);
+    }
     String key = protocol + "/" + local;
+    if (!protocol.equals("unix")) {
+      yieldAuto(protocol, listenAddress(local).getPort());
+    }
     if (active.containsKey(key)) {
       throw new ForwardException("proxy already running for " + protocol + " on " + local);
     }
-    Active a =
+    ForwardSockets.Active a =
         switch (protocol) {
-          case "tcp" -> exposeTcp(local, listenAddress(local), remote, Origin.HOST);
-          case "udp" -> exposeUdp(local, listenAddress(local), remote, Origin.HOST);
-          case "unix" -> exposeUnix(local, remote);
+          case "tcp" -> sockets.tcp(local, listenAddress(local), remote, origin);
+          case "udp" -> sockets.udp(local, listenAddress(local), remote, origin);
+          case "unix" -> sockets.unix(local, remote);
           default -> throw new ForwardException("unknown protocol " + protocol);
         };
     active.put(key, a);
@@ -113,7 +132,7 @@ public final class PortForwards implements AutoCloseable {
       GuestForwardPolicy policy, String protocol, String local, String remote, InetAddress caller)
       throws ForwardException {
     InetSocketAddress bindTo = policy.listenAddress(protocol, local);
-    InetSocketAddress target = guestAddress(remote);
+    InetSocketAddress target = ForwardSockets.guestAddress(remote);
     if (!target.getAddress().equals(caller)) {
       throw new ForwardException.Refused(
           "a guest forwards only to its own address "
@@ -123,6 +142,8 @@ public final class PortForwards implements AutoCloseable {
     }
     String key = protocol + "/" + local;
     synchronized (this) {
+      // podman's -p keeps precedence: the automatic forward of its port goes before the probe
+      yieldAuto(protocol, bindTo.getPort());
       checkGuestMayAdd(policy, protocol, local, key);
     }
     if (probe.held(protocol, bindTo.getPort())) {
@@ -140,8 +161,8 @@ public final class PortForwards implements AutoCloseable {
       active.put(
           key,
           protocol.equals("tcp")
-              ? exposeTcp(local, bindTo, remote, Origin.GUEST)
-              : exposeUdp(local, bindTo, remote, Origin.GUEST));
+              ? sockets.tcp(local, bindTo, remote, Origin.GUEST)
+              : sockets.udp(local, bindTo, remote, Origin.GUEST));
     }
     guestLog.info(LOG, "forwarding {} {} to {} for the guest", protocol, local, remote);
   }
@@ -163,6 +184,72 @@ public final class PortForwards implements AutoCloseable {
     }
   }
 
+  /**
+   * Forwards {@code port} on the host's loopback to the same port at {@code guestIp}, where a
+   * program in the guest listens, unless a forward or a host program already holds the port there.
+   * Any other forward of the port later takes it over.
+   */
+  public AutoOutcome exposeAuto(String protocol, int port, Inet4Address guestIp) {
+    if (!protocol.equals("tcp") && !protocol.equals("udp")) {
+      throw new IllegalArgumentException("only tcp and udp ports are forwarded: " + protocol);
+    }
+    synchronized (this) {
+      if (holdsPort(protocol, port)) {
+        return AutoOutcome.FORWARDED_ALREADY;
+      }
+    }
+    if (probe.held(protocol, port)) {
+      return AutoOutcome.HOST_PORT_TAKEN;
+    }
+    String local = "127.0.0.1:" + port;
+    String remote = guestIp.getHostAddress() + ":" + port;
+    InetSocketAddress bindTo = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    synchronized (this) {
+      if (holdsPort(protocol, port)) {
+        return AutoOutcome.FORWARDED_ALREADY;
+      }
+      try {
+        active.put(
+            protocol + "/" + local,
+            protocol.equals("tcp")
+                ? sockets.tcp(local, bindTo, remote, Origin.AUTO)
+                : sockets.udp(local, bindTo, remote, Origin.AUTO));
+      } catch (ForwardException e) {
+        // a host program bound the port after the probe
+        return AutoOutcome.HOST_PORT_TAKEN;
+      }
+    }
+    guestLog.info(LOG, "forwarding {} {} to {}: the guest listens there", protocol, local, remote);
+    return AutoOutcome.FORWARDED;
+  }
+
+  /** Removes the automatic forward of {@code port}, if there is one; no other forward. */
+  public synchronized void unexposeAuto(String protocol, int port) {
+    if (yieldAuto(protocol, port)) {
+      guestLog.info(
+          LOG, "stopped forwarding {} port {}: the guest no longer listens", protocol, port);
+    }
+  }
+
+  /** Releases the automatic forward of {@code port}; true if there was one. */
+  private boolean yieldAuto(String protocol, int port) {
+    var entries = active.entrySet().iterator();
+    boolean released = false;
+    while (entries.hasNext()) {
+      ForwardSockets.Active a = entries.next().getValue();
+      if (a.origin() == Origin.AUTO && a.listensOn(protocol, port)) {
+        entries.remove();
+        sockets.release(a);
+        released = true;
+      }
+    }
+    return released;
+  }
+
+  private boolean holdsPort(String protocol, int port) {
+    return active.values().stream().anyMatch(a -> a.listensOn(protocol, port));
+  }
+
   /** Removes a forward asked for on the host: any forward. */
   public synchronized void unexpose(String protocol, String local) throws ForwardException {
     remove(protocol, local, Origin.HOST);
@@ -175,7 +262,7 @@ public final class PortForwards implements AutoCloseable {
 
   private void remove(String protocol, String local, Origin requester) throws ForwardException {
     String key = protocol + "/" + local;
-    Active a = active.get(key);
+    ForwardSockets.Active a = active.get(key);
     if (a == null) {
       throw new ForwardException("proxy not found");
     }
@@ -188,7 +275,7 @@ public final class PortForwards implements AutoCloseable {
               + " was made on the host; a guest removes only the forwards it made");
     }
     active.remove(key);
-    release(a);
+    sockets.release(a);
     if (requester == Origin.GUEST) {
       guestLog.info(LOG, "stopped forwarding {} {} for the guest", protocol, local);
     } else {
@@ -199,7 +286,7 @@ public final class PortForwards implements AutoCloseable {
   /** The forwards, sorted by local address and then protocol (as gvproxy lists them). */
   public synchronized List<Forward> all() {
     List<Forward> result = new ArrayList<>();
-    for (Active a : active.values()) {
+    for (ForwardSockets.Active a : active.values()) {
       result.add(a.forward());
     }
     result.sort(Comparator.comparing(Forward::local).thenComparing(Forward::protocol));
@@ -208,138 +295,20 @@ public final class PortForwards implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    for (Active a : active.values()) {
-      release(a);
+    for (ForwardSockets.Active a : active.values()) {
+      sockets.release(a);
     }
     active.clear();
-  }
-
-  private Active exposeTcp(String local, InetSocketAddress bindTo, String remote, Origin origin)
-      throws ForwardException {
-    Inet4Address guestIp = (Inet4Address) guestAddress(remote).getAddress();
-    int guestPort = guestAddress(remote).getPort();
-    return expose(
-        new Forward(local, remote, "tcp"),
-        bindTo,
-        ForwardListeners.TCP,
-        origin,
-        b -> gateway.forwardTcp(b.channel(), guestIp, guestPort, b.peerAllowed()));
-  }
-
-  private Active exposeUdp(String local, InetSocketAddress bindTo, String remote, Origin origin)
-      throws ForwardException {
-    Inet4Address guestIp = (Inet4Address) guestAddress(remote).getAddress();
-    int guestPort = guestAddress(remote).getPort();
-    return expose(
-        new Forward(local, remote, "udp"),
-        bindTo,
-        ForwardListeners.UDP,
-        origin,
-        b -> gateway.forwardUdp(b.channel(), guestIp, guestPort, b.peerAllowed()));
-  }
-
-  /** How a bound socket joins the network, on the event loop. */
-  @FunctionalInterface
-  private interface Attach<C extends NetworkChannel> {
-    Closeable attach(ForwardListeners.Bound<C> bound) throws IOException;
-  }
-
-  private <C extends NetworkChannel> Active expose(
-      Forward forward,
-      InetSocketAddress bindTo,
-      ForwardListeners.Opener<C> opener,
-      Origin origin,
-      Attach<C> attach)
-      throws ForwardException {
-    List<ForwardListeners.Bound<C>> bound = List.of();
-    List<Closeable> handles = new ArrayList<>();
-    try {
-      bound = listeners.bind(bindTo, opener);
-      List<InetSocketAddress> addresses = new ArrayList<>();
-      for (ForwardListeners.Bound<C> b : bound) {
-        addresses.add((InetSocketAddress) b.channel().getLocalAddress());
-        handles.add(loop.call(() -> attach.attach(b)));
-      }
-      return new Active(forward, handles, addresses, null, origin);
-    } catch (IOException e) {
-      release(forward.local(), handles, null);
-      bound.forEach(b -> closeQuietly(b.channel()));
-      throw listenFailed(
-          forward.protocol(), bindTo.getAddress().getHostAddress() + ":" + bindTo.getPort(), e);
-    }
-  }
-
-  private Active exposeUnix(String local, String remote) throws ForwardException {
-    URI uri;
-    try {
-      uri = new URI(remote);
-    } catch (URISyntaxException e) {
-      throw new ForwardException(
-          "failed to parse remote uri :" + remote + " : " + e.getMessage(), e);
-    }
-    if (!"tcp".equals(uri.getScheme())) {
-      throw new ForwardException(
-          "remote protocol for unix forwarder is not implemented: " + uri.getScheme());
-    }
-    InetSocketAddress guest = guestAddress(uri.getHost() + ":" + uri.getPort());
-    Path path = Path.of(local);
-    ServerSocketChannel server = null;
-    try {
-      server = UnixSockets.listenPrivate(path, ForwardListeners.BACKLOG);
-      ServerSocketChannel s = server;
-      Closeable handle =
-          loop.call(
-              () -> gateway.forwardTcp(s, (Inet4Address) guest.getAddress(), guest.getPort()));
-      return new Active(
-          new Forward(local, remote, "unix"), List.of(handle), List.of(), path, Origin.HOST);
-    } catch (IOException e) {
-      closeQuietly(server);
-      throw listenFailed("unix", local, e);
-    }
-  }
-
-  private void release(Active a) {
-    release(a.forward().local(), a.handles(), a.socketPath());
-  }
-
-  private void release(String local, List<Closeable> handles, Path socketPath) {
-    try {
-      loop.call(
-          () -> {
-            for (Closeable handle : handles) {
-              handle.close();
-            }
-            loop.releaseCancelled();
-            return null;
-          });
-      if (socketPath != null) {
-        Files.deleteIfExists(socketPath);
-      }
-    } catch (IOException e) {
-      LOG.warn("closing the forward of {}: {}", local, e.toString());
-    }
   }
 
   /** The host addresses a tcp or udp forward listens on (none for a unix forward). */
   public synchronized List<InetSocketAddress> listenAddresses(String protocol, String local)
       throws ForwardException {
-    Active a = active.get(protocol + "/" + local);
+    ForwardSockets.Active a = active.get(protocol + "/" + local);
     if (a == null) {
       throw new ForwardException("proxy not found");
     }
     return a.addresses();
-  }
-
-  /**
-   * Go's message for a failed listen: {@code listen tcp 127.0.0.1:8080: bind: address already in
-   * use}.
-   */
-  private static ForwardException listenFailed(String protocol, String address, IOException e) {
-    String reason =
-        e instanceof BindException && e.getMessage() != null
-            ? "bind: " + e.getMessage().toLowerCase(java.util.Locale.ROOT)
-            : String.valueOf(e.getMessage());
-    return new ForwardException("listen " + protocol + " " + address + ": " + reason, e);
   }
 
   /** {@code [ip]:port}; an empty IP listens on loopback. */
@@ -351,26 +320,6 @@ public final class PortForwards implements AutoCloseable {
       return new InetSocketAddress(ip, hp.port());
     } catch (UnknownHostException e) {
       throw new ForwardException("listen address " + local + ": unknown host " + hp.host(), e);
-    }
-  }
-
-  /** The guest side, {@code ip:port} with an IPv4 address. */
-  static InetSocketAddress guestAddress(String remote) throws ForwardException {
-    HostPort hp = HostPort.parse(remote);
-    try {
-      return new InetSocketAddress(NetworkConfig.ipv4(hp.host()), hp.port());
-    } catch (IllegalArgumentException e) {
-      throw new ForwardException("invalid remote addr", e);
-    }
-  }
-
-  private static void closeQuietly(NetworkChannel c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        LOG.debug("closing a listener that failed", e);
-      }
     }
   }
 }

@@ -85,7 +85,7 @@ class GuestForwarderTest {
     assertThat(post(guestApi, "expose", expose(":" + port, ":8080", "tcp")))
         .startsWith("HTTP/1.1 200 ");
     assertThat(net.forwards().all())
-        .containsExactly(new Forward(":" + port, GUEST + ":8080", "tcp"));
+        .containsExactly(new Forward(":" + port, GUEST + ":8080", "tcp", "podman"));
     assertThat(net.forwards().listenAddresses("tcp", ":" + port))
         .first()
         .isEqualTo(new InetSocketAddress("127.0.0.1", port));
@@ -212,7 +212,7 @@ class GuestForwarderTest {
         .startsWith("HTTP/1.1 403 ")
         .contains("made on the host");
     assertThat(net.forwards().all())
-        .containsExactly(new Forward("127.0.0.1:" + ssh, GUEST + ":22", "tcp"));
+        .containsExactly(new Forward("127.0.0.1:" + ssh, GUEST + ":22", "tcp", "host"));
 
     int published = freePort();
     assertThat(post(guestApi, "expose", expose(":" + published, ":80", "tcp")))

@@ -30,7 +30,7 @@ class HostPortTest {
 
   @Test
   void theGuestSideMustBeAnIpv4Address() {
-    assertThatThrownBy(() -> PortForwards.guestAddress("guest:22"))
+    assertThatThrownBy(() -> ForwardSockets.guestAddress("guest:22"))
         .hasMessage("invalid remote addr");
   }
 }

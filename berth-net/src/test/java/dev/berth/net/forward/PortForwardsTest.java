@@ -82,7 +82,7 @@ class PortForwardsTest {
         .hasMessage("proxy already running for tcp on 127.0.0.1:" + port);
     assertThat(probedUnderLock).isFalse();
     assertThat(self[0].all())
-        .containsExactly(new Forward("127.0.0.1:" + port, GUEST + ":22", "tcp"));
+        .containsExactly(new Forward("127.0.0.1:" + port, GUEST + ":22", "tcp", "host"));
   }
 
   @Test
