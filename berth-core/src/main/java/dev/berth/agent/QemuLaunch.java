@@ -114,7 +114,9 @@ public record QemuLaunch(
       Firmware.ensureVariables(platform.firmware().varsTemplate(), variables);
     } catch (IOException e) {
       throw new BerthException(
-          "cannot make the machine's UEFI variable store " + variables + ": " + e.getMessage());
+          "cannot make the machine's UEFI variable store " + variables + ": " + e.getMessage(),
+          null,
+          e);
     }
   }
 }

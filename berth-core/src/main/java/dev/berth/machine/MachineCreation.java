@@ -217,7 +217,8 @@ final class MachineCreation {
           return socket.getLocalPort();
         }
       } catch (IOException e) {
-        throw new BerthException("cannot find a free port on 127.0.0.1: " + e.getMessage());
+        throw new BerthException(
+            "cannot find a free port on 127.0.0.1: " + e.getMessage(), null, e);
       }
     }
     throw new BerthException("cannot find a free port on 127.0.0.1 for the machine's SSH");
@@ -330,7 +331,8 @@ final class MachineCreation {
       }
       return config;
     } catch (IOException e) {
-      throw new BerthException("cannot create machine \"" + name + "\": " + e.getMessage());
+      throw new BerthException(
+          "cannot create machine \"" + name + "\": " + e.getMessage(), null, e);
     } finally {
       FileTrees.deleteQuietly(stagedConfig);
       if (!dataPublished) {

@@ -132,7 +132,7 @@ final class MachineRemoval {
       return new SavedStateFiles(disk).remove();
     } catch (IOException e) {
       throw new BerthException(
-          "cannot delete the saved state beside " + disk + ": " + e.getMessage());
+          "cannot delete the saved state beside " + disk + ": " + e.getMessage(), null, e);
     }
   }
 

@@ -70,7 +70,7 @@ public final class MachineStore {
         }
       }
     } catch (IOException e) {
-      throw new BerthException("cannot list machines in " + root + ": " + e.getMessage());
+      throw new BerthException("cannot list machines in " + root + ": " + e.getMessage(), null, e);
     }
     return entries;
   }
@@ -103,7 +103,7 @@ public final class MachineStore {
           Json.mapper().writeValueAsBytes(config),
           PosixFilePermissions.fromString("rw-------"));
     } catch (IOException e) {
-      throw new BerthException("cannot write " + file + ": " + e.getMessage());
+      throw new BerthException("cannot write " + file + ": " + e.getMessage(), null, e);
     }
   }
 
@@ -156,7 +156,8 @@ public final class MachineStore {
     } catch (NoSuchFileException e) {
       throw notFound(name);
     } catch (IOException e) {
-      throw new BerthException("cannot read machine description " + file + ": " + e.getMessage());
+      throw new BerthException(
+          "cannot read machine description " + file + ": " + e.getMessage(), null, e);
     }
   }
 

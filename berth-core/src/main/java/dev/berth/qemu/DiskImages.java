@@ -43,7 +43,7 @@ public final class DiskImages {
           json.path("actual-size").asLong());
     } catch (IOException e) {
       throw new BerthException(
-          "qemu-img gave unreadable output for " + image + ": " + e.getMessage());
+          "qemu-img gave unreadable output for " + image + ": " + e.getMessage(), null, e);
     }
   }
 

@@ -157,7 +157,7 @@ abstract class MachineNetwork implements AutoCloseable {
       try {
         network = new Berth(files, VirtualNetwork.start(config));
       } catch (IOException e) {
-        throw new BerthException("cannot start the machine's network: " + e.getMessage());
+        throw new BerthException("cannot start the machine's network: " + e.getMessage(), null, e);
       }
       try {
         Files.deleteIfExists(files.network());
@@ -184,7 +184,9 @@ abstract class MachineNetwork implements AutoCloseable {
       } catch (IOException e) {
         network.close();
         throw new BerthException(
-            "cannot start the machine's network in " + files.dir() + ": " + e.getMessage());
+            "cannot start the machine's network in " + files.dir() + ": " + e.getMessage(),
+            null,
+            e);
       }
     }
 
