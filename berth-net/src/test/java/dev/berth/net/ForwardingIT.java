@@ -325,7 +325,8 @@ class ForwardingIT {
                 + GUEST
                 + ":"
                 + TCP_ECHO
-                + "\",\"protocol\":\"tcp\"}]\n\n200");
+                // gvproxy's three fields, then Berth's origin, which gvproxy's Go clients ignore
+                + "\",\"protocol\":\"tcp\",\"origin\":\"host\"}]\n\n200");
     assertThat(curl("-d", "{\"local\":\"127.0.0.1:" + port + "\"}", base + "unexpose"))
         .isEqualTo("\n200");
     assertThat(curl(base + "all")).isEqualTo("[]\n\n200");
