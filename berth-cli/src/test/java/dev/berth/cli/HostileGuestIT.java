@@ -2,7 +2,6 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -83,12 +82,6 @@ class HostileGuestIT {
     return e.out();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
   private static int sshPort() throws Exception {
     Exec port = berth("inspect", "--format", "{{.SSHConfig.Port}}", NAME);
     assertThat(port.code()).as(port.out()).isZero();
@@ -114,7 +107,7 @@ class HostileGuestIT {
   @Order(2)
   void theGuestCannotPutItsSshOnEveryHostInterfaceNorRemoveTheMachinesSshForward()
       throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.free();
     assertThat(
             postFromGuest(
                 "expose",
@@ -137,7 +130,7 @@ class HostileGuestIT {
             postFromGuest(
                 "expose",
                 "{\"local\":\"127.0.0.1:"
-                    + freePort()
+                    + LoopbackPorts.free()
                     + "\",\"remote\":\"192.168.127.254:"
                     + sshPort()
                     + "\",\"protocol\":\"tcp\"}"))
@@ -163,7 +156,7 @@ class HostileGuestIT {
                 "-i",
                 GuestImage.busyboxHttpd().toString()));
     assertThat(load.code()).as(load.out()).isZero();
-    int port = freePort();
+    int port = LoopbackPorts.free();
     Exec run =
         Exec.run(
             Map.of(),

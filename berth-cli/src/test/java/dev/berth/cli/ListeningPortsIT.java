@@ -2,17 +2,13 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,8 +42,8 @@ class ListeningPortsIT {
   static void setUp() throws Exception {
     home = UserHome.create("berth-listening-");
     // the port where this host leaves it free
-    httpPort = portIsFree(8123) ? 8123 : freePort();
-    udpPort = freePort();
+    httpPort = LoopbackPorts.tcpAndUdpFree(8123) ? 8123 : LoopbackPorts.free();
+    udpPort = LoopbackPorts.free();
     Exec init =
         berth(
             "init", "--now", "--image", GuestImage.stream().toString(), "--disk-size", "10", NAME);
@@ -103,12 +99,13 @@ class ListeningPortsIT {
     try (ServerSocket hostService = new ServerSocket()) {
       hostService.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       int taken = hostService.getLocalPort();
-      int loopbackOnly = freePort();
+      int loopbackOnly = LoopbackPorts.free();
       startInGuest("./busybox httpd -f -p 127.0.0.1:" + loopbackOnly + " -h www", "lo.pid");
       startInGuest("./busybox httpd -f -p " + taken + " -h www", "taken.pid");
       startInGuest("./busybox httpd -f -p " + httpPort + " -h www", "httpd.pid");
       long listening = System.nanoTime();
-      assertThat(fetch(httpPort)).contains("auto-forwarded");
+      assertThat(PublishedPage.fetch(httpPort, WAIT, Duration.ofMillis(50)))
+          .contains("auto-forwarded");
       System.out.printf(
           "auto-forward latency (tcp, berth ssh returned -> first answer on the host): %d ms%n",
           Duration.ofNanos(System.nanoTime() - listening).toMillis());
@@ -162,30 +159,8 @@ class ListeningPortsIT {
     startInGuest("./busybox httpd -f -p " + httpPort + " -h www", "httpd.pid");
     // several reporter periods: a forward would be there by now
     Thread.sleep(5_000);
-    assertThat(portIsFree(httpPort)).isTrue();
+    assertThat(LoopbackPorts.tcpAndUdpFree(httpPort)).isTrue();
     assertThat(berth("ports", NAME).out()).doesNotContain("auto");
-  }
-
-  /** The page at the host's {@code port}, waiting for the forward to appear. */
-  private static String fetch(int port) throws Exception {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    IOException last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> r =
-            HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(10))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-      } catch (IOException e) {
-        last = e;
-        Thread.sleep(50);
-      }
-    }
-    throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
   }
 
   /** The echo of {@code text} from the host's UDP {@code port}, sent again until it comes. */
@@ -221,27 +196,11 @@ class ListeningPortsIT {
 
   private static void awaitFree(int port) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!portIsFree(port) && System.nanoTime() < deadline) {
+    while (!LoopbackPorts.tcpAndUdpFree(port) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    assertThat(portIsFree(port)).as("host port %d after the server stopped", port).isTrue();
-  }
-
-  /** Free for TCP and UDP alike on the host's loopback. */
-  private static boolean portIsFree(int port) {
-    try (ServerSocket s = new ServerSocket();
-        DatagramSocket d = new DatagramSocket(null)) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      d.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    assertThat(LoopbackPorts.tcpAndUdpFree(port))
+        .as("host port %d after the server stopped", port)
+        .isTrue();
   }
 }

@@ -21,6 +21,11 @@ final class PublishedPage {
    * forward that podman in the machine just asked for.
    */
   static String fetch(int port, Duration wait) throws Exception {
+    return fetch(port, wait, Duration.ofMillis(500));
+  }
+
+  /** As {@link #fetch(int, Duration)}, trying again every {@code poll}. */
+  static String fetch(int port, Duration wait, Duration poll) throws Exception {
     long deadline = System.nanoTime() + wait.toNanos();
     IOException last = null;
     while (System.nanoTime() < deadline) {
@@ -35,7 +40,7 @@ final class PublishedPage {
         return r.body();
       } catch (IOException e) {
         last = e;
-        Thread.sleep(500);
+        Thread.sleep(poll.toMillis());
       }
     }
     throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);

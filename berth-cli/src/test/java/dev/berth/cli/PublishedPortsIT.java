@@ -2,10 +2,6 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +41,8 @@ class PublishedPortsIT {
             home.resolve("xdg").toString(),
             "HOME",
             home.toString());
-    portA = freePort();
-    portB = freePort();
+    portA = LoopbackPorts.free();
+    portB = LoopbackPorts.free();
   }
 
   @AfterAll
@@ -54,12 +50,6 @@ class PublishedPortsIT {
     berth("rm", "-f", A);
     berth("rm", "-f", B);
     Exec.run(Map.of(), List.of("rm", "-rf", home.toString()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   static Exec berth(String... args) throws Exception {
@@ -86,15 +76,6 @@ class PublishedPortsIT {
    */
   private static String fetch(int port) throws Exception {
     return PublishedPage.fetch(port, Duration.ofSeconds(60));
-  }
-
-  private static boolean portIsFree(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private static void initAndRunWeb(String name, int hostPort) throws Exception {
@@ -141,7 +122,9 @@ class PublishedPortsIT {
   @Order(2)
   void stoppingTheContainerFreesThePort_startingItPublishesAgain() throws Exception {
     podman(A, "stop", "-t", "1", "web");
-    assertThat(portIsFree(portA)).as("port %d after the container stopped", portA).isTrue();
+    assertThat(LoopbackPorts.tcpFree(portA))
+        .as("port %d after the container stopped", portA)
+        .isTrue();
     assertThat(berth("ports", A).out()).doesNotContain(":" + portA + " ");
     podman(A, "start", "web");
     assertThat(fetch(portA)).contains(PAGE);
@@ -152,7 +135,9 @@ class PublishedPortsIT {
   void stoppingTheMachineFreesThePort_andAfterAStartTheImageIsStillThere() throws Exception {
     Exec stop = berth("stop", A);
     assertThat(stop.code()).as(stop.out()).isZero();
-    assertThat(portIsFree(portA)).as("port %d after the machine stopped", portA).isTrue();
+    assertThat(LoopbackPorts.tcpFree(portA))
+        .as("port %d after the machine stopped", portA)
+        .isTrue();
     Exec start = berth("start", A);
     assertThat(start.code()).as(start.out()).isZero();
     assertThat(podman(A, "images", "--format", "{{.Repository}}").out()).contains("busybox-httpd");
@@ -179,8 +164,8 @@ class PublishedPortsIT {
   void rmForceFreesEveryPort() throws Exception {
     assertThat(berth("rm", "-f", A).code()).isZero();
     assertThat(berth("rm", "-f", B).code()).isZero();
-    assertThat(portIsFree(portA)).isTrue();
-    assertThat(portIsFree(portB)).isTrue();
+    assertThat(LoopbackPorts.tcpFree(portA)).isTrue();
+    assertThat(LoopbackPorts.tcpFree(portB)).isTrue();
     assertThat(
             ProcessHandle.allProcesses()
                 .filter(
