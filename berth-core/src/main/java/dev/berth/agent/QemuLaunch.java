@@ -24,9 +24,6 @@ public record QemuLaunch(
     List<String> warnings,
     QemuCommand.Platform platform,
     boolean bootsFirmware) {
-  /** The machine's own UEFI variable store, beside its disk: removed with the machine's data. */
-  static final String FIRMWARE_VARIABLES = "efi-vars.fd";
-
   /**
    * What a machine of the host's own architecture is told when it runs emulated; a machine of
    * another architecture is told why instead ({@link QemuHost#emulationWarning}).
@@ -57,7 +54,7 @@ public record QemuLaunch(
             guestArch,
             chosen,
             config.resources().memoryMiB(),
-            config.diskPath().resolveSibling(FIRMWARE_VARIABLES));
+            config.diskPath().resolveSibling(Machines.FIRMWARE_VARIABLES_FILE));
     List<String> warnings = new ArrayList<>();
     if (chosen.isSoftware() && QemuHost.emulationWarning(host, guestArch).isEmpty()) {
       warnings.add(NO_HARDWARE_VIRTUALIZATION);

@@ -25,6 +25,9 @@ public final class Machines {
   public static final String IGNITION_FILE = "ignition.ign";
   public static final String DISK_FILE = "disk.qcow2";
 
+  /** The machine's own UEFI variable store, beside its disk: removed with the machine's data. */
+  public static final String FIRMWARE_VARIABLES_FILE = "efi-vars.fd";
+
   private final Host host;
   private final MachineStore store;
   private final MachineLocks locks;
@@ -36,6 +39,7 @@ public final class Machines {
   private final MachineCreation creation;
   private final MachineSettings settings;
   private final MachineRemoval removal;
+  private final FirstBoots firstBoots;
 
   /**
    * Machines whose runtime directories are checked on {@code runtimeDirs}: the file system, or a
@@ -64,6 +68,7 @@ public final class Machines {
             host, store, locks, disks, images, connections, dockerClients, clock, checks);
     this.settings = new MachineSettings(store, locks, disks, connections, checks);
     this.removal = new MachineRemoval(store, locks, connections, dockerClients, states, checks);
+    this.firstBoots = new FirstBoots(store, disks);
   }
 
   public BerthDirs dirs() {
@@ -160,6 +165,16 @@ public final class Machines {
    */
   public void recordLastUp(String name, java.time.Instant when) {
     store.write(store.read(name).withLastUp(when));
+    firstBoots.completed(name);
+  }
+
+  /**
+   * Called by the agent before a first boot (the machine never up): returns whether an earlier
+   * first boot was cut short, in which case the machine starts over on a fresh disk ({@link
+   * FirstBoots}).
+   */
+  public boolean beginFirstBoot(String name) {
+    return firstBoots.begin(name);
   }
 
   /** The locks, for operations outside this class that must exclude each other (start, stop). */

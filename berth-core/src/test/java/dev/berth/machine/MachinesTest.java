@@ -616,6 +616,59 @@ class MachinesTest {
   }
 
   @Test
+  void firstBoot_cutShort_startsOverOnAFreshDiskWithoutItsHostKeyPin() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    Path configDir = machines.dirs().machineConfig("m");
+
+    assertThat(machines.beginFirstBoot("m")).isFalse();
+    Files.writeString(config.diskPath(), "written by a cut-short first boot");
+    Files.writeString(configDir.resolve("known_hosts"), "m.berth ssh-ed25519 AAAA\n");
+    Path variables = config.diskPath().resolveSibling(Machines.FIRMWARE_VARIABLES_FILE);
+    Files.writeString(variables, "boot entries");
+    qemuImg.calls.clear();
+
+    assertThat(machines.beginFirstBoot("m")).isTrue();
+
+    assertThat(config.diskPath()).hasContent("overlay");
+    assertThat(qemuImg.calls)
+        .singleElement()
+        .satisfies(
+            argv ->
+                assertThat(argv)
+                    .containsSequence("-b", base.toString(), "-F", "qcow2")
+                    .endsWith("20G"));
+    assertThat(configDir.resolve("known_hosts")).doesNotExist();
+    assertThat(variables).doesNotExist();
+    assertThat(TreeSnapshot.of(config.diskPath().getParent()))
+        .containsExactly("", "disk.qcow2", FirstBoots.MARK_FILE);
+  }
+
+  @Test
+  void firstBoot_upOnce_theDiskIsKeptFromThenOn() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    assertThat(machines.beginFirstBoot("m")).isFalse();
+    machines.recordLastUp("m", Instant.parse("2026-11-28T11:00:00Z"));
+
+    assertThat(config.diskPath().resolveSibling(FirstBoots.MARK_FILE)).doesNotExist();
+    assertThat(machines.beginFirstBoot("m")).isFalse();
+  }
+
+  @Test
+  void firstBoot_cutShort_baseImageGone_saysSoAndKeepsTheDisk() throws Exception {
+    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+    machines.beginFirstBoot("m");
+    Files.delete(base);
+
+    assertThatThrownBy(() -> machines.beginFirstBoot("m"))
+        .isInstanceOf(BerthException.class)
+        .hasMessage(
+            "the first boot of machine \"m\" was cut short and cannot start over: its base image "
+                + base
+                + " is gone");
+    assertThat(config.diskPath()).exists();
+  }
+
+  @Test
   void reset_removesEverything() {
     machines.init(options("a"), ProgressListener.NONE);
     machines.init(options("b"), ProgressListener.NONE);

@@ -10,6 +10,12 @@ public interface AgentMachine {
   /** Its description, read when the start begins. */
   MachineConfig config();
 
+  /**
+   * Prepares a first boot (the machine never up); returns whether an earlier one was cut short and
+   * the machine starts over on a fresh disk.
+   */
+  boolean beginFirstBoot();
+
   /** Records when the machine was last up. */
   void recordLastUp(Instant when);
 

@@ -157,9 +157,12 @@ public final class MachineAgent {
             MachineNetwork.guestPolicy(config),
             settings.slirpPorts(),
             settings.berthNetwork());
-    // lastUp is recorded only once the guest is ready: a first boot cut short (agent killed while
-    // Ignition ran) is a first boot again, which the guest's Ignition unit completes or skips
+    // lastUp is recorded only once the guest is ready: a first boot cut short (agent or QEMU
+    // killed while Ignition ran) is a first boot again, on a fresh disk
     boolean firstBoot = config.lastUp() == null;
+    if (firstBoot) {
+      beginFirstBoot(config);
+    }
     List<String> argv = qemuCommand(config, firstBoot);
     progress(
         "Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
@@ -219,6 +222,24 @@ public final class MachineAgent {
                   () -> liveShell().output(ListeningPortWatch.REPORTER),
                   config.publish().privilegedPorts())
               .orElse(null);
+    }
+  }
+
+  private void beginFirstBoot(MachineConfig config) {
+    boolean startsOver;
+    try {
+      startsOver = machine.beginFirstBoot();
+    } catch (BerthException e) {
+      throw new BerthException(
+          e.getMessage(),
+          "recreate the machine with: " + FirstBootFailure.recreateCommand(config),
+          e);
+    }
+    if (startsOver) {
+      control.emit(
+          new MachineEvent.Warning(
+              "the machine's first boot was cut short before it was ever up: configuring it"
+                  + " again on a fresh disk"));
     }
   }
 

@@ -61,6 +61,11 @@ public final class MachineAgents {
       }
 
       @Override
+      public boolean beginFirstBoot() {
+        return machines.beginFirstBoot(name);
+      }
+
+      @Override
       public void recordLastUp(Instant when) {
         machines.recordLastUp(name, when);
       }

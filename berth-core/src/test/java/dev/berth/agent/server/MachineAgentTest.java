@@ -49,6 +49,15 @@ class MachineAgentTest {
   private String guestSays;
 
   private boolean qemuExitsOnceMonitorAnswers;
+
+  /** What the machine says when a first boot begins: whether an earlier one was cut short. */
+  private boolean firstBootCutShort;
+
+  private final AtomicInteger firstBootsBegun = new AtomicInteger();
+
+  /** When the machine was last up before this start; null: never (a first boot). */
+  private Instant upBefore;
+
   private boolean sshRefused;
   private FakeShell shell;
 
@@ -58,15 +67,7 @@ class MachineAgentTest {
     CompletableFuture<Integer> run = start();
     awaitControlSocket(run);
 
-    List<MachineEvent> events = new CopyOnWriteArrayList<>();
-    AgentClient.converse(
-        files,
-        AgentProtocol.WATCH,
-        event -> {
-          events.add(event);
-          return !(event instanceof MachineEvent.Ready);
-        },
-        Duration.ofMinutes(1));
+    List<MachineEvent> events = eventsUntilReady();
     assertThat(Files.exists(files.api())).isTrue();
     AgentClient.converse(files, AgentProtocol.STOP, events::add, Duration.ofMinutes(1));
 
@@ -89,6 +90,7 @@ class MachineAgentTest {
     assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
     assertThat(monitor.commands).doesNotContain("system_powerdown", "quit");
     assertThat(lastUp).hasSize(2);
+    assertThat(firstBootsBegun).hasValue(1);
     assertThat(files.control()).doesNotExist();
     assertThat(files.agentPid()).doesNotExist();
     assertThat(files.api()).doesNotExist();
@@ -166,6 +168,58 @@ class MachineAgentTest {
     assertThat(lastUp).isEmpty();
   }
 
+  @Test
+  void firstBootCutShortBefore_startsOverOnAFreshDisk_sayingSo() throws Exception {
+    guestSays = "Ready";
+    firstBootCutShort = true;
+
+    List<MachineEvent> events = startUntilReadyThenStop();
+
+    assertThat(firstBootsBegun).hasValue(1);
+    assertThat(events)
+        .containsSubsequence(
+            new MachineEvent.Warning(
+                "the machine's first boot was cut short before it was ever up: configuring it"
+                    + " again on a fresh disk"),
+            new MachineEvent.Step(
+                "Starting QEMU (first boot: Ignition will configure the machine)"),
+            new MachineEvent.Ready(files.api().toString()));
+  }
+
+  @Test
+  void machineUpBefore_bootsItsDiskAsItIs() throws Exception {
+    guestSays = "Ready";
+    upBefore = Instant.parse("2026-11-29T10:00:00Z");
+
+    List<MachineEvent> events = startUntilReadyThenStop();
+
+    assertThat(firstBootsBegun).hasValue(0);
+    assertThat(events).contains(new MachineEvent.Step("Starting QEMU"));
+  }
+
+  private List<MachineEvent> startUntilReadyThenStop() throws Exception {
+    CompletableFuture<Integer> run = start();
+    awaitControlSocket(run);
+    List<MachineEvent> events = eventsUntilReady();
+    AgentClient.converse(files, AgentProtocol.STOP, event -> true, Duration.ofMinutes(1));
+    assertThat(run.get()).isZero();
+    return events;
+  }
+
+  /** What a {@code berth start} watching the agent sees, up to Ready. */
+  private List<MachineEvent> eventsUntilReady() throws Exception {
+    List<MachineEvent> events = new CopyOnWriteArrayList<>();
+    AgentClient.converse(
+        files,
+        AgentProtocol.WATCH,
+        event -> {
+          events.add(event);
+          return !(event instanceof MachineEvent.Ready);
+        },
+        Duration.ofMinutes(1));
+    return events;
+  }
+
   /** As {@code berth start} does: the agent answers once its control socket is up. */
   private void awaitControlSocket(CompletableFuture<Integer> run) throws InterruptedException {
     while (AgentClient.status(files, Duration.ofSeconds(5)).isEmpty()) {
@@ -186,7 +240,7 @@ class MachineAgentTest {
 
   private CompletableFuture<Integer> start() {
     files = new RuntimeFiles(dir.resolve("run"));
-    MachineConfig config = config();
+    MachineConfig config = upBefore == null ? config() : config().withLastUp(upBefore);
     agent =
         new MachineAgent(
             machine(config),
@@ -256,6 +310,12 @@ class MachineAgentTest {
       @Override
       public MachineConfig config() {
         return config;
+      }
+
+      @Override
+      public boolean beginFirstBoot() {
+        firstBootsBegun.incrementAndGet();
+        return firstBootCutShort;
       }
 
       @Override
