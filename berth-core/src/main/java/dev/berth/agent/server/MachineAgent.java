@@ -38,6 +38,11 @@ public final class MachineAgent {
   private static final Logger LOG = LoggerFactory.getLogger(MachineAgent.class);
   private static final int CONSOLE_TAIL_LINES = 30;
 
+  /** Run in the guest at the end of the first boot ({@link #persistFirstBoot}). */
+  static final String SYNC_COMMAND = "sync";
+
+  private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
+
   /**
    * How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts}; {@code
    * launches} builds the QEMU of each boot (the host's choice, or a test's).
@@ -214,6 +219,9 @@ public final class MachineAgent {
         sshUp.join().close();
       }
     }
+    if (firstBoot) {
+      persistFirstBoot();
+    }
     machine.recordLastUp(clock.now());
     if (config.publish().listeningPorts()) {
       listeningPorts =
@@ -222,6 +230,26 @@ public final class MachineAgent {
                   () -> liveShell().output(ListeningPortWatch.REPORTER),
                   config.publish().privilegedPorts())
               .orElse(null);
+    }
+  }
+
+  /**
+   * The first boot's writes (the guest's SSH host keys, Ignition's users and keys) reach the disk
+   * before the machine counts as up: QEMU killed seconds after a first boot otherwise leaves the
+   * host keys empty (ext4 had not written them yet), and sshd never starts again. Until the machine
+   * counts as up, a crash begins the first boot again on a fresh disk.
+   */
+  private void persistFirstBoot() {
+    try {
+      liveShell().exec(SYNC_COMMAND, SYNC_TIMEOUT);
+    } catch (IOException e) {
+      throw new BerthException(
+          "machine \""
+              + name
+              + "\" did not start: the guest could not write its first-boot configuration to disk: "
+              + e.getMessage(),
+          "start it again: its first boot begins again on a fresh disk",
+          e);
     }
   }
 

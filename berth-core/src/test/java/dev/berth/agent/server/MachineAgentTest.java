@@ -59,6 +59,7 @@ class MachineAgentTest {
   private Instant upBefore;
 
   private boolean sshRefused;
+  private boolean syncFails;
   private FakeShell shell;
 
   @Test
@@ -87,7 +88,8 @@ class MachineAgentTest {
         .isIn(
             new MachineEvent.Step("Guest is up"),
             new MachineEvent.Step("Guest is up; connecting over SSH"));
-    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+    assertThat(shell.commands)
+        .containsExactly(MachineAgent.SYNC_COMMAND, PowerOff.POWEROFF_COMMAND);
     assertThat(monitor.commands).doesNotContain("system_powerdown", "quit");
     assertThat(lastUp).hasSize(2);
     assertThat(firstBootsBegun).hasValue(1);
@@ -187,6 +189,20 @@ class MachineAgentTest {
   }
 
   @Test
+  void firstBootNotWrittenToDisk_failsAndIsNotUp() throws Exception {
+    guestSays = "Ready";
+    syncFails = true;
+
+    MachineEvent.Failed failed = failure(start());
+
+    assertThat(failed.message())
+        .isEqualTo(
+            "machine \"m\" did not start: the guest could not write its first-boot configuration"
+                + " to disk: exit status 1");
+    assertThat(lastUp).isEmpty();
+  }
+
+  @Test
   void machineUpBefore_bootsItsDiskAsItIs() throws Exception {
     guestSays = "Ready";
     upBefore = Instant.parse("2026-11-29T10:00:00Z");
@@ -195,6 +211,7 @@ class MachineAgentTest {
 
     assertThat(firstBootsBegun).hasValue(0);
     assertThat(events).contains(new MachineEvent.Step("Starting QEMU"));
+    assertThat(shell.commands).doesNotContain(MachineAgent.SYNC_COMMAND);
   }
 
   private List<MachineEvent> startUntilReadyThenStop() throws Exception {
@@ -292,6 +309,9 @@ class MachineAgentTest {
           throw new IOException("Connection refused");
         }
         shell = new FakeShell(qemu);
+        if (syncFails) {
+          shell.failing = MachineAgent.SYNC_COMMAND;
+        }
         return shell;
       }
 
