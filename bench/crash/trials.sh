@@ -4,6 +4,7 @@
 # brings the machine up (SSH and the API answer) with no manual step. One machine, one VM at a time.
 #   Usage: bench/crash/trials.sh [TRIALS] [SEED]      (default 20 trials; Linux: pgrep finds the agent)
 #   BERTH_CRASH_STREAM: the image stream to init from (default guest/out/stream.json)
+#   BERTH_CRASH_PHASES: the phases to draw from (default "firstboot start stop running")
 # Prints one line per trial and "N passed, M failed" last; exits non-zero if any trial failed.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -60,9 +61,9 @@ usable() {
 
 passed=0
 failed=0
-phases=(firstboot start stop running)
+read -r -a phases <<<"${BERTH_CRASH_PHASES:-firstboot start stop running}"
 for i in $(seq "$trials"); do
-  phase=${phases[$((RANDOM % 4))]}
+  phase=${phases[$((RANDOM % ${#phases[@]}))]}
   target=$([ $((RANDOM % 2)) -eq 0 ] && echo agent || echo qemu)
   case $phase in
     firstboot) fresh_machine; delay=$((2 + RANDOM % 40)) ;;
