@@ -144,7 +144,12 @@ class TcpConnectionTest {
     }
 
     @Override
-    public void yieldRoom() {}
+    public void closeRoom() {}
+
+    @Override
+    public boolean yieldRoom() {
+      return true;
+    }
 
     @Override
     public void flush() {
