@@ -443,6 +443,37 @@ class TcpNatTest {
         });
   }
 
+  @Test
+  void aGuestThatAskedWhileItsWindowClosedHearsItOpenWhenTheWaiterLeft() throws Exception {
+    onBudget(
+        2,
+        2,
+        (conns, hosts) -> {
+          connect(conns, hosts, 0);
+          connect(conns, hosts, 1);
+          conns[1].zeroWindowProbe(65535);
+          assertThat(conns[1].next().window()).isZero();
+          int first = conns[0].port;
+          guest.expect(
+              Duration.ofSeconds(3), f -> f.isTcp() && f.dstPort() == first && f.window() == 0);
+          conns[0].zeroWindowProbe(65535);
+          assertThat(conns[0].next().window()).isZero();
+          // The one it yields to goes away before the room comes: the room comes back unasked.
+          conns[1].segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
+          assertThat(
+                  guest
+                      .expect(
+                          Duration.ofSeconds(3),
+                          f ->
+                              f.isTcp()
+                                  && f.dstPort() == first
+                                  && f.window() > 0
+                                  && f.payload().length == 0)
+                      .window())
+              .isPositive();
+        });
+  }
+
   /** A scenario on {@code conns} guest connections and their {@code hosts} sockets. */
   private interface Scenario {
     void run(Conn[] conns, Socket[] hosts) throws Exception;

@@ -146,7 +146,9 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
     if (connecting) {
       if (k.isConnectable()) {
         try {
-          host.finishConnect();
+          if (!host.finishConnect()) {
+            return;
+          }
         } catch (IOException e) {
           connection.onHostRefused(e);
           return;
@@ -210,7 +212,12 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   @Override
   public boolean roomWanted() {
-    return reserved && !yielding && toHostBuffers.wanted();
+    return reserved && toHost == null && !yielding && toHostBuffers.wanted();
+  }
+
+  @Override
+  public void keepRoom() {
+    endYield();
   }
 
   @Override
@@ -232,6 +239,13 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
       toHostBuffers.release();
     }
     return true;
+  }
+
+  private void cancelRoomWait() {
+    if (waitingForRoom) {
+      waitingForRoom = false;
+      toHostBuffers.cancelWait(roomWaiter);
+    }
   }
 
   private void endYield() {
@@ -301,6 +315,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   @Override
   public void endInput() {
     guestFin = true;
+    cancelRoomWait();
     if (toHost == null) {
       releaseRoom();
       shutdownOutput();
@@ -441,10 +456,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
     }
     TcpNat.closeQuietly(host);
     releaseRoom();
-    if (waitingForRoom) {
-      waitingForRoom = false;
-      toHostBuffers.cancelWait(roomWaiter);
-    }
+    cancelRoomWait();
     if (waitingForRing) {
       waitingForRing = false;
       toGuestBuffers.cancelWait(ringWaiter);

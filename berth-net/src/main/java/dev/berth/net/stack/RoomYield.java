@@ -8,13 +8,15 @@ import java.util.concurrent.TimeUnit;
  * {@link #TURN} while others wait. It closes its window first and gives the room up {@link
  * #CLOSING} after the closed window went out, so that bytes the guest sent before it heard still
  * find room; the close shrinks the window, which RFC 9293 asks a sender to meet. A guest that asks
- * for room meanwhile waits for it again at once, behind those already waiting.
+ * for room meanwhile waits for it again at once, behind those already waiting. Room whose bytes the
+ * host does not take within {@link #GIVE_UP} of the close is kept, and the window opens again.
  */
 final class RoomYield {
 
   static final long IDLE = TimeUnit.SECONDS.toNanos(1);
   static final long TURN = TimeUnit.SECONDS.toNanos(5);
   static final long CLOSING = TimeUnit.MILLISECONDS.toNanos(500);
+  static final long GIVE_UP = TimeUnit.SECONDS.toNanos(3);
 
   private final TcpHostEnd host;
   private long lastActive;
@@ -63,7 +65,7 @@ final class RoomYield {
     }
   }
 
-  /** Moves the yield on at {@code now}; true when the guest must hear that its window closed. */
+  /** Moves the yield on at {@code now}; true when the guest must hear its window as it is now. */
   boolean onTick(long now) {
     if (!closing) {
       if (host.roomWanted() && (now - lastActive >= IDLE || now - turnSince >= TURN)) {
@@ -73,11 +75,25 @@ final class RoomYield {
         host.closeRoom();
         return true;
       }
-    } else if (closedSent && now - closedSince >= CLOSING && host.yieldRoom()) {
+      return false;
+    }
+    if (!closedSent || now - closedSince < CLOSING) {
+      return false;
+    }
+    if (host.yieldRoom()) {
       closing = false;
       if (askedWhileClosing) {
+        // In line again; or, with none left waiting, the room is taken back at once and offered.
         host.wantRoom();
+        return true;
       }
+      return false;
+    }
+    if (now - closedSince >= GIVE_UP) {
+      closing = false;
+      host.keepRoom();
+      onRoom(now);
+      return true;
     }
     return false;
   }

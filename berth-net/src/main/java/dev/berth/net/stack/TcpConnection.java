@@ -367,11 +367,14 @@ final class TcpConnection {
             .data(data, offset, length))) {
       return false;
     }
-    offered.advertised(rcvNxt, w);
-    needAck = false;
     if (w == 0) {
       room.closedWindowSent(clock.nanos());
+    } else if (offered.closed(rcvNxt)) {
+      // The window opens again (room taken without a wait): a new turn with it.
+      room.onRoom(clock.nanos());
     }
+    offered.advertised(rcvNxt, w);
+    needAck = false;
     return true;
   }
 

@@ -41,6 +41,9 @@ interface TcpHostEnd {
    */
   boolean yieldRoom();
 
+  /** Keeps the room after all ({@link #closeRoom} is over): the host does not take the bytes. */
+  void keepRoom();
+
   /** Takes {@code n} of the guest's bytes, at most {@link #free}, for the host. */
   void deliver(ByteBuffer b, int index, int n);
 

@@ -67,7 +67,8 @@ class RoomYieldTest {
     room.closedWindowSent(1_000 * MS);
     room.guestWantsRoom();
     assertThat(host.wantedAgain).isZero();
-    room.onTick(1_500 * MS);
+    // The guest hears its window as it is then: room again at once when none is left waiting.
+    assertThat(room.onTick(1_500 * MS)).isTrue();
     assertThat(host.yielded).isTrue();
     assertThat(host.wantedAgain).isEqualTo(1);
   }
@@ -87,6 +88,20 @@ class RoomYieldTest {
   }
 
   @Test
+  void roomWhoseBytesTheHostDoesNotTakeIsKeptAndTheWindowOpensAgain() {
+    host.wanted = true;
+    host.bytesHeld = true;
+    room.onTick(1_000 * MS);
+    room.closedWindowSent(1_000 * MS);
+    assertThat(room.onTick(3_980 * MS)).isFalse();
+    assertThat(room.closing()).isTrue();
+    assertThat(room.onTick(4_000 * MS)).isTrue();
+    assertThat(room.closing()).isFalse();
+    assertThat(host.kept).isTrue();
+    assertThat(host.yielded).isFalse();
+  }
+
+  @Test
   void aGuestAskingForRoomWithNoWindowClosingGetsInLine() {
     room.guestWantsRoom();
     assertThat(host.wantedAgain).isEqualTo(1);
@@ -98,6 +113,7 @@ class RoomYieldTest {
     boolean closed;
     boolean bytesHeld;
     boolean yielded;
+    boolean kept;
     int wantedAgain;
 
     @Override
@@ -122,6 +138,12 @@ class RoomYieldTest {
     @Override
     public void wantRoom() {
       wantedAgain++;
+    }
+
+    @Override
+    public void keepRoom() {
+      closed = false;
+      kept = true;
     }
 
     @Override

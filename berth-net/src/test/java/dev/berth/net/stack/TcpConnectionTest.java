@@ -147,6 +147,9 @@ class TcpConnectionTest {
     public void closeRoom() {}
 
     @Override
+    public void keepRoom() {}
+
+    @Override
     public boolean yieldRoom() {
       return true;
     }
