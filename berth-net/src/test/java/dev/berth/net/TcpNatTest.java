@@ -419,27 +419,10 @@ class TcpNatTest {
         2,
         2,
         (conns, hosts) -> {
-          connect(conns, hosts, 0);
-          connect(conns, hosts, 1);
-          conns[1].zeroWindowProbe(65535);
-          assertThat(conns[1].next().window()).isZero();
-          int first = conns[0].port;
-          guest.expect(
-              Duration.ofSeconds(3), f -> f.isTcp() && f.dstPort() == first && f.window() == 0);
-          // Told its window closed, the first guest probes at once: it wants its room back.
-          conns[0].zeroWindowProbe(65535);
-          assertThat(conns[0].next().window()).isZero();
+          int first = askWhileTheFirstWindowCloses(conns, hosts);
           assertThat(conns[1].guestExpectWindowUpdate().window()).isPositive();
           // The second, quiet in turn, gives the room back to the first, which waited in line.
-          Frames.Parsed back =
-              guest.expect(
-                  Duration.ofSeconds(3),
-                  f ->
-                      f.isTcp()
-                          && f.dstPort() == first
-                          && f.window() > 0
-                          && f.payload().length == 0);
-          assertThat(back.window()).isPositive();
+          assertThat(windowUpdate(first).window()).isPositive();
         });
   }
 
@@ -449,29 +432,34 @@ class TcpNatTest {
         2,
         2,
         (conns, hosts) -> {
-          connect(conns, hosts, 0);
-          connect(conns, hosts, 1);
-          conns[1].zeroWindowProbe(65535);
-          assertThat(conns[1].next().window()).isZero();
-          int first = conns[0].port;
-          guest.expect(
-              Duration.ofSeconds(3), f -> f.isTcp() && f.dstPort() == first && f.window() == 0);
-          conns[0].zeroWindowProbe(65535);
-          assertThat(conns[0].next().window()).isZero();
+          int first = askWhileTheFirstWindowCloses(conns, hosts);
           // The one it yields to goes away before the room comes: the room comes back unasked.
           conns[1].segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
-          assertThat(
-                  guest
-                      .expect(
-                          Duration.ofSeconds(3),
-                          f ->
-                              f.isTcp()
-                                  && f.dstPort() == first
-                                  && f.window() > 0
-                                  && f.payload().length == 0)
-                      .window())
-              .isPositive();
+          assertThat(windowUpdate(first).window()).isPositive();
         });
+  }
+
+  /**
+   * Two connections on room for one: the second asks for room, the first's window closes for it,
+   * and the first's guest, told so, probes at once. The first's port.
+   */
+  private int askWhileTheFirstWindowCloses(Conn[] conns, Socket[] hosts) throws Exception {
+    connect(conns, hosts, 0);
+    connect(conns, hosts, 1);
+    conns[1].zeroWindowProbe(65535);
+    assertThat(conns[1].next().window()).isZero();
+    int first = conns[0].port;
+    guest.expect(Duration.ofSeconds(3), f -> f.isTcp() && f.dstPort() == first && f.window() == 0);
+    conns[0].zeroWindowProbe(65535);
+    assertThat(conns[0].next().window()).isZero();
+    return first;
+  }
+
+  /** The next open window, without data, to the guest's {@code port}, within 3 s. */
+  private Frames.Parsed windowUpdate(int port) throws Exception {
+    return guest.expect(
+        Duration.ofSeconds(3),
+        f -> f.isTcp() && f.dstPort() == port && f.window() > 0 && f.payload().length == 0);
   }
 
   /** A scenario on {@code conns} guest connections and their {@code hosts} sockets. */
