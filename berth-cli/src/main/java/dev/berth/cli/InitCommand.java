@@ -83,7 +83,6 @@ final class InitCommand extends BaseCommand {
 
   @Option(
       names = "--save-state",
-      hidden = true, // until stop saves and start resumes (issue 18)
       arity = "0..1",
       fallbackValue = "true",
       description =

@@ -13,6 +13,11 @@ public interface GuestShell extends AutoCloseable {
   /** Runs {@code command}, waiting at most {@code timeout} for it to finish. */
   void exec(String command, Duration timeout) throws IOException;
 
+  /**
+   * Runs {@code command} and throws, with what it wrote to its standard error, unless it exits 0.
+   */
+  void check(String command, Duration timeout) throws IOException;
+
   /** This login for the API socket's forwarder. */
   ForwardSession forwardSession();
 
@@ -50,6 +55,21 @@ public interface GuestShell extends AutoCloseable {
           @Override
           public void exec(String command, Duration timeout) throws IOException {
             ssh.exec(command, timeout);
+          }
+
+          @Override
+          public void check(String command, Duration timeout) throws IOException {
+            GuestSsh.ExecResult result = ssh.exec(command, timeout);
+            if (result.exitCode() != 0) {
+              String said = (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip();
+              // the guest is untrusted: one line of bounded length in a message
+              said = said.lines().findFirst().orElse("");
+              throw new IOException(
+                  (said.length() > 300 ? said.substring(0, 300) + "…" : said)
+                      + " (exit status "
+                      + result.exitCode()
+                      + ")");
+            }
           }
 
           @Override
