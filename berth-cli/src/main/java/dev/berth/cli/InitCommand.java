@@ -86,9 +86,10 @@ final class InitCommand extends BaseCommand {
       arity = "0..1",
       fallbackValue = "true",
       description =
-          "Save the running machine on stop and resume it on start (default: true;"
-              + " --save-state=false: every stop shuts down, every start boots).")
-  boolean saveState = true; // initialized by picocli
+          "Save the running machine on stop and resume it on start (default: false, every stop"
+              + " shuts down and every start boots; saving is opt-in until resuming is proven on"
+              + " every host).")
+  boolean saveState; // initialized by picocli
 
   @Option(names = "--now", description = "Start the machine once it is created.")
   boolean now; // initialized by picocli

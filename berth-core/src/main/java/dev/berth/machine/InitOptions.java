@@ -21,7 +21,7 @@ public record InitOptions(
     MachineConfig.Publish publish,
     boolean saveState) {
 
-  /** Options of a machine that saves its state on stop. */
+  /** Options of a machine that shuts down on stop: saving its state is opt-in. */
   public InitOptions(
       String name,
       String image,
@@ -46,7 +46,7 @@ public record InitOptions(
         rootful,
         timezone,
         publish,
-        true);
+        false);
   }
 
   /** Options with the default publishing policy. */

@@ -43,11 +43,12 @@ public record MachineConfig(
   public MachineConfig {
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
     publish = publish == null ? Publish.LOOPBACK : publish;
-    // descriptions written before saving existed save too
-    saveState = saveState == null ? Boolean.TRUE : saveState;
+    // saving is opt-in until resuming is proven on every host (HVF): a description without the
+    // field, written before saving existed, does not save
+    saveState = saveState == null ? Boolean.FALSE : saveState;
   }
 
-  /** A machine that saves its state on stop, as every machine does by default. */
+  /** A machine that shuts down on stop, as every machine does by default (saving is opt-in). */
   public MachineConfig(
       int schemaVersion,
       String name,
