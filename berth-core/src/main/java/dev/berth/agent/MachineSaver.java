@@ -84,7 +84,7 @@ public final class MachineSaver {
   }
 
   /** The guest's command that mounts the volumes again after a restore. */
-  static String remountCommand(List<MachineConfig.Mount> mounts) {
+  public static String remountCommand(List<MachineConfig.Mount> mounts) {
     return "sudo -n systemctl start "
         + mounts.stream()
             .map(m -> "'" + SystemdEscape.path(m.target()) + ".mount'")

@@ -57,6 +57,11 @@ public record RuntimeFiles(Path dir) {
     return dir.resolve("agent.pid");
   }
 
+  /** Where QEMU serves the host end of qemu-guest-agent's port: the guest's clock is set here. */
+  public Path guestAgent() {
+    return dir.resolve("qga.sock");
+  }
+
   public Path qemuPid() {
     return dir.resolve("qemu.pid");
   }
@@ -78,7 +83,8 @@ public record RuntimeFiles(Path dir) {
    * stopped, or once a crash has been cleaned up.
    */
   public List<Path> leftovers() {
-    return List.of(ready(), qmp(), api(), network(), networkApi(), gatewayApi(), qemuPid());
+    return List.of(
+        ready(), qmp(), api(), network(), networkApi(), gatewayApi(), guestAgent(), qemuPid());
   }
 
   /** The last {@code count} lines of a log here, for an error message. */

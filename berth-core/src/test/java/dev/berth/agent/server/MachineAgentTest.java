@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
+import dev.berth.agent.MachineRestorer;
+import dev.berth.agent.MachineSaver;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.machine.SavedState;
 import dev.berth.net.config.NetworkConfig;
 import dev.berth.qemu.Accelerator;
 import java.io.IOException;
@@ -23,6 +26,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,8 +43,11 @@ class MachineAgentTest {
   @TempDir Path dir;
 
   private final FakeAgentClock clock = FakeAgentClock.manual();
-  private final FakeQemu qemu = new FakeQemu();
-  private final FakeMonitor monitor = new FakeMonitor(qemu, true, true);
+  private final List<List<String>> launches = new CopyOnWriteArrayList<>();
+  private final List<Instant> guestClockSet = new CopyOnWriteArrayList<>();
+  private final FakeSavedStates savedStates = new FakeSavedStates();
+  private volatile FakeQemu qemu = new FakeQemu();
+  private volatile FakeMonitor monitor = new FakeMonitor(qemu, true, true);
   private final List<Instant> lastUp = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
   private RuntimeFiles files;
@@ -49,6 +56,11 @@ class MachineAgentTest {
   private String guestSays;
 
   private boolean qemuExitsOnceMonitorAnswers;
+
+  /** The machine's settings: saving on or off; whether it has been up before. */
+  private boolean saveState;
+
+  private Instant lastUpBefore;
   private boolean sshRefused;
   private FakeShell shell;
 
@@ -166,6 +178,129 @@ class MachineAgentTest {
     assertThat(lastUp).isEmpty();
   }
 
+  @Test
+  void savedState_resumes_withoutWaitingForTheBoot_clockSet_thenStopSavesAgain() throws Exception {
+    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    saveState = true;
+    savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
+    savedStates.saveOutcome = new MachineSaver.Saved(saved());
+    List<MachineEvent> events = runToReady();
+
+    assertThat(launches).hasSize(1);
+    assertThat(launches.get(0)).endsWith("-incoming", "defer");
+    assertThat(savedStates.loads).hasSize(1);
+    assertThat(monitor.commands).containsExactly("cont");
+    assertThat(guestClockSet).isNotEmpty();
+    assertThat(events)
+        .contains(new MachineEvent.Step("Resuming the machine from its saved state"))
+        .doesNotContain(new MachineEvent.Step("Waiting for the guest to boot"));
+
+    List<MachineEvent> stopEvents = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.STOP, stopEvents::add, Duration.ofMinutes(1));
+    assertThat(stopEvents)
+        .containsExactly(
+            new MachineEvent.Step("Saving the machine's state"),
+            new MachineEvent.Step("Saved the machine's state (0 MiB): the next start resumes it"),
+            new MachineEvent.Stopped());
+    // the save was given the command line it resumes with, without -incoming
+    assertThat(savedStates.saves).containsExactly(List.of("qemu-system-x86_64", "-name", "m"));
+    assertThat(shell.commands).doesNotContain(PowerOff.POWEROFF_COMMAND);
+  }
+
+  @Test
+  void savedStateNotUsable_bootsSayingWhyInOneLine() throws Exception {
+    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    savedStates.plan =
+        new MachineRestorer.Boot(Optional.of("the memory changed (2048 to 4096 MiB)"));
+    guestSays = "Ready";
+    List<MachineEvent> events = runToReady();
+
+    assertThat(events)
+        .contains(
+            new MachineEvent.Warning(
+                "the saved state was not used: the memory changed (2048 to 4096 MiB); booting"
+                    + " afresh"),
+            new MachineEvent.Step("Waiting for the guest to boot"));
+    assertThat(launches).hasSize(1);
+    assertThat(launches.get(0)).doesNotContain("-incoming");
+    assertThat(savedStates.loads).isEmpty();
+  }
+
+  @Test
+  void restoreFails_qemuEnded_andTheMachineBoots() throws Exception {
+    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
+    savedStates.loadFailure = new IOException("the migration failed: load of migration failed");
+    FakeQemu refused = qemu;
+    guestSays = "Ready";
+    List<MachineEvent> events = runToReady();
+
+    assertThat(events)
+        .contains(
+            new MachineEvent.Warning(
+                "restoring the saved state failed: the migration failed: load of migration"
+                    + " failed; booting afresh"),
+            new MachineEvent.Step("Waiting for the guest to boot"));
+    assertThat(refused.killed).isTrue();
+    assertThat(launches).hasSize(2);
+    assertThat(launches.get(1)).doesNotContain("-incoming");
+  }
+
+  @Test
+  void saveRefused_saysWhy_andPowersOff() throws Exception {
+    saveState = true;
+    guestSays = "Ready";
+    savedStates.saveOutcome =
+        new MachineSaver.NotSaved("a volume is busy in the machine: target is busy");
+    runToReady();
+
+    List<MachineEvent> stopEvents = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.STOP, stopEvents::add, Duration.ofMinutes(1));
+
+    assertThat(stopEvents)
+        .contains(
+            new MachineEvent.Warning(
+                "the machine's state was not saved: a volume is busy in the machine: target is"
+                    + " busy; shutting it down"));
+    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+  }
+
+  @Test
+  void shutdownRequested_savesNothing_andPowersOff() throws Exception {
+    saveState = true;
+    guestSays = "Ready";
+    savedStates.saveOutcome = new MachineSaver.Saved(saved());
+    runToReady();
+
+    AgentClient.converse(files, AgentProtocol.SHUTDOWN, event -> true, Duration.ofMinutes(1));
+
+    assertThat(savedStates.saves).isEmpty();
+    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+  }
+
+  private static SavedState saved() {
+    return new SavedState(
+        SavedState.FORMAT_VERSION, Instant.parse("2026-11-29T11:00:00Z"), 8, null, "7.2.22", null);
+  }
+
+  /** Starts the agent and returns its events up to Ready. */
+  private List<MachineEvent> runToReady() throws Exception {
+    CompletableFuture<Integer> run = start();
+    awaitControlSocket(run);
+    List<MachineEvent> events = new CopyOnWriteArrayList<>();
+    AgentClient.converse(
+        files,
+        AgentProtocol.WATCH,
+        event -> {
+          events.add(event);
+          assertThat(event).isNotInstanceOf(MachineEvent.Failed.class);
+          return !(event instanceof MachineEvent.Ready);
+        },
+        Duration.ofMinutes(1));
+    assertThat(events).last().isInstanceOf(MachineEvent.Ready.class);
+    return events;
+  }
+
   /** As {@code berth start} does: the agent answers once its control socket is up. */
   private void awaitControlSocket(CompletableFuture<Integer> run) throws InterruptedException {
     while (AgentClient.status(files, Duration.ofSeconds(5)).isEmpty()) {
@@ -203,7 +338,13 @@ class MachineAgentTest {
                         List.of(QemuLaunch.NO_HARDWARE_VIRTUALIZATION),
                         null,
                         false)),
-            new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
+            new MachineAgent.Parts(
+                clock,
+                this::launchQemu,
+                this::connectMonitor,
+                shells(),
+                savedStates,
+                guestClockSet::add));
     CompletableFuture<Integer> run = new CompletableFuture<>();
     Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");
     thread.setDaemon(true);
@@ -213,6 +354,11 @@ class MachineAgentTest {
 
   private QemuProcess launchQemu(List<String> argv, Path log) throws IOException {
     assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
+    if (!launches.isEmpty()) {
+      qemu = new FakeQemu();
+      monitor = new FakeMonitor(qemu, true, true);
+    }
+    launches.add(argv);
     if (guestSays != null) {
       try (SocketChannel port = SocketChannel.open(UnixDomainSocketAddress.of(files.ready()))) {
         port.write(ByteBuffer.wrap((guestSays + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -221,7 +367,7 @@ class MachineAgentTest {
     return qemu;
   }
 
-  private GuestMonitor connectMonitor(Path socket) {
+  private GuestMonitor connectMonitor(Path socket, java.util.function.Consumer<String> events) {
     if (qemuExitsOnceMonitorAnswers) {
       qemu.exit(1);
     }
@@ -278,19 +424,21 @@ class MachineAgentTest {
 
   private MachineConfig config() {
     return new MachineConfig(
-        MachineConfig.SCHEMA_VERSION,
-        "m",
-        Instant.parse("2026-11-28T10:00:00Z"),
-        null,
-        null,
-        dir.resolve("disk.qcow2"),
-        dir.resolve("ignition.ign"),
-        false,
-        new MachineConfig.Resources(2, 2048, 20),
-        new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
-        List.of(),
-        false,
-        1000,
-        "UTC");
+            MachineConfig.SCHEMA_VERSION,
+            "m",
+            Instant.parse("2026-11-28T10:00:00Z"),
+            null,
+            null,
+            dir.resolve("disk.qcow2"),
+            dir.resolve("ignition.ign"),
+            false,
+            new MachineConfig.Resources(2, 2048, 20),
+            new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
+            List.of(),
+            false,
+            1000,
+            "UTC")
+        .withLastUp(lastUpBefore)
+        .withSaveState(saveState);
   }
 }
