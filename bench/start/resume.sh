@@ -15,7 +15,7 @@ trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$BERTH_HOME"' EXIT
 now_ms() { date +%s%3N; }
 state_bytes() { find "$BERTH_HOME" -name '*.state' -printf '%s\n' | head -1; }
 
-$berth init -q --now --memory "$memory" --image "$root/guest/out/stream.json" --disk-size 10 \
+$berth init -q --now --save-state --memory "$memory" --image "$root/guest/out/stream.json" --disk-size 10 \
   $name >/dev/null 2>&1
 declare -A rows
 for _ in $(seq "$runs"); do

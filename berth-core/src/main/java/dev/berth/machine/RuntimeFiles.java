@@ -57,6 +57,14 @@ public record RuntimeFiles(Path dir) {
     return dir.resolve("agent.pid");
   }
 
+  /**
+   * QEMU's second QMP monitor, for the user (debugging, a test's {@code stop} and {@code cont}):
+   * the agent holds {@link #qmp}.
+   */
+  public Path userQmp() {
+    return dir.resolve("qmp-user.sock");
+  }
+
   /** Where QEMU serves the host end of qemu-guest-agent's port: the guest's clock is set here. */
   public Path guestAgent() {
     return dir.resolve("qga.sock");
@@ -84,7 +92,15 @@ public record RuntimeFiles(Path dir) {
    */
   public List<Path> leftovers() {
     return List.of(
-        ready(), qmp(), api(), network(), networkApi(), gatewayApi(), guestAgent(), qemuPid());
+        ready(),
+        qmp(),
+        api(),
+        network(),
+        networkApi(),
+        gatewayApi(),
+        guestAgent(),
+        userQmp(),
+        qemuPid());
   }
 
   /** The last {@code count} lines of a log here, for an error message. */
