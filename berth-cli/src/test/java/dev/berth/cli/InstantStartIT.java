@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -209,5 +210,67 @@ class InstantStartIT {
     }
     Thread.sleep(2_000);
     assertThat(Math.abs(guestClockOffset())).isLessThan(1.0);
+  }
+
+  /** The machine's QEMU, found by the process name berth gives it. */
+  private static ProcessHandle qemu() {
+    return ProcessHandle.allProcesses()
+        .filter(
+            p -> p.info().commandLine().map(c -> c.contains("process=berth-" + NAME)).orElse(false))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /** The machine's agent, found by its command line. */
+  private static ProcessHandle agent() {
+    return ProcessHandle.allProcesses()
+        .filter(
+            p ->
+                p.info()
+                    .commandLine()
+                    .map(c -> c.contains("dev.berth.cli.Main agent " + NAME + " "))
+                    .orElse(false))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  /**
+   * Runs {@code berth stop}, kills {@code victim} with SIGKILL as soon as QEMU has begun writing
+   * the state (the partial file exists), then checks that the next {@code start} works.
+   */
+  private static void killedDuringTheSave_theNextStartWorks(ProcessHandle victim) throws Exception {
+    Path partial = disk().resolveSibling(disk().getFileName() + ".state.partial");
+    CompletableFuture<Exec> stop =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return berth("stop", NAME);
+              } catch (Exception e) {
+                throw new RuntimeException(e);
+              }
+            });
+    while (!Files.exists(partial) && !stop.isDone()) {
+      Thread.sleep(5);
+    }
+    assertThat(partial).as("QEMU began writing the state before the stop ended").exists();
+    victim.destroyForcibly();
+    victim.onExit().get();
+    stop.join();
+    Exec start = ok(berth("start", NAME));
+    assertThat(start.out()).doesNotContain("Resuming");
+    assertThat(ok(berth("ssh", NAME, "cat", "/mnt/vol/mark")).out())
+        .contains("written-before-the-stop");
+  }
+
+  @Test
+  @Order(8)
+  void qemuKilledDuringTheSave_theNextStartWorks() throws Exception {
+    killedDuringTheSave_theNextStartWorks(qemu());
+  }
+
+  @Test
+  @Order(9)
+  void agentKilledDuringTheSave_theNextStartWorks() throws Exception {
+    killedDuringTheSave_theNextStartWorks(agent());
   }
 }

@@ -189,8 +189,10 @@ public final class MachineAgent {
     Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
     warmUp.setDaemon(true);
     warmUp.start();
-    if (firstBoot || !new SavedMachine(this).resume(config, argv)) {
+    SavedMachine saved = new SavedMachine(this);
+    if (firstBoot || !saved.resume(config, argv)) {
       coldBoot(config, argv, firstBoot);
+      saved.afterBoot(config);
     }
     machine.recordLastUp(clock.now());
     if (config.publish().listeningPorts()) {

@@ -83,6 +83,22 @@ final class SavedMachine {
   }
 
   /**
+   * After a boot of a machine that saves, with volumes, in which containers run rootless: mounts
+   * the volumes again inside podman's namespace so that a later save can release them ({@link
+   * MachineSaver#remountForSavingCommand}). When it cannot, the save later says why.
+   */
+  void afterBoot(MachineConfig config) {
+    if (!config.saveState() || config.mounts().isEmpty() || config.rootful()) {
+      return;
+    }
+    try {
+      agent.shell.check(MachineSaver.remountForSavingCommand(config.mounts()), REMOUNT_TIMEOUT);
+    } catch (IOException e) {
+      LOG.warn("volumes not mounted again for saving: {}", e.getMessage());
+    }
+  }
+
+  /**
    * Saves the running machine if its setting allows; QEMU has quit when this returns having saved.
    * When it did not save, the machine still runs, the reason was shown, and the agent powers it off
    * as usual.

@@ -60,6 +60,8 @@ class MachineAgentTest {
   /** The machine's settings: saving on or off; whether it has been up before. */
   private boolean saveState;
 
+  private List<MachineConfig.Mount> mounts = List.of();
+
   private Instant lastUpBefore;
   private boolean sshRefused;
   private FakeShell shell;
@@ -266,6 +268,28 @@ class MachineAgentTest {
   }
 
   @Test
+  void bootOfASavingMachineWithVolumes_mountsThemAgainInsidePodmansNamespace() throws Exception {
+    saveState = true;
+    mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
+    guestSays = "Ready";
+    runToReady();
+
+    assertThat(shell.commands).containsExactly(MachineSaver.remountForSavingCommand(mounts));
+    assertThat(MachineSaver.remountForSavingCommand(mounts))
+        .contains("podman unshare true")
+        .endsWith("sudo -n systemctl restart 'home-u.mount'");
+  }
+
+  @Test
+  void bootOfAMachineThatDoesNotSave_leavesItsVolumesAlone() throws Exception {
+    mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
+    guestSays = "Ready";
+    runToReady();
+
+    assertThat(shell.commands).isEmpty();
+  }
+
+  @Test
   void shutdownRequested_savesNothing_andPowersOff() throws Exception {
     saveState = true;
     guestSays = "Ready";
@@ -434,7 +458,7 @@ class MachineAgentTest {
             false,
             new MachineConfig.Resources(2, 2048, 20),
             new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
-            List.of(),
+            mounts,
             false,
             1000,
             "UTC")
