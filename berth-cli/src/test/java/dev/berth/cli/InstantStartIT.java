@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.berth.qemu.GuestAgentClient;
 import dev.berth.qemu.QmpClient;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -68,13 +69,19 @@ class InstantStartIT {
     return PublishedPage.fetchNow(port);
   }
 
-  /** The guest clock minus the host's, in seconds, the host's read halfway through the ssh. */
+  /**
+   * The guest clock minus the host's, in seconds: read through qemu-guest-agent's socket (a round
+   * trip of milliseconds; a {@code berth ssh date} runs its date late in a second-long JVM start
+   * and login, which biases the host's halfway time), the host's read halfway through.
+   */
   private static double guestClockOffset() throws Exception {
-    long before = System.currentTimeMillis();
-    Exec date = ok(berth("ssh", NAME, "date", "+%s.%N"));
-    long after = System.currentTimeMillis();
-    double guest = Double.parseDouble(date.out().strip().lines().reduce((a, b) -> b).orElseThrow());
-    return guest - (before + after) / 2000.0;
+    Path socket = home.socket(NAME).resolveSibling("qga.sock");
+    try (GuestAgentClient guestAgent = GuestAgentClient.connect(socket, Duration.ofSeconds(30))) {
+      long before = System.currentTimeMillis();
+      long guestNanos = guestAgent.execute("guest-get-time", null).asLong();
+      long after = System.currentTimeMillis();
+      return guestNanos / 1e9 - (before + after) / 2000.0;
+    }
   }
 
   /** The machine's disk, as {@code inspect} names it. */
