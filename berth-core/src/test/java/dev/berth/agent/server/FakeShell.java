@@ -49,7 +49,7 @@ final class FakeShell implements GuestShell {
   }
 
   @Override
-  public void check(String command, Duration timeout) {
+  public void check(String command, Duration timeout) throws IOException {
     exec(command, timeout);
   }
 

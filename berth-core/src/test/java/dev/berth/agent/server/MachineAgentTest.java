@@ -40,6 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 class MachineAgentTest {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
+  /** When a machine that is not on its first boot was last up. */
+  private static final Instant UP_BEFORE = Instant.parse("2026-11-29T10:00:00Z");
+
   @TempDir Path dir;
 
   private final FakeAgentClock clock = FakeAgentClock.manual();
@@ -63,6 +66,7 @@ class MachineAgentTest {
   private List<MachineConfig.Mount> mounts = List.of();
 
   private Instant lastUpBefore;
+
   /** What the machine says when a first boot begins: whether an earlier one was cut short. */
   private boolean firstBootCutShort;
 
@@ -190,7 +194,7 @@ class MachineAgentTest {
 
   @Test
   void savedState_resumes_withoutWaitingForTheBoot_clockSet_thenStopSavesAgain() throws Exception {
-    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    lastUpBefore = UP_BEFORE;
     saveState = true;
     savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
     savedStates.saveOutcome = new MachineSaver.Saved(saved());
@@ -219,7 +223,7 @@ class MachineAgentTest {
 
   @Test
   void savedStateNotUsable_bootsSayingWhyInOneLine() throws Exception {
-    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    lastUpBefore = UP_BEFORE;
     savedStates.plan =
         new MachineRestorer.Boot(Optional.of("the memory changed (2048 to 4096 MiB)"));
     guestSays = "Ready";
@@ -238,7 +242,7 @@ class MachineAgentTest {
 
   @Test
   void restoreFails_qemuEnded_andTheMachineBoots() throws Exception {
-    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    lastUpBefore = UP_BEFORE;
     savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
     savedStates.loadFailure = new IOException("the migration failed: load of migration failed");
     FakeQemu refused = qemu;
@@ -258,6 +262,7 @@ class MachineAgentTest {
 
   @Test
   void saveRefused_saysWhy_andPowersOff() throws Exception {
+    lastUpBefore = UP_BEFORE;
     saveState = true;
     guestSays = "Ready";
     savedStates.saveOutcome =
@@ -277,6 +282,7 @@ class MachineAgentTest {
 
   @Test
   void bootOfASavingMachineWithVolumes_mountsThemAgainInsidePodmansNamespace() throws Exception {
+    lastUpBefore = UP_BEFORE;
     saveState = true;
     mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
     guestSays = "Ready";
@@ -290,6 +296,7 @@ class MachineAgentTest {
 
   @Test
   void bootOfAMachineThatDoesNotSave_leavesItsVolumesAlone() throws Exception {
+    lastUpBefore = UP_BEFORE;
     mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
     guestSays = "Ready";
     runToReady();
@@ -299,6 +306,7 @@ class MachineAgentTest {
 
   @Test
   void shutdownRequested_savesNothing_andPowersOff() throws Exception {
+    lastUpBefore = UP_BEFORE;
     saveState = true;
     guestSays = "Ready";
     savedStates.saveOutcome = new MachineSaver.Saved(saved());
@@ -350,7 +358,7 @@ class MachineAgentTest {
   @Test
   void machineUpBefore_bootsItsDiskAsItIs() throws Exception {
     guestSays = "Ready";
-    lastUpBefore = Instant.parse("2026-11-29T10:00:00Z");
+    lastUpBefore = UP_BEFORE;
 
     List<MachineEvent> events = runToReady();
 
