@@ -62,8 +62,8 @@ final class FirstBoots {
   }
 
   /** The machine has been up: its disk is the user's from now on. */
-  void completed(String name) {
-    Path mark = store.read(name).diskPath().resolveSibling(MARK_FILE);
+  void completed(MachineConfig config) {
+    Path mark = config.diskPath().resolveSibling(MARK_FILE);
     try {
       Files.deleteIfExists(mark);
     } catch (IOException e) {

@@ -164,8 +164,9 @@ public final class Machines {
    * rm} stops it first).
    */
   public void recordLastUp(String name, java.time.Instant when) {
-    store.write(store.read(name).withLastUp(when));
-    firstBoots.completed(name);
+    MachineConfig config = store.read(name);
+    store.write(config.withLastUp(when));
+    firstBoots.completed(config);
   }
 
   /**

@@ -241,6 +241,41 @@ class KernelGuestIT {
   }
 
   @Test
+  void twoHundredEchoesThroughTheSmallestBufferBudgetEchoEveryByte() throws Exception {
+    // Two buffers each way for two hundred connections: those beyond wait with a closed window
+    // and are told when room comes. (Room promised without a buffer behind it dropped the guest's
+    // bytes, and its doubling retransmission timeout stalled a connection past a minute.)
+    NetworkConfig config =
+        NetworkConfig.gvproxyDefaults()
+            .withMtu(mtu())
+            .withOutboundAllowed(a -> a.getAddress().isLoopbackAddress());
+    Path socket = dir.resolve("tight.sock");
+    try (VirtualNetwork tight =
+        VirtualNetwork.start(config.withTcpBufferBudget(4L * config.tcpBufferBytes()))) {
+      tight.listenUnix(socket, Framing.QEMU);
+      NetnsGuest other = new NetnsGuest(socket, mtu());
+      try {
+        other.dhcp();
+        String out =
+            other
+                .guestTool(
+                    Duration.ofMinutes(3),
+                    "echo",
+                    HOST_ALIAS,
+                    Integer.toString(servers.tcpEchoPort()),
+                    "200",
+                    "262144")
+                .stdout();
+        assertThat(out).startsWith("ok 200 connections");
+      } finally {
+        other.close();
+      }
+    } finally {
+      Files.deleteIfExists(socket);
+    }
+  }
+
+  @Test
   void aHostPortWithoutListenerIsRefused() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

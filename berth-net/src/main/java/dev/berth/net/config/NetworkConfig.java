@@ -30,7 +30,7 @@ import java.util.function.Predicate;
  *     host
  * @param udpIdleTimeout how long a UDP flow lives without traffic
  * @param tcpBufferBudget the most bytes buffered over all connections at once (whole buffers of
- *     {@code tcpBufferBytes}); a connection that finds none waits for one
+ *     {@code tcpBufferBytes}), half for each direction; a connection that finds none waits for one
  * @param tcpMaxFlows the most TCP connections a guest may hold open at once (each holds a host
  *     socket; those in TIME-WAIT and forwards from the host do not count); its SYN beyond them gets
  *     a RST
@@ -86,7 +86,7 @@ public record NetworkConfig(
     }
     if (tcpBufferBudget < 2L * tcpBufferBytes) {
       throw new IllegalArgumentException(
-          "the TCP buffer budget must hold two buffers: " + tcpBufferBudget);
+          "the TCP buffer budget must hold two buffers, one each way: " + tcpBufferBudget);
     }
     if (tcpMaxFlows < 1) {
       throw new IllegalArgumentException(

@@ -5,24 +5,25 @@ import java.util.ArrayDeque;
 
 /**
  * Direct buffers of one size, reused so that connections do not allocate them (or wait for GC to
- * free them), and at most {@code maxOutstanding} of them out at once: a guest that makes thousands
- * of connections fill their buffers meets this bound, not the process's memory. A taker that finds
- * none free waits (closed window, paused reads) and is told by {@code onFreed} when one comes back.
+ * free them), and a budget of at most {@code maxOutstanding} of them out at once: a guest that
+ * makes thousands of connections fill their buffers meets this bound, not the process's memory. A
+ * unit of the budget is taken with its buffer ({@link #take}) or ahead of it ({@link #reserve}, for
+ * room promised before the bytes come). A taker that finds none free waits (closed window, paused
+ * reads) and is woken when one comes back.
  */
 final class BufferPool {
 
   private final int bufferBytes;
   private final int maxPooled;
   private final int maxOutstanding;
-  private final Runnable onFreed;
   private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+  private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int outstanding;
 
-  BufferPool(int bufferBytes, int maxPooled, int maxOutstanding, Runnable onFreed) {
+  BufferPool(int bufferBytes, int maxPooled, int maxOutstanding) {
     this.bufferBytes = bufferBytes;
     this.maxPooled = maxPooled;
     this.maxOutstanding = maxOutstanding;
-    this.onFreed = onFreed;
   }
 
   int bufferBytes() {
@@ -33,22 +34,57 @@ final class BufferPool {
     return outstanding >= maxOutstanding;
   }
 
-  /** A cleared buffer, or null when {@code maxOutstanding} are out. */
+  /** Someone waits for a unit of the budget. */
+  boolean contended() {
+    return !waiting.isEmpty();
+  }
+
+  /** A unit of the budget and its cleared buffer, or null when none is left. */
   ByteBuffer take() {
+    return reserve() ? allocate() : null;
+  }
+
+  /** Gives back a buffer and its unit of the budget. */
+  void give(ByteBuffer b) {
+    recycle(b);
+    release();
+  }
+
+  /** A unit of the budget without its buffer yet; false when none is left. */
+  boolean reserve() {
     if (exhausted()) {
-      return null;
+      return false;
     }
     outstanding++;
+    return true;
+  }
+
+  /** A cleared buffer for a unit of the budget the caller holds. */
+  ByteBuffer allocate() {
     ByteBuffer b = free.poll();
     return b != null ? b.clear() : ByteBuffer.allocateDirect(bufferBytes);
   }
 
-  /** Takes a buffer back and tells {@code onFreed}, which wakes one waiting taker if any. */
-  void give(ByteBuffer b) {
-    outstanding--;
+  /** Takes back a buffer whose unit of the budget the caller keeps. */
+  void recycle(ByteBuffer b) {
     if (free.size() < maxPooled) {
       free.push(b);
     }
-    onFreed.run();
+  }
+
+  /** Runs {@code wake} once a unit came back (the caller waits once, however often it asks). */
+  void waitForOne(Runnable wake) {
+    waiting.add(wake);
+  }
+
+  /**
+   * Gives back a unit of the budget and wakes the waiting takers in turn while units are free: each
+   * takes its unit at once, and those woken in vain wait again.
+   */
+  void release() {
+    outstanding--;
+    for (int n = waiting.size(); n > 0 && !exhausted(); n--) {
+      waiting.poll().run();
+    }
   }
 }

@@ -12,24 +12,25 @@ import org.slf4j.LoggerFactory;
 /**
  * The host socket of one guest connection and the buffers between it and the {@link TcpConnection}.
  * Bytes from the guest go to the socket when it takes them and wait in a bounded buffer when it
- * does not; bytes from the host are read only while the ring has room. Both buffers come from the
- * {@link BufferPool} and go back as soon as they are empty.
+ * does not; bytes from the host are read only while the ring has room. Each direction's buffers
+ * come from that direction's {@link BufferPool}, and go back as soon as they are empty. The room
+ * offered to the guest is reserved from the budget before it is offered: bytes the guest sends
+ * within its window always find a buffer. (Dropped, they cost it a retransmission timeout, doubled
+ * at every drop, which soon stalls it for a minute.)
  */
 final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   private static final Logger LOG = LoggerFactory.getLogger(HostSocketPump.class);
 
-  /** The NAT's part: the loop and the shared pool, and the turn to wait for a buffer. */
+  /** The NAT's part: the loop the socket is registered with. */
   interface Owner {
     SelectionKey register(SocketChannel channel, int ops, EventLoop.Handler handler)
         throws IOException;
-
-    /** Calls {@link #onBufferFreed} once a buffer came back. */
-    void waitForBuffer(HostSocketPump pump);
   }
 
   private final Owner owner;
-  private final BufferPool pool;
+  private final BufferPool toHostBuffers;
+  private final BufferPool toGuestBuffers;
   private final SocketChannel host;
   private TcpConnection connection;
   private SelectionKey hostKey;
@@ -42,7 +43,8 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
    */
   private final byte[] preamble;
 
-  // Guest to host.
+  // Guest to host: the unit of the budget, and the buffer while it holds bytes.
+  private boolean reserved;
   private ByteBuffer toHost;
   private boolean guestFin;
   private boolean outputShut;
@@ -51,14 +53,18 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   private ByteRing ring;
   private boolean hostEof;
 
-  private boolean waitingForBuffer;
+  private boolean waitingForRoom;
+  private boolean waitingForRing;
 
-  /** The host was readable when no buffer could be had: the turn takes one for the ring at once. */
-  private boolean wantsRing;
-
-  HostSocketPump(Owner owner, BufferPool pool, SocketChannel host, byte[] preamble) {
+  HostSocketPump(
+      Owner owner,
+      BufferPool toHostBuffers,
+      BufferPool toGuestBuffers,
+      SocketChannel host,
+      byte[] preamble) {
     this.owner = owner;
-    this.pool = pool;
+    this.toHostBuffers = toHostBuffers;
+    this.toGuestBuffers = toGuestBuffers;
     this.host = host;
     this.preamble = preamble;
   }
@@ -100,7 +106,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   boolean adopt(ByteBuffer initialToGuest) throws IOException {
     hostKey = owner.register(host, 0, this);
     if (initialToGuest != null && initialToGuest.hasRemaining()) {
-      ByteBuffer buffer = pool.take();
+      ByteBuffer buffer = toGuestBuffers.take();
       if (buffer == null) {
         return false;
       }
@@ -116,10 +122,11 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   @Override
   public boolean prepared() {
     if (preamble != null) {
-      toHost = pool.take();
-      if (toHost == null) {
+      reserved = toHostBuffers.reserve();
+      if (!reserved) {
         return false;
       }
+      toHost = toHostBuffers.allocate();
       toHost.put(preamble);
     }
     return true;
@@ -155,15 +162,54 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   @Override
   public int bufferBytes() {
-    return pool.bufferBytes();
+    return toHostBuffers.bufferBytes();
   }
 
   @Override
   public int free() {
-    if (toHost == null) {
-      return pool.exhausted() ? 0 : pool.bufferBytes();
+    if (!reserved) {
+      return 0;
     }
-    return pool.bufferBytes() - toHost.position();
+    return toHostBuffers.bufferBytes() - (toHost == null ? 0 : toHost.position());
+  }
+
+  @Override
+  public int offer() {
+    if (!reserved && !guestFin && !toHostBuffers.contended()) {
+      reserved = toHostBuffers.reserve();
+    }
+    return free();
+  }
+
+  @Override
+  public void wantRoom() {
+    if (offer() == 0 && !reserved && !guestFin && !waitingForRoom) {
+      waitingForRoom = true;
+      toHostBuffers.waitForOne(this::onRoomFreed);
+    }
+  }
+
+  /** A unit of the budget came back: it is reserved at once and offered to the guest. */
+  private void onRoomFreed() {
+    waitingForRoom = false;
+    if (closed || connection.isClosed()) {
+      return;
+    }
+    reserved = reserved || toHostBuffers.reserve();
+    connection.onRoom();
+  }
+
+  @Override
+  public boolean roomWanted() {
+    return reserved && toHostBuffers.contended();
+  }
+
+  @Override
+  public void yieldRoom() {
+    if (reserved && toHost == null) {
+      reserved = false;
+      toHostBuffers.release();
+    }
   }
 
   /**
@@ -173,44 +219,25 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   @Override
   public void deliver(ByteBuffer b, int index, int n) {
     if (toHost == null) {
-      toHost = pool.take();
+      toHost = toHostBuffers.allocate();
     }
     toHost.put(toHost.position(), b, index, n);
     toHost.position(toHost.position() + n);
   }
 
-  @Override
-  public void starved() {
-    if (toHost == null) {
-      waitForBuffer();
-    }
-  }
-
-  private void waitForBuffer() {
-    if (!waitingForBuffer) {
-      waitingForBuffer = true;
-      owner.waitForBuffer(this);
-    }
-  }
-
-  /**
-   * A buffer came back: the reads resume (taking it for the ring at once when they were waiting for
-   * one) and the guest hears that its window reopened.
-   */
-  void onBufferFreed() {
-    waitingForBuffer = false;
+  /** A buffer for the host's bytes came back: the reads resume with it at once. */
+  private void onRingBufferFreed() {
+    waitingForRing = false;
     if (closed || connection.isClosed()) {
       return;
     }
-    if (wantsRing && ring == null) {
-      ByteBuffer buffer = pool.take();
+    if (ring == null) {
+      ByteBuffer buffer = toGuestBuffers.take();
       if (buffer != null) {
         ring = new ByteRing(buffer);
       }
     }
-    wantsRing = false;
     updateInterest();
-    connection.onRoom();
   }
 
   @Override
@@ -231,9 +258,10 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
       return;
     }
     if (toHost.position() == 0) {
-      pool.give(toHost);
+      toHostBuffers.recycle(toHost);
       toHost = null;
       if (guestFin) {
+        releaseRoom();
         shutdownOutput();
       }
     }
@@ -245,7 +273,20 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   public void endInput() {
     guestFin = true;
     if (toHost == null) {
+      releaseRoom();
       shutdownOutput();
+    }
+  }
+
+  /** Gives back the buffer of the guest's bytes, if any, and the room reserved for them. */
+  private void releaseRoom() {
+    if (toHost != null) {
+      toHostBuffers.recycle(toHost);
+      toHost = null;
+    }
+    if (reserved) {
+      reserved = false;
+      toHostBuffers.release();
     }
   }
 
@@ -268,10 +309,12 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   private void read() {
     if (ring == null) {
-      ByteBuffer buffer = pool.take();
+      ByteBuffer buffer = toGuestBuffers.take();
       if (buffer == null) {
-        wantsRing = true;
-        waitForBuffer();
+        if (!waitingForRing) {
+          waitingForRing = true;
+          toGuestBuffers.waitForOne(this::onRingBufferFreed);
+        }
         updateInterest();
         return;
       }
@@ -315,8 +358,9 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   /** An idle connection holds no buffer: thousands of them cost little memory. */
   private void releaseRingIfEmpty() {
     if (ring != null && ring.size() == 0) {
-      pool.give(ring.buffer());
+      ByteBuffer empty = ring.buffer();
       ring = null;
+      toGuestBuffers.give(empty);
     }
   }
 
@@ -338,9 +382,9 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
     int ops = hostKey.interestOps() & SelectionKey.OP_READ;
     // Hysteresis: stop reading when the ring is full, resume when a quarter is free, so that every
     // acknowledgement does not toggle the registration.
-    if (hostEof || (ring != null && ring.free() == 0) || (ring == null && waitingForBuffer)) {
+    if (hostEof || (ring != null && ring.free() == 0) || (ring == null && waitingForRing)) {
       ops = 0;
-    } else if (ring == null || ring.free() >= pool.bufferBytes() / 4) {
+    } else if (ring == null || ring.free() >= toGuestBuffers.bufferBytes() / 4) {
       ops = SelectionKey.OP_READ;
     }
     if (toHost != null) {
@@ -366,13 +410,11 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
       hostKey.cancel();
     }
     TcpNat.closeQuietly(host);
-    if (toHost != null) {
-      pool.give(toHost);
-      toHost = null;
-    }
+    releaseRoom();
     if (ring != null) {
-      pool.give(ring.buffer());
+      ByteBuffer held = ring.buffer();
       ring = null;
+      toGuestBuffers.give(held);
     }
   }
 }

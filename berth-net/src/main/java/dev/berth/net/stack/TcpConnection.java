@@ -36,6 +36,15 @@ final class TcpConnection {
    */
   static final long TIME_WAIT = TimeUnit.SECONDS.toNanos(5);
 
+  /**
+   * How long the guest sends nothing before the room reserved for its bytes goes to a connection
+   * waiting for some: its window closes, and after {@link #CLOSING} more the room goes. Bytes the
+   * guest sent before it heard of the closed window still find room.
+   */
+  static final long IDLE = TimeUnit.SECONDS.toNanos(1);
+
+  static final long CLOSING = TimeUnit.MILLISECONDS.toNanos(500);
+
   /** CONNECTING and SYN_RCVD: the guest opened; SYN_SENT: the host side opened (a forward). */
   enum State {
     CONNECTING,
@@ -61,6 +70,14 @@ final class TcpConnection {
   private int rcvNxt;
   private final ReceiveWindow offered;
   private boolean guestFin;
+
+  /** When the guest last sent bytes, or was last offered room after a wait. */
+  private long lastGuestBytes;
+
+  /** The guest is offered no window while the room reserved for it goes to another connection. */
+  private boolean windowClosing;
+
+  private long closingSince;
 
   /** Both ends scale their windows (RFC 7323). */
   private boolean scaling;
@@ -94,6 +111,7 @@ final class TcpConnection {
     this.maxSegment = mtu - 40;
     this.irs = guestIsn;
     this.rcvNxt = guestIsn + 1;
+    this.lastGuestBytes = clock.nanos();
     this.scaling = guestShift >= 0;
     this.offered = new ReceiveWindow(host.bufferBytes(), scaling);
     this.sender =
@@ -151,7 +169,7 @@ final class TcpConnection {
         TcpSegment.toGuest(key)
             .seq(iss)
             .flags(TCP_SYN)
-            .window(Math.min(host.free(), 0xffff))
+            .window(handshakeWindow())
             .synOptions(maxSegment, offered.shift()));
   }
 
@@ -161,8 +179,13 @@ final class TcpConnection {
             .seq(iss)
             .ack(rcvNxt)
             .flags(TCP_SYN | TCP_ACK)
-            .window(Math.min(host.free(), 0xffff))
+            .window(handshakeWindow())
             .synOptions(maxSegment, scaling ? offered.shift() : -1));
+  }
+
+  /** The window of a segment with SYN: never scaled (RFC 7323). */
+  private int handshakeWindow() {
+    return Math.min(host.offer(), 0xffff);
   }
 
   private void onSynAck(ByteBuffer b, int t, int dataOffset, int seq, int ack, int window) {
@@ -259,6 +282,7 @@ final class TcpConnection {
     } else if (seq - rcvNxt < 0) {
       // An old sequence number without data: a zero-window probe or a keepalive, which asks for our
       // window as it is now (RFC 793, 3.9). The window update it replaces may have been lost.
+      host.wantRoom();
       scheduleAck();
     }
     maybeFinish();
@@ -298,12 +322,14 @@ final class TcpConnection {
     }
     int fresh = len - already;
     int accept = Math.min(fresh, host.free());
-    if (accept == 0 && fresh > 0) {
-      host.starved();
+    if (accept < fresh) {
+      host.wantRoom();
     }
     if (accept > 0) {
       host.deliver(b, index + already, accept);
       rcvNxt += accept;
+      lastGuestBytes = clock.nanos();
+      windowClosing = false;
     }
     if (fin && accept == fresh) {
       rcvNxt++;
@@ -312,8 +338,10 @@ final class TcpConnection {
     }
   }
 
-  /** The host side has room again (a buffer came back): the guest hears of the window. */
+  /** The host side has room again (reserved after a wait): the guest hears of the window. */
   void onRoom() {
+    lastGuestBytes = clock.nanos();
+    windowClosing = false;
     scheduleAck();
   }
 
@@ -323,8 +351,7 @@ final class TcpConnection {
    */
   void onHostWrote() {
     // After the guest's FIN there is nothing left for it to send: no window updates (a guest that
-    // has
-    // closed answers them with a reset).
+    // has closed answers them with a reset).
     if (!guestFin && offered.worthAnUpdate(rcvNxt, host.free(), sender.mss())) {
       scheduleAck();
     }
@@ -343,7 +370,7 @@ final class TcpConnection {
 
   /** One segment with the current acknowledgement and window; false when the output is full. */
   private boolean transmit(int seq, int flags, ByteRing data, int offset, int length) {
-    int w = offered.field(host.free());
+    int w = windowClosing ? 0 : offered.field(host.offer());
     if (!guest.send(
         TcpSegment.toGuest(key)
             .seq(seq)
@@ -391,11 +418,30 @@ final class TcpConnection {
         }
       }
       case SYN_RCVD, SYN_SENT, ESTABLISHED -> {
+        if (state == State.ESTABLISHED) {
+          yieldRoomWhenIdle(now);
+        }
         if (sender.timerDue(now)) {
           onRetransmitTimeout(now);
         }
       }
       default -> {}
+    }
+  }
+
+  /**
+   * Closes the window of a guest that sends nothing while another connection waits for room, and
+   * gives up the room once the guest had time to hear it. The close is a shrink, which RFC 9293
+   * asks a sender to meet, and which costs a guest with nothing to send nothing.
+   */
+  private void yieldRoomWhenIdle(long now) {
+    if (!windowClosing && now - lastGuestBytes >= IDLE && host.roomWanted()) {
+      windowClosing = true;
+      closingSince = now;
+      scheduleAck();
+    } else if (windowClosing && now - closingSince >= CLOSING) {
+      windowClosing = false;
+      host.yieldRoom();
     }
   }
 

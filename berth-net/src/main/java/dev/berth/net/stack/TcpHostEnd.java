@@ -10,14 +10,33 @@ interface TcpHostEnd {
   /** The size of one buffer: the most bytes in flight each way. */
   int bufferBytes();
 
-  /** Bytes the guest may send now: nothing while no buffer can be had for them. */
+  /** Bytes the guest may send now: those of the room reserved for them. */
   int free();
+
+  /**
+   * The room to offer the guest now: reserves it first when none is (so that what the guest sends
+   * within it finds a buffer), unless other connections wait for room.
+   */
+  int offer();
+
+  /**
+   * The guest wants room (it probed a closed window, or its bytes found none): {@link
+   * TcpConnection#onRoom} once there is, since the guest only probes again at intervals that grow
+   * to minutes.
+   */
+  void wantRoom();
+
+  /** This end holds room reserved for the guest's bytes, and another connection waits for some. */
+  boolean roomWanted();
+
+  /**
+   * Gives up the room reserved for the guest's bytes, unless bytes of the guest are in it; the
+   * connection offers it no window first.
+   */
+  void yieldRoom();
 
   /** Takes {@code n} of the guest's bytes, at most {@link #free}, for the host. */
   void deliver(ByteBuffer b, int index, int n);
-
-  /** The guest's bytes found no room: {@link TcpConnection#onRoom} once there is. */
-  void starved();
 
   /** Writes the guest's bytes taken so far; may end the connection. */
   void flush();

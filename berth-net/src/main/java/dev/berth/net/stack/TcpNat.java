@@ -47,7 +47,15 @@ final class TcpNat implements HostSocketPump.Owner {
   /** The host service behind a gateway port, null when none. */
   private final IntFunction<SocketAddress> services;
 
-  final BufferPool pool;
+  /**
+   * Buffers for the guest's bytes on their way to the host, and for the host's on their way to the
+   * guest: half the budget each, so that one direction's full buffers never starve the other. With
+   * one shared budget, an echo through many connections deadlocks: the guest's bytes hold every
+   * buffer, waiting for a host that reads only once its echo is read, which needs a buffer.
+   */
+  private final BufferPool toHostBuffers;
+
+  private final BufferPool toGuestBuffers;
   private final Map<FlowKey, TcpFlow> flows = new HashMap<>();
   private final FlowKey probe = new FlowKey();
   private final ArrayDeque<TcpFlow> scheduled = new ArrayDeque<>();
@@ -63,43 +71,22 @@ final class TcpNat implements HostSocketPump.Owner {
   private final EphemeralPorts ephemeralPorts = new EphemeralPorts();
   private final LogRate refusedAtLimit = new LogRate();
 
-  /** Connections that found no free buffer, woken as buffers come back. */
-  private final ArrayDeque<HostSocketPump> waitingForBuffer = new ArrayDeque<>();
-
   TcpNat(StackContext context, Neighbors neighbors, IntFunction<SocketAddress> services) {
     this.context = context;
     this.net = context.addresses();
     this.neighbors = neighbors;
     this.services = services;
     NetworkConfig config = context.config();
-    this.pool =
-        new BufferPool(
-            config.tcpBufferBytes(),
-            64,
-            (int) Math.min(Integer.MAX_VALUE, config.tcpBufferBudget() / config.tcpBufferBytes()),
-            this::bufferFreed);
+    int eachWay =
+        (int) Math.min(Integer.MAX_VALUE, config.tcpBufferBudget() / config.tcpBufferBytes() / 2);
+    this.toHostBuffers = new BufferPool(config.tcpBufferBytes(), 32, eachWay);
+    this.toGuestBuffers = new BufferPool(config.tcpBufferBytes(), 32, eachWay);
   }
 
   @Override
   public SelectionKey register(SocketChannel channel, int ops, EventLoop.Handler handler)
       throws IOException {
     return context.register(channel, ops, handler);
-  }
-
-  @Override
-  public void waitForBuffer(HostSocketPump pump) {
-    waitingForBuffer.add(pump);
-  }
-
-  /**
-   * A buffer came back: the waiting connections are woken in turn while buffers are free. One whose
-   * host has bytes takes its buffer at once; one that only reopens its window to the guest takes
-   * none until the guest sends, so it costs the others nothing. Those woken in vain wait again.
-   */
-  private void bufferFreed() {
-    for (int n = waitingForBuffer.size(); n > 0 && !pool.exhausted(); n--) {
-      waitingForBuffer.poll().onBufferFreed();
-    }
   }
 
   int flowCount() {
@@ -296,7 +283,7 @@ final class TcpNat implements HostSocketPump.Owner {
       int guestIsn,
       int guestMss,
       int guestShift) {
-    HostSocketPump pump = new HostSocketPump(this, pool, host, preamble);
+    HostSocketPump pump = new HostSocketPump(this, toHostBuffers, toGuestBuffers, host, preamble);
     TcpFlow flow = new TcpFlow(this, link, mac, pump);
     TcpConnection connection =
         new TcpConnection(key, pump, flow, context::now, net.mtu(), guestIsn, guestMss, guestShift);

@@ -131,7 +131,20 @@ class TcpConnectionTest {
     }
 
     @Override
-    public void starved() {}
+    public int offer() {
+      return free();
+    }
+
+    @Override
+    public void wantRoom() {}
+
+    @Override
+    public boolean roomWanted() {
+      return false;
+    }
+
+    @Override
+    public void yieldRoom() {}
 
     @Override
     public void flush() {
