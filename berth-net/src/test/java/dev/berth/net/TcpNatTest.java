@@ -226,81 +226,73 @@ class TcpNatTest {
 
   @Test
   void connectionsBeyondTheBufferBudgetWaitForABufferAndThenFlow() throws Exception {
-    restart(c -> c.withTcpBufferBudget(4L * BUFFER));
-    Conn[] conns = new Conn[3];
-    Socket[] hosts = new Socket[3];
-    try {
-      for (int i = 0; i < conns.length; i++) {
-        conns[i] = new Conn(server.getLocalPort());
-        conns[i].connect(65535, 7);
-        hosts[i] = server.accept();
-      }
-      byte[] page = new byte[1000];
-      hosts[0].getOutputStream().write(page);
-      Frames.Parsed first = conns[0].guestExpectData();
-      hosts[1].getOutputStream().write(page);
-      conns[1].guestExpectData();
-      // Both buffers for the host's bytes hold data the guest has not acknowledged: the third
-      // connection gets none.
-      hosts[2].getOutputStream().write(page);
-      int third = conns[2].port;
-      assertThat(
-              guest.poll(
-                  Duration.ofSeconds(2),
-                  p -> p.isTcp() && p.dstPort() == third && p.payload().length > 0))
-          .isNull();
-      // The first connection's data acknowledged, its buffer comes back and the third may read.
-      conns[0].ack = first.seq() + first.payload().length;
-      conns[0].segment(TCP_ACK, 65535, new byte[0]);
-      assertThat(conns[2].guestExpectData().payload()).hasSize(page.length);
-    } finally {
-      closeAll(hosts);
-    }
+    onBudget(
+        4,
+        3,
+        (conns, hosts) -> {
+          for (int i = 0; i < conns.length; i++) {
+            connect(conns, hosts, i);
+          }
+          byte[] page = new byte[1000];
+          hosts[0].getOutputStream().write(page);
+          Frames.Parsed first = conns[0].guestExpectData();
+          hosts[1].getOutputStream().write(page);
+          conns[1].guestExpectData();
+          // Both buffers for the host's bytes hold data the guest has not acknowledged: the third
+          // connection gets none.
+          hosts[2].getOutputStream().write(page);
+          int third = conns[2].port;
+          assertThat(
+                  guest.poll(
+                      Duration.ofSeconds(2),
+                      p -> p.isTcp() && p.dstPort() == third && p.payload().length > 0))
+              .isNull();
+          // The first connection's data acknowledged, its buffer comes back and the third may read.
+          conns[0].ack = first.seq() + first.payload().length;
+          conns[0].segment(TCP_ACK, 65535, new byte[0]);
+          assertThat(conns[2].guestExpectData().payload()).hasSize(page.length);
+        });
   }
 
   @Test
   void everyConnectionStarvedOfBuffersResumesWhenBuffersComeBack() throws Exception {
-    restart(c -> c.withTcpBufferBudget(4L * BUFFER));
-    Conn[] conns = new Conn[4];
-    Socket[] hosts = new Socket[4];
-    try {
-      for (int i = 0; i < conns.length; i++) {
-        conns[i] = new Conn(server.getLocalPort());
-        conns[i].connect(65535, 7);
-        hosts[i] = server.accept();
-      }
-      byte[] page = new byte[1000];
-      // Connections 0 and 1 hold both buffers for the host's bytes, with data the guest has not
-      // acknowledged; the host's bytes of 2 and 3 find none.
-      Frames.Parsed[] held = new Frames.Parsed[2];
-      for (int i = 0; i < 2; i++) {
-        hosts[i].getOutputStream().write(page);
-        held[i] = conns[i].guestExpectData();
-      }
-      for (int i = 2; i < 4; i++) {
-        hosts[i].getOutputStream().write(page);
-      }
-      int third = conns[2].port;
-      int fourth = conns[3].port;
-      assertThat(
-              guest.poll(
-                  Duration.ofMillis(500),
-                  p ->
-                      p.isTcp()
-                          && p.payload().length > 0
-                          && (p.dstPort() == third || p.dstPort() == fourth)))
-          .isNull();
-      // Both buffers come back: both waiting connections get one.
-      for (int i = 0; i < 2; i++) {
-        conns[i].ack = held[i].seq() + held[i].payload().length;
-        conns[i].segment(TCP_ACK, 65535, new byte[0]);
-      }
-      for (int i = 2; i < 4; i++) {
-        assertThat(conns[i].guestExpectData().payload()).hasSize(page.length);
-      }
-    } finally {
-      closeAll(hosts);
-    }
+    onBudget(
+        4,
+        4,
+        (conns, hosts) -> {
+          for (int i = 0; i < conns.length; i++) {
+            connect(conns, hosts, i);
+          }
+          byte[] page = new byte[1000];
+          // Connections 0 and 1 hold both buffers for the host's bytes, with data the guest has not
+          // acknowledged; the host's bytes of 2 and 3 find none.
+          Frames.Parsed[] held = new Frames.Parsed[2];
+          for (int i = 0; i < 2; i++) {
+            hosts[i].getOutputStream().write(page);
+            held[i] = conns[i].guestExpectData();
+          }
+          for (int i = 2; i < 4; i++) {
+            hosts[i].getOutputStream().write(page);
+          }
+          int third = conns[2].port;
+          int fourth = conns[3].port;
+          assertThat(
+                  guest.poll(
+                      Duration.ofMillis(500),
+                      p ->
+                          p.isTcp()
+                              && p.payload().length > 0
+                              && (p.dstPort() == third || p.dstPort() == fourth)))
+              .isNull();
+          // Both buffers come back: both waiting connections get one.
+          for (int i = 0; i < 2; i++) {
+            conns[i].ack = held[i].seq() + held[i].payload().length;
+            conns[i].segment(TCP_ACK, 65535, new byte[0]);
+          }
+          for (int i = 2; i < 4; i++) {
+            assertThat(conns[i].guestExpectData().payload()).hasSize(page.length);
+          }
+        });
   }
 
   @Test
@@ -318,36 +310,186 @@ class TcpNatTest {
 
   @Test
   void beyondTheBudgetTheGuestIsOfferedNoRoomUntilAQuietConnectionYieldsIts() throws Exception {
-    restart(c -> c.withTcpBufferBudget(2L * BUFFER));
-    Conn[] conns = new Conn[2];
-    Socket[] hosts = new Socket[2];
+    onBudget(
+        2,
+        2,
+        (conns, hosts) -> {
+          // One buffer's room for the guest's bytes: the first connection reserves it, the second
+          // is
+          // offered a closed window, so that nothing the guest sends is ever dropped for want of
+          // one.
+          assertThat(connect(conns, hosts, 0).window()).isPositive();
+          assertThat(connect(conns, hosts, 1).window()).isZero();
+          byte[] words = "still talking".getBytes(StandardCharsets.US_ASCII);
+          conns[0].segment(TCP_PSH | TCP_ACK, 65535, words);
+          assertThat(hosts[0].getInputStream().readNBytes(words.length)).isEqualTo(words);
+          // The second guest has bytes to send: its persist timer probes the closed window.
+          conns[1].zeroWindowProbe(65535);
+          assertThat(conns[1].next().window()).isZero();
+          // The first connection keeps its room while its guest talks, even with every byte
+          // written.
+          int second = conns[1].port;
+          assertThat(guest.poll(Duration.ofMillis(500), p -> p.isTcp() && p.dstPort() == second))
+              .isNull();
+          // Quiet for a second, its window closes, and soon after its room goes to the second,
+          // which
+          // hears unasked that its window opened (the guest's persist timer, backing off to
+          // minutes,
+          // would be all that asks).
+          int first = conns[0].port;
+          assertThat(
+                  guest
+                      .expect(WAIT, p -> p.isTcp() && p.dstPort() == first && p.window() == 0)
+                      .ack())
+              .isEqualTo(conns[0].seq);
+          assertThat(conns[1].guestExpectWindowUpdate().window()).isPositive();
+          conns[0].zeroWindowProbe(65535);
+          assertThat(conns[0].next().window()).isZero();
+          conns[1].segment(TCP_PSH | TCP_ACK, 65535, words);
+          assertThat(hosts[1].getInputStream().readNBytes(words.length)).isEqualTo(words);
+        });
+  }
+
+  @Test
+  void aProbeCarryingABytePutsTheConnectionInLineAndTheByteArrivesOnceRoomComes() throws Exception {
+    onBudget(
+        2,
+        2,
+        (conns, hosts) -> {
+          connect(conns, hosts, 0);
+          assertThat(connect(conns, hosts, 1).window()).isZero();
+          // A BSD-style zero-window probe: one byte of new data into the closed window finds no
+          // room.
+          conns[1].segment(TCP_PSH | TCP_ACK, 65535, new byte[] {42});
+          Frames.Parsed answer = conns[1].next();
+          assertThat(answer.ack()).isEqualTo(conns[1].seq - 1);
+          assertThat(answer.window()).isZero();
+          // The first connection's guest goes away: its room comes back and goes to the second.
+          conns[0].segment(TCP_RST | TCP_ACK, 65535, new byte[0]);
+          assertThat(conns[1].guestExpectWindowUpdate().window()).isPositive();
+          conns[1].seq--;
+          conns[1].segment(TCP_PSH | TCP_ACK, 65535, new byte[] {42});
+          assertThat(hosts[1].getInputStream().read()).isEqualTo(42);
+        });
+  }
+
+  @Test
+  void aConnectionThatEndsGivesItsRoomBackForTheNextToBeOfferedAWindow() throws Exception {
+    onBudget(
+        2,
+        3,
+        (conns, hosts) -> {
+          assertThat(connect(conns, hosts, 0).window()).isPositive();
+          conns[0].segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
+          assertThat(hosts[0].getInputStream().read()).isEqualTo(-1);
+          assertThat(connect(conns, hosts, 1).window()).isPositive();
+          conns[1].segment(TCP_RST | TCP_ACK, 65535, new byte[0]);
+          awaitFlows(1);
+          assertThat(connect(conns, hosts, 2).window()).isPositive();
+        });
+  }
+
+  @Test
+  void oneConnectionWaitingForRoomClosesTheWindowOfOneHolderOnly() throws Exception {
+    onBudget(
+        4,
+        3,
+        (conns, hosts) -> {
+          connect(conns, hosts, 0);
+          connect(conns, hosts, 1);
+          connect(conns, hosts, 2);
+          conns[2].zeroWindowProbe(65535);
+          assertThat(conns[2].next().window()).isZero();
+          int first = conns[0].port;
+          int second = conns[1].port;
+          int third = conns[2].port;
+          int closed = 0;
+          boolean opened = false;
+          Frames.Parsed p;
+          while ((p =
+                  guest.poll(
+                      Duration.ofSeconds(3),
+                      f ->
+                          f.isTcp()
+                              && ((f.window() == 0
+                                      && (f.dstPort() == first || f.dstPort() == second))
+                                  || (f.window() > 0 && f.dstPort() == third))))
+              != null) {
+            if (p.dstPort() == third) {
+              opened = true;
+            } else {
+              closed++;
+            }
+          }
+          assertThat(closed).isEqualTo(1);
+          assertThat(opened).isTrue();
+        });
+  }
+
+  @Test
+  void aGuestProbingWhileItsWindowClosesGetsRoomAgainWhenTheOtherGoesQuiet() throws Exception {
+    onBudget(
+        2,
+        2,
+        (conns, hosts) -> {
+          int first = askWhileTheFirstWindowCloses(conns, hosts);
+          assertThat(conns[1].guestExpectWindowUpdate().window()).isPositive();
+          // The second, quiet in turn, gives the room back to the first, which waited in line.
+          assertThat(windowUpdate(first).window()).isPositive();
+        });
+  }
+
+  @Test
+  void aGuestThatAskedWhileItsWindowClosedHearsItOpenWhenTheWaiterLeft() throws Exception {
+    onBudget(
+        2,
+        2,
+        (conns, hosts) -> {
+          int first = askWhileTheFirstWindowCloses(conns, hosts);
+          // The one it yields to goes away before the room comes: the room comes back unasked.
+          conns[1].segment(TCP_FIN | TCP_ACK, 65535, new byte[0]);
+          assertThat(windowUpdate(first).window()).isPositive();
+        });
+  }
+
+  /**
+   * Two connections on room for one: the second asks for room, the first's window closes for it,
+   * and the first's guest, told so, probes at once. The first's port.
+   */
+  private int askWhileTheFirstWindowCloses(Conn[] conns, Socket[] hosts) throws Exception {
+    connect(conns, hosts, 0);
+    connect(conns, hosts, 1);
+    conns[1].zeroWindowProbe(65535);
+    assertThat(conns[1].next().window()).isZero();
+    int first = conns[0].port;
+    guest.expect(Duration.ofSeconds(3), f -> f.isTcp() && f.dstPort() == first && f.window() == 0);
+    conns[0].zeroWindowProbe(65535);
+    assertThat(conns[0].next().window()).isZero();
+    return first;
+  }
+
+  /** The next open window, without data, to the guest's {@code port}, within 3 s. */
+  private Frames.Parsed windowUpdate(int port) throws Exception {
+    return guest.expect(
+        Duration.ofSeconds(3),
+        f -> f.isTcp() && f.dstPort() == port && f.window() > 0 && f.payload().length == 0);
+  }
+
+  /** A scenario on {@code conns} guest connections and their {@code hosts} sockets. */
+  private interface Scenario {
+    void run(Conn[] conns, Socket[] hosts) throws Exception;
+  }
+
+  /**
+   * Runs {@code scenario} with a budget of {@code buffers} buffers (half each way) and room for
+   * {@code n} connections, closing the host sockets it accepted after.
+   */
+  private void onBudget(int buffers, int n, Scenario scenario) throws Exception {
+    restart(c -> c.withTcpBufferBudget(buffers * (long) BUFFER));
+    Conn[] conns = new Conn[n];
+    Socket[] hosts = new Socket[n];
     try {
-      // One buffer's room for the guest's bytes: the first connection reserves it, the second is
-      // offered a closed window, so that nothing the guest sends is ever dropped for want of one.
-      assertThat(connect(conns, hosts, 0).window()).isPositive();
-      assertThat(connect(conns, hosts, 1).window()).isZero();
-      byte[] words = "still talking".getBytes(StandardCharsets.US_ASCII);
-      conns[0].segment(TCP_PSH | TCP_ACK, 65535, words);
-      assertThat(hosts[0].getInputStream().readNBytes(words.length)).isEqualTo(words);
-      // The second guest has bytes to send: its persist timer probes the closed window.
-      conns[1].zeroWindowProbe(65535);
-      assertThat(conns[1].next().window()).isZero();
-      // The first connection keeps its room while its guest talks, even with every byte written.
-      int second = conns[1].port;
-      assertThat(guest.poll(Duration.ofMillis(500), p -> p.isTcp() && p.dstPort() == second))
-          .isNull();
-      // Quiet for a second, its window closes, and soon after its room goes to the second, which
-      // hears unasked that its window opened (the guest's persist timer, backing off to minutes,
-      // would be all that asks).
-      int first = conns[0].port;
-      assertThat(
-              guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == first && p.window() == 0).ack())
-          .isEqualTo(conns[0].seq);
-      assertThat(conns[1].guestExpectWindowUpdate().window()).isPositive();
-      conns[0].zeroWindowProbe(65535);
-      assertThat(conns[0].next().window()).isZero();
-      conns[1].segment(TCP_PSH | TCP_ACK, 65535, words);
-      assertThat(hosts[1].getInputStream().readNBytes(words.length)).isEqualTo(words);
+      scenario.run(conns, hosts);
     } finally {
       closeAll(hosts);
     }

@@ -20,6 +20,9 @@ final class BufferPool {
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private int outstanding;
 
+  /** Holders giving a unit up for those waiting (closing a window first). */
+  private int yielding;
+
   BufferPool(int bufferBytes, int maxPooled, int maxOutstanding) {
     this.bufferBytes = bufferBytes;
     this.maxPooled = maxPooled;
@@ -37,6 +40,20 @@ final class BufferPool {
   /** Someone waits for a unit of the budget. */
   boolean contended() {
     return !waiting.isEmpty();
+  }
+
+  /** More wait for a unit than holders are giving one up: one more holder should. */
+  boolean wanted() {
+    return waiting.size() > yielding;
+  }
+
+  /** A holder begins to give its unit up ({@link #yieldEnded} when it did, or stopped). */
+  void yieldStarting() {
+    yielding++;
+  }
+
+  void yieldEnded() {
+    yielding--;
   }
 
   /** A unit of the budget and its cleared buffer, or null when none is left. */
@@ -75,6 +92,11 @@ final class BufferPool {
   /** Runs {@code wake} once a unit came back (the caller waits once, however often it asks). */
   void waitForOne(Runnable wake) {
     waiting.add(wake);
+  }
+
+  /** Stops waiting ({@code wake} as given to {@link #waitForOne}): the waiter is gone. */
+  void cancelWait(Runnable wake) {
+    waiting.remove(wake);
   }
 
   /**

@@ -55,6 +55,11 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   private boolean waitingForRoom;
   private boolean waitingForRing;
+  private final Runnable roomWaiter = this::onRoomFreed;
+  private final Runnable ringWaiter = this::onRingBufferFreed;
+
+  /** Giving the reserved room up to a connection waiting for some. */
+  private boolean yielding;
 
   HostSocketPump(
       Owner owner,
@@ -121,15 +126,19 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   @Override
   public boolean prepared() {
-    if (preamble != null) {
-      reserved = toHostBuffers.reserve();
-      if (!reserved) {
-        return false;
-      }
-      toHost = toHostBuffers.allocate();
-      toHost.put(preamble);
+    if (preamble == null) {
+      return true;
     }
-    return true;
+    // A line of a few dozen bytes into a socket just connected, whose send buffer is empty: it goes
+    // at once, and needs no room from the budget (which may all be reserved).
+    ByteBuffer line = ByteBuffer.wrap(preamble);
+    try {
+      host.write(line);
+    } catch (IOException e) {
+      LOG.debug("{}: host write failed: {}", connection.key, e.toString());
+      return false;
+    }
+    return !line.hasRemaining();
   }
 
   @Override
@@ -137,7 +146,9 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
     if (connecting) {
       if (k.isConnectable()) {
         try {
-          host.finishConnect();
+          if (!host.finishConnect()) {
+            return;
+          }
         } catch (IOException e) {
           connection.onHostRefused(e);
           return;
@@ -185,14 +196,14 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   public void wantRoom() {
     if (offer() == 0 && !reserved && !guestFin && !waitingForRoom) {
       waitingForRoom = true;
-      toHostBuffers.waitForOne(this::onRoomFreed);
+      toHostBuffers.waitForOne(roomWaiter);
     }
   }
 
   /** A unit of the budget came back: it is reserved at once and offered to the guest. */
   private void onRoomFreed() {
     waitingForRoom = false;
-    if (closed || connection.isClosed()) {
+    if (closed || guestFin || connection.isClosed()) {
       return;
     }
     reserved = reserved || toHostBuffers.reserve();
@@ -201,14 +212,46 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   @Override
   public boolean roomWanted() {
-    return reserved && toHostBuffers.contended();
+    return reserved && toHost == null && !yielding && toHostBuffers.wanted();
   }
 
   @Override
-  public void yieldRoom() {
-    if (reserved && toHost == null) {
+  public void keepRoom() {
+    endYield();
+  }
+
+  @Override
+  public void closeRoom() {
+    if (reserved && !yielding) {
+      yielding = true;
+      toHostBuffers.yieldStarting();
+    }
+  }
+
+  @Override
+  public boolean yieldRoom() {
+    if (toHost != null) {
+      return false;
+    }
+    endYield();
+    if (reserved) {
       reserved = false;
       toHostBuffers.release();
+    }
+    return true;
+  }
+
+  private void cancelRoomWait() {
+    if (waitingForRoom) {
+      waitingForRoom = false;
+      toHostBuffers.cancelWait(roomWaiter);
+    }
+  }
+
+  private void endYield() {
+    if (yielding) {
+      yielding = false;
+      toHostBuffers.yieldEnded();
     }
   }
 
@@ -272,6 +315,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
   @Override
   public void endInput() {
     guestFin = true;
+    cancelRoomWait();
     if (toHost == null) {
       releaseRoom();
       shutdownOutput();
@@ -280,6 +324,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   /** Gives back the buffer of the guest's bytes, if any, and the room reserved for them. */
   private void releaseRoom() {
+    endYield();
     if (toHost != null) {
       toHostBuffers.recycle(toHost);
       toHost = null;
@@ -313,7 +358,7 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
       if (buffer == null) {
         if (!waitingForRing) {
           waitingForRing = true;
-          toGuestBuffers.waitForOne(this::onRingBufferFreed);
+          toGuestBuffers.waitForOne(ringWaiter);
         }
         updateInterest();
         return;
@@ -411,6 +456,11 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
     }
     TcpNat.closeQuietly(host);
     releaseRoom();
+    cancelRoomWait();
+    if (waitingForRing) {
+      waitingForRing = false;
+      toGuestBuffers.cancelWait(ringWaiter);
+    }
     if (ring != null) {
       ByteBuffer held = ring.buffer();
       ring = null;

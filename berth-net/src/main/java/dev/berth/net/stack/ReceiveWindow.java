@@ -43,6 +43,11 @@ final class ReceiveWindow {
     advertisedEdge = rcvNxt + (field << shift);
   }
 
+  /** The window last advertised is closed: the guest may send nothing beyond {@code rcvNxt}. */
+  boolean closed(int rcvNxt) {
+    return advertisedEdge - rcvNxt <= 0;
+  }
+
   /** The handshake offered {@code free} bytes, unscaled as in every segment with SYN (RFC 7323). */
   void advertisedInHandshake(int rcvNxt, int free) {
     advertisedEdge = rcvNxt + Math.min(free, 0xffff);

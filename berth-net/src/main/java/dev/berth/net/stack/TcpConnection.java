@@ -36,15 +36,6 @@ final class TcpConnection {
    */
   static final long TIME_WAIT = TimeUnit.SECONDS.toNanos(5);
 
-  /**
-   * How long the guest sends nothing before the room reserved for its bytes goes to a connection
-   * waiting for some: its window closes, and after {@link #CLOSING} more the room goes. Bytes the
-   * guest sent before it heard of the closed window still find room.
-   */
-  static final long IDLE = TimeUnit.SECONDS.toNanos(1);
-
-  static final long CLOSING = TimeUnit.MILLISECONDS.toNanos(500);
-
   /** CONNECTING and SYN_RCVD: the guest opened; SYN_SENT: the host side opened (a forward). */
   enum State {
     CONNECTING,
@@ -71,13 +62,7 @@ final class TcpConnection {
   private final ReceiveWindow offered;
   private boolean guestFin;
 
-  /** When the guest last sent bytes, or was last offered room after a wait. */
-  private long lastGuestBytes;
-
-  /** The guest is offered no window while the room reserved for it goes to another connection. */
-  private boolean windowClosing;
-
-  private long closingSince;
+  private final RoomYield room;
 
   /** Both ends scale their windows (RFC 7323). */
   private boolean scaling;
@@ -111,7 +96,7 @@ final class TcpConnection {
     this.maxSegment = mtu - 40;
     this.irs = guestIsn;
     this.rcvNxt = guestIsn + 1;
-    this.lastGuestBytes = clock.nanos();
+    this.room = new RoomYield(host, clock.nanos());
     this.scaling = guestShift >= 0;
     this.offered = new ReceiveWindow(host.bufferBytes(), scaling);
     this.sender =
@@ -205,6 +190,7 @@ final class TcpConnection {
     sender.established(ack, window);
     offered.advertisedInHandshake(rcvNxt, host.free());
     host.established();
+    room.onRoom(clock.nanos());
     scheduleAck();
   }
 
@@ -271,6 +257,7 @@ final class TcpConnection {
       sender.established(ack, sender.scaled(window));
       offered.advertisedInHandshake(rcvNxt, host.free());
       host.established();
+      room.onRoom(clock.nanos());
     } else if (sender.onAck(ack, window, dataLen)) {
       scheduleAck();
     }
@@ -282,7 +269,9 @@ final class TcpConnection {
     } else if (seq - rcvNxt < 0) {
       // An old sequence number without data: a zero-window probe or a keepalive, which asks for our
       // window as it is now (RFC 793, 3.9). The window update it replaces may have been lost.
-      host.wantRoom();
+      if (offered.closed(rcvNxt)) {
+        room.guestWantsRoom();
+      }
       scheduleAck();
     }
     maybeFinish();
@@ -323,13 +312,12 @@ final class TcpConnection {
     int fresh = len - already;
     int accept = Math.min(fresh, host.free());
     if (accept < fresh) {
-      host.wantRoom();
+      room.guestWantsRoom();
     }
     if (accept > 0) {
       host.deliver(b, index + already, accept);
       rcvNxt += accept;
-      lastGuestBytes = clock.nanos();
-      windowClosing = false;
+      room.onGuestBytes(clock.nanos());
     }
     if (fin && accept == fresh) {
       rcvNxt++;
@@ -340,8 +328,7 @@ final class TcpConnection {
 
   /** The host side has room again (reserved after a wait): the guest hears of the window. */
   void onRoom() {
-    lastGuestBytes = clock.nanos();
-    windowClosing = false;
+    room.onRoom(clock.nanos());
     scheduleAck();
   }
 
@@ -370,7 +357,7 @@ final class TcpConnection {
 
   /** One segment with the current acknowledgement and window; false when the output is full. */
   private boolean transmit(int seq, int flags, ByteRing data, int offset, int length) {
-    int w = windowClosing ? 0 : offered.field(host.offer());
+    int w = room.closing() ? 0 : offered.field(host.offer());
     if (!guest.send(
         TcpSegment.toGuest(key)
             .seq(seq)
@@ -379,6 +366,12 @@ final class TcpConnection {
             .window(w)
             .data(data, offset, length))) {
       return false;
+    }
+    if (w == 0) {
+      room.closedWindowSent(clock.nanos());
+    } else if (offered.closed(rcvNxt)) {
+      // The window opens again (room taken without a wait): a new turn with it.
+      room.onRoom(clock.nanos());
     }
     offered.advertised(rcvNxt, w);
     needAck = false;
@@ -418,30 +411,14 @@ final class TcpConnection {
         }
       }
       case SYN_RCVD, SYN_SENT, ESTABLISHED -> {
-        if (state == State.ESTABLISHED) {
-          yieldRoomWhenIdle(now);
+        if (state == State.ESTABLISHED && room.onTick(now)) {
+          scheduleAck();
         }
         if (sender.timerDue(now)) {
           onRetransmitTimeout(now);
         }
       }
       default -> {}
-    }
-  }
-
-  /**
-   * Closes the window of a guest that sends nothing while another connection waits for room, and
-   * gives up the room once the guest had time to hear it. The close is a shrink, which RFC 9293
-   * asks a sender to meet, and which costs a guest with nothing to send nothing.
-   */
-  private void yieldRoomWhenIdle(long now) {
-    if (!windowClosing && now - lastGuestBytes >= IDLE && host.roomWanted()) {
-      windowClosing = true;
-      closingSince = now;
-      scheduleAck();
-    } else if (windowClosing && now - closingSince >= CLOSING) {
-      windowClosing = false;
-      host.yieldRoom();
     }
   }
 

@@ -26,14 +26,23 @@ interface TcpHostEnd {
    */
   void wantRoom();
 
-  /** This end holds room reserved for the guest's bytes, and another connection waits for some. */
+  /**
+   * This end holds room reserved for the guest's bytes, and a connection waits for some that no
+   * other is giving up yet.
+   */
   boolean roomWanted();
 
+  /** The connection closes its window to give its room up ({@link #yieldRoom} next). */
+  void closeRoom();
+
   /**
-   * Gives up the room reserved for the guest's bytes, unless bytes of the guest are in it; the
-   * connection offers it no window first.
+   * Gives up the room reserved for the guest's bytes once none of them are in it; false while some
+   * still are.
    */
-  void yieldRoom();
+  boolean yieldRoom();
+
+  /** Keeps the room after all ({@link #closeRoom} is over): the host does not take the bytes. */
+  void keepRoom();
 
   /** Takes {@code n} of the guest's bytes, at most {@link #free}, for the host. */
   void deliver(ByteBuffer b, int index, int n);

@@ -144,7 +144,15 @@ class TcpConnectionTest {
     }
 
     @Override
-    public void yieldRoom() {}
+    public void closeRoom() {}
+
+    @Override
+    public void keepRoom() {}
+
+    @Override
+    public boolean yieldRoom() {
+      return true;
+    }
 
     @Override
     public void flush() {
