@@ -125,7 +125,7 @@ final class InitCommand extends BaseCommand {
                     timezone,
                     new MachineConfig.Publish(
                         publishAllAddresses, publishPrivilegedPorts, publishListeningPorts),
-                    saveState.orElse(true),
+                    saveState.orElse(MachineConfig.SAVE_STATE_BY_DEFAULT),
                     arch),
                 progress);
     context().images().autoPrune(progress);

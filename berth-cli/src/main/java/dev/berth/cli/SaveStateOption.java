@@ -2,15 +2,14 @@ package dev.berth.cli;
 
 import picocli.CommandLine.Option;
 
-/** {@code --save-state}, shared by {@code init} (where it defaults to on) and {@code set}. */
+/** {@code --save-state}, shared by {@code init} and {@code set}. */
 final class SaveStateOption {
   @Option(
       names = "--save-state",
-      hidden = true, // until stop saves and start resumes (issue 18)
       arity = "0..1",
       fallbackValue = "true",
       description =
-          "Save the running machine on stop and resume it on start (init's default: true;"
+          "Save the running machine on stop and resume it on start (init's default: false;"
               + " --save-state=false: every stop shuts down, every start boots, and a state"
               + " already saved is dropped).")
   Boolean saveState; // initialized by picocli

@@ -40,7 +40,6 @@ final class StartCommand extends BaseCommand {
 
   @Option(
       names = "--cold",
-      hidden = true, // until start resumes (issue 18)
       description =
           "Boot the machine afresh: delete the state the last stop saved instead of resuming it.")
   boolean cold; // initialized by picocli

@@ -24,11 +24,16 @@ final class PublishedPage {
     return fetch(port, wait, Duration.ofMillis(500));
   }
 
+  /** The page, tried once: the port must answer now, with nothing waited for. */
+  static String fetchNow(int port) throws Exception {
+    return fetch(port, Duration.ofNanos(1), Duration.ZERO);
+  }
+
   /** As {@link #fetch(int, Duration)}, trying again every {@code poll}. */
   static String fetch(int port, Duration wait, Duration poll) throws Exception {
     long deadline = System.nanoTime() + wait.toNanos();
     IOException last = null;
-    while (System.nanoTime() < deadline) {
+    do {
       try {
         HttpResponse<String> r =
             HTTP.send(
@@ -42,7 +47,7 @@ final class PublishedPage {
         last = e;
         Thread.sleep(poll.toMillis());
       }
-    }
+    } while (System.nanoTime() < deadline);
     throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
   }
 }

@@ -9,13 +9,18 @@ import java.io.IOException;
 /**
  * The agent's control protocol, shared by {@code dev.berth.agent.client} and {@code
  * dev.berth.agent.server}: newline-delimited JSON on the agent's unix socket. A client sends one
- * request ({@code {"op":"status"|"watch"|"stop"}}) and reads {@link MachineEvent}s until the agent
- * closes the connection.
+ * request ({@code {"op":"status"|"watch"|"stop"|"shutdown"}}) and reads {@link MachineEvent}s until
+ * the agent closes the connection.
  */
 public final class AgentProtocol {
   public static final String STATUS = "status";
   public static final String WATCH = "watch";
+
+  /** Stops the machine, saving its state when its setting allows. */
   public static final String STOP = "stop";
+
+  /** Stops the machine with a full shutdown: nothing is saved, the next start boots. */
+  public static final String SHUTDOWN = "shutdown";
 
   private static final ObjectMapper MAPPER = Json.plain();
 

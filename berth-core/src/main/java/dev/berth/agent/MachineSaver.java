@@ -75,20 +75,38 @@ public final class MachineSaver {
    * starts again) and flushes its file systems; a busy volume fails it.
    */
   static String quiesceCommand(List<MachineConfig.Mount> mounts) {
-    String units =
-        mounts.stream()
-            .map(m -> "'" + SystemdEscape.path(m.target()) + ".mount'")
-            .collect(Collectors.joining(" "));
-    String stop = mounts.isEmpty() ? "" : "sudo -n systemctl stop " + units + " && ";
+    String stop = mounts.isEmpty() ? "" : "sudo -n systemctl stop " + units(mounts) + " && ";
     return "sync && " + stop + "sync";
   }
 
+  /**
+   * The guest's command, run once a booted guest is up, that mounts the volumes again inside
+   * rootless podman's namespace so that a later save can release them. Why: podman's pause
+   * namespace is made in a user namespace of its own, so the copies of the volumes it takes at its
+   * creation are locked to their parents; slirp4netns, started for each running rootless container,
+   * sandboxes itself in a copy of that namespace and detaches the old root while it keeps its tun
+   * device open, and the locked volumes stay attached to that detached root for as long as the
+   * container runs: the guest's 9p client, and QEMU's migration blocker, never go. A volume mounted
+   * after the namespace exists reaches it by propagation, unlocked, and is not kept. Nothing is
+   * done while a container runs (its copies may hold the old mount: the new one would fail) or when
+   * the user has a volume busy (the unmount fails, the volume stays as it was).
+   */
+  public static String remountForSavingCommand(List<MachineConfig.Mount> mounts) {
+    return "if pgrep -x conmon >/dev/null || pgrep -x slirp4netns >/dev/null; then"
+        + " echo 'a container runs' >&2; exit 1; fi; podman unshare true && sudo -n systemctl"
+        + " restart "
+        + units(mounts);
+  }
+
+  private static String units(List<MachineConfig.Mount> mounts) {
+    return mounts.stream()
+        .map(m -> "'" + SystemdEscape.path(m.target()) + ".mount'")
+        .collect(Collectors.joining(" "));
+  }
+
   /** The guest's command that mounts the volumes again after a restore. */
-  static String remountCommand(List<MachineConfig.Mount> mounts) {
-    return "sudo -n systemctl start "
-        + mounts.stream()
-            .map(m -> "'" + SystemdEscape.path(m.target()) + ".mount'")
-            .collect(Collectors.joining(" "));
+  public static String remountCommand(List<MachineConfig.Mount> mounts) {
+    return "sudo -n systemctl start " + units(mounts);
   }
 
   /**

@@ -79,7 +79,12 @@ public record QemuLaunch(
                 shares,
                 network),
             new QemuCommand.RuntimePaths(
-                files.qmp(), files.ready(), files.console(), files.qemuPid()));
+                files.qmp(),
+                files.ready(),
+                files.console(),
+                files.qemuPid(),
+                files.guestAgent(),
+                files.userQmp()));
     return new QemuLaunch(
         argv, warnings, setup.platform(), image == null || image.kernel() == null);
   }

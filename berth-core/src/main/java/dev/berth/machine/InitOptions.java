@@ -53,7 +53,7 @@ public record InitOptions(
         null);
   }
 
-  /** Options of a machine that saves its state on stop. */
+  /** Options of a machine that saves its state as {@link MachineConfig#SAVE_STATE_BY_DEFAULT}. */
   public InitOptions(
       String name,
       String image,
@@ -78,7 +78,7 @@ public record InitOptions(
         rootful,
         timezone,
         publish,
-        true);
+        MachineConfig.SAVE_STATE_BY_DEFAULT);
   }
 
   /** Options with the default publishing policy. */

@@ -43,11 +43,16 @@ public record MachineConfig(
   /** The schema this code writes; a newer one is refused rather than misread. */
   public static final int SCHEMA_VERSION = 1;
 
+  /**
+   * Whether a machine saves its state on stop unless told: also for a description written before
+   * the setting existed.
+   */
+  public static final boolean SAVE_STATE_BY_DEFAULT = false;
+
   public MachineConfig {
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
     publish = publish == null ? Publish.LOOPBACK : publish;
-    // descriptions written before saving existed save too
-    saveState = saveState == null ? Boolean.TRUE : saveState;
+    saveState = saveState == null ? SAVE_STATE_BY_DEFAULT : saveState;
   }
 
   /** A machine of the host's architecture ({@link #guestArch}). */
@@ -88,7 +93,9 @@ public record MachineConfig(
         null);
   }
 
-  /** A machine that saves its state on stop, as every machine does by default. */
+  /**
+   * A machine of the host's architecture that saves its state as {@link #SAVE_STATE_BY_DEFAULT}.
+   */
   public MachineConfig(
       int schemaVersion,
       String name,

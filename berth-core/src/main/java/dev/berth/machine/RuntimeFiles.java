@@ -57,6 +57,19 @@ public record RuntimeFiles(Path dir) {
     return dir.resolve("agent.pid");
   }
 
+  /**
+   * QEMU's second QMP monitor, for the user (debugging, a test's {@code stop} and {@code cont}):
+   * the agent holds {@link #qmp}.
+   */
+  public Path userQmp() {
+    return dir.resolve("qmp-user.sock");
+  }
+
+  /** Where QEMU serves the host end of qemu-guest-agent's port: the guest's clock is set here. */
+  public Path guestAgent() {
+    return dir.resolve("qga.sock");
+  }
+
   public Path qemuPid() {
     return dir.resolve("qemu.pid");
   }
@@ -78,7 +91,16 @@ public record RuntimeFiles(Path dir) {
    * stopped, or once a crash has been cleaned up.
    */
   public List<Path> leftovers() {
-    return List.of(ready(), qmp(), api(), network(), networkApi(), gatewayApi(), qemuPid());
+    return List.of(
+        ready(),
+        qmp(),
+        api(),
+        network(),
+        networkApi(),
+        gatewayApi(),
+        guestAgent(),
+        userQmp(),
+        qemuPid());
   }
 
   /** The last {@code count} lines of a log here, for an error message. */

@@ -31,6 +31,20 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GuestAgentClient implements Closeable {
   static final int MAX_LINE = 64 * 1024;
+
+  /** qemu-ga's refusal of {@code guest-set-time} where the guest has no /sbin/hwclock. */
+  static final String NO_HWCLOCK = "this feature or command is not currently supported";
+
+  /** qemu-ga's error where hwclock failed after the system clock was set. */
+  static final String HWCLOCK_FAILED = "hwclock failed to set hardware clock to system time";
+
+  /** The guest's date (GNU coreutils: berth-os is Debian). */
+  static final String DATE = "/bin/date";
+
+  /** How far the guest's clock may read from the time just set: the exchange's own latency. */
+  static final Duration SET_TOLERANCE = Duration.ofSeconds(1);
+
+  private static final Duration EXEC_POLL = Duration.ofMillis(10);
   private static final ObjectMapper MAPPER = Json.plain();
   private static final int DELIMITER = 0xFF;
 
@@ -61,11 +75,74 @@ public final class GuestAgentClient implements Closeable {
     }
   }
 
-  /** Sets the guest's system clock (and, through it, its hardware clock) to {@code now}. */
+  /**
+   * Sets the guest's system clock to {@code now}. qemu-ga (7.2) refuses {@code guest-set-time}
+   * outright, setting nothing, where the guest has no {@code /sbin/hwclock} (berth-os: Debian's
+   * util-linux-extra is not installed); then {@code date} sets it, which qemu-ga runs as root.
+   * Where hwclock ran and failed, the system clock was set before it: that is checked, not an
+   * error.
+   */
   public void setTime(Instant now) throws IOException {
+    long started = System.nanoTime();
     long nanos =
         Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano());
-    execute("guest-set-time", MAPPER.createObjectNode().put("time", nanos));
+    try {
+      execute("guest-set-time", MAPPER.createObjectNode().put("time", nanos));
+    } catch (GuestAgentException e) {
+      if (e.description().equals(NO_HWCLOCK)) {
+        setTimeWithDate(now.plusNanos(System.nanoTime() - started));
+      } else if (e.description().equals(HWCLOCK_FAILED)) {
+        checkTime(now, started);
+      } else {
+        throw e;
+      }
+    }
+  }
+
+  /** Runs the guest's {@code date -u -s @SECONDS.NANOS} through {@code guest-exec}. */
+  private void setTimeWithDate(Instant now) throws IOException {
+    String at = "@" + now.getEpochSecond() + "." + String.format("%09d", now.getNano());
+    ObjectNode exec = MAPPER.createObjectNode().put("path", DATE);
+    exec.putArray("arg").add("-u").add("-s").add(at);
+    long pid = execute("guest-exec", exec).path("pid").asLong(-1);
+    if (pid <= 0) {
+      throw new IOException("guest-exec: the guest agent answered without a process id");
+    }
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      JsonNode status = execute("guest-exec-status", MAPPER.createObjectNode().put("pid", pid));
+      if (status.path("exited").asBoolean(false)) {
+        int code = status.path("exitcode").asInt(-1);
+        if (code != 0) {
+          throw new IOException(DATE + " -s in the guest failed (exit status " + code + ")");
+        }
+        return;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IOException(
+            DATE + " -s in the guest did not finish within " + timeout.toMillis() + " ms");
+      }
+      try {
+        Thread.sleep(EXEC_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for " + DATE + " in the guest", e);
+      }
+    }
+  }
+
+  /**
+   * Throws unless the guest's clock reads within {@link #SET_TOLERANCE} of the host's {@code now},
+   * taken {@code started} (a {@link System#nanoTime}) ago.
+   */
+  private void checkTime(Instant now, long started) throws IOException {
+    long guestNanos = execute("guest-get-time", null).asLong();
+    long offMillis =
+        guestNanos / 1_000_000 - now.plusNanos(System.nanoTime() - started).toEpochMilli();
+    if (Math.abs(offMillis) > SET_TOLERANCE.toMillis()) {
+      throw new IOException(
+          "guest-set-time: the guest's clock is " + offMillis + " ms off after setting it");
+    }
   }
 
   /** Runs a command after a fresh sync; returns its {@code return} value. */
@@ -80,13 +157,29 @@ public final class GuestAgentClient implements Closeable {
     JsonNode reply = parse(readLine(deadline));
     if (reply.has("error")) {
       JsonNode error = reply.get("error");
-      throw new IOException(
-          command + ": " + error.path("class").asText() + ": " + error.path("desc").asText());
+      throw new GuestAgentException(
+          command, error.path("class").asText(), abbreviate(error.path("desc").asText()));
     }
     if (!reply.has("return")) {
       throw new IOException(command + ": the guest agent answered without a result");
     }
     return reply.get("return");
+  }
+
+  /** The guest agent answered a command with an error. */
+  public static final class GuestAgentException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final String description;
+
+    GuestAgentException(String command, String errorClass, String description) {
+      super(command + ": " + errorClass + ": " + description);
+      this.description = description;
+    }
+
+    /** The error's {@code desc}, as the guest agent gave it (abbreviated). */
+    public String description() {
+      return description;
+    }
   }
 
   private void sync(Instant deadline) throws IOException {

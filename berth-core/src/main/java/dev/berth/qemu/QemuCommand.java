@@ -72,11 +72,14 @@ public final class QemuCommand {
 
   /**
    * The machine's runtime files. {@code guestAgent}: where QEMU serves the host end of
-   * qemu-guest-agent's port; null for a machine without one.
+   * qemu-guest-agent's port; {@code userQmp}: a second QMP monitor, the user's (the agent holds
+   * {@code qmp}, and a QMP socket serves one client at a time); each null for a machine without
+   * one.
    */
-  public record RuntimePaths(Path qmp, Path ready, Path console, Path pidFile, Path guestAgent) {
+  public record RuntimePaths(
+      Path qmp, Path ready, Path console, Path pidFile, Path guestAgent, Path userQmp) {
     public RuntimePaths(Path qmp, Path ready, Path console, Path pidFile) {
-      this(qmp, ready, console, pidFile, null);
+      this(qmp, ready, console, pidFile, null, null);
     }
   }
 
@@ -147,6 +150,9 @@ public final class QemuCommand {
     argv.addAll(
         List.of("-fw_cfg", "name=opt/com.coreos/config,file=" + optionValue(guest.ignition())));
     argv.addAll(List.of("-qmp", "unix:" + optionValue(paths.qmp()) + ",server=on,wait=off"));
+    if (paths.userQmp() != null) {
+      argv.addAll(List.of("-qmp", "unix:" + optionValue(paths.userQmp()) + ",server=on,wait=off"));
+    }
     argv.addAll(network(guest.network()));
     argv.addAll(
         List.of(

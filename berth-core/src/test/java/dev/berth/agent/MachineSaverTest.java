@@ -39,20 +39,23 @@ class MachineSaverTest {
     Path disk = Files.write(dir.resolve("disk.qcow2"), new byte[] {1});
     config =
         new MachineConfig(
-            MachineConfig.SCHEMA_VERSION,
-            "m",
-            NOW,
-            NOW,
-            null,
-            disk,
-            dir.resolve("ignition.ign"),
-            false,
-            new MachineConfig.Resources(2, 2048, 100),
-            new MachineConfig.SshConfig(dir.resolve("id"), 2222, "core"),
-            List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p")),
-            false,
-            1000,
-            "UTC");
+                MachineConfig.SCHEMA_VERSION,
+                "m",
+                NOW,
+                NOW,
+                null,
+                disk,
+                dir.resolve("ignition.ign"),
+                false,
+                new MachineConfig.Resources(2, 2048, 100),
+                new MachineConfig.SshConfig(dir.resolve("id"), 2222, "core"),
+                List.of(
+                    new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p")),
+                false,
+                1000,
+                "UTC")
+            // saving is opt-in
+            .withSaveState(true);
     files = new SavedStateFiles(disk);
   }
 

@@ -41,14 +41,14 @@ class MachineStoreTest {
   }
 
   @Test
-  void read_descriptionWithoutSaveState_savesState() throws Exception {
+  void read_descriptionWithoutSaveState_doesNotSave() throws Exception {
     MachineStore store = store();
-    store.write(config("a").withSaveState(false));
+    store.write(config("a").withSaveState(true));
     Path file = store.descriptionFile("a");
     ObjectNode json = (ObjectNode) Json.mapper().readTree(file.toFile());
     json.remove("SaveState");
     Files.writeString(file, json.toString());
-    assertThat(store.read("a").saveState()).isTrue();
+    assertThat(store.read("a").saveState()).isFalse();
   }
 
   @Test

@@ -471,8 +471,13 @@ class MachinesTest {
   }
 
   @Test
-  void savingState_isOnByDefault_offThroughInitOrSet_whichDropsASavedState() throws Exception {
-    MachineConfig config = machines.init(options("m"), ProgressListener.NONE);
+  void savingState_isOffByDefault_onThroughInitOrSet_offAgainDropsASavedState() throws Exception {
+    assertThat(machines.init(options("n"), ProgressListener.NONE).saveState()).isFalse();
+
+    InitOptions on =
+        new InitOptions(
+            "m", base.toString(), null, null, 20L, null, null, null, false, null, null, true);
+    MachineConfig config = machines.init(on, ProgressListener.NONE);
     assertThat(config.saveState()).isTrue();
     SavedStateFiles saved = new SavedStateFiles(config.diskPath());
     Files.writeString(saved.beginSave(), "QEVM");
@@ -481,11 +486,6 @@ class MachinesTest {
     assertThat(saved.all()).allSatisfy(path -> assertThat(path).doesNotExist());
     machines.set("m", new Machines.Changes(null, null, null, null, null, null, true));
     assertThat(machines.status("m").config().saveState()).isTrue();
-
-    InitOptions off =
-        new InitOptions(
-            "n", base.toString(), null, null, 20L, null, null, null, false, null, null, false);
-    assertThat(machines.init(off, ProgressListener.NONE).saveState()).isFalse();
   }
 
   @Test

@@ -105,6 +105,102 @@ class GuestAgentClientTest {
     }
   }
 
+  private static String refusal(String description) {
+    return "{\"error\":{\"class\":\"GenericError\",\"desc\":\"" + description + "\"}}";
+  }
+
+  /** {@code reply} as a line, or what {@link #qemuGa} answers where it is null. */
+  private static byte[] orQemuGa(String reply, JsonNode request, long syncId) {
+    return reply == null
+        ? qemuGa(request, syncId)
+        : (reply + "\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** qemu-ga of a guest without /sbin/hwclock; {@code date} exits {@code dateStatus}. */
+  private byte[] withoutHwclock(JsonNode request, long syncId, int dateStatus) {
+    String reply =
+        switch (request.get("execute").asText()) {
+          case "guest-set-time" -> refusal(GuestAgentClient.NO_HWCLOCK);
+          case "guest-exec" -> "{\"return\":{\"pid\":4242}}";
+          case "guest-exec-status" ->
+              received.stream()
+                          .filter(r -> r.get("execute").asText().equals("guest-exec-status"))
+                          .count()
+                      == 1
+                  ? "{\"return\":{\"exited\":false}}"
+                  : "{\"return\":{\"exitcode\":" + dateStatus + ",\"exited\":true}}";
+          default -> null;
+        };
+    return orQemuGa(reply, request, syncId);
+  }
+
+  @Test
+  void setTime_guestWithoutHwclock_setsTheClockWithDate_atTheTimeItRuns() throws Exception {
+    Path socket = guest(new byte[0], (request, id) -> withoutHwclock(request, id, 0));
+    Instant now = Instant.ofEpochSecond(1_800_000_000L, 123_456_789);
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      qga.setTime(now);
+    }
+    List<JsonNode> commands =
+        received.stream()
+            .filter(r -> !r.get("execute").asText().equals("guest-sync-delimited"))
+            .toList();
+    assertThat(commands)
+        .extracting(r -> r.get("execute").asText())
+        .containsExactly("guest-set-time", "guest-exec", "guest-exec-status", "guest-exec-status");
+    JsonNode exec = commands.get(1).get("arguments");
+    assertThat(exec.get("path").asText()).isEqualTo("/bin/date");
+    assertThat(exec.get("arg")).extracting(JsonNode::asText).startsWith("-u", "-s");
+    String at = exec.get("arg").get(2).asText();
+    assertThat(at).matches("@\\d+\\.\\d{9}");
+    // the time of the date command: the time asked for, moved on by the refused first attempt
+    Instant set =
+        Instant.ofEpochSecond(
+            Long.parseLong(at.substring(1, at.indexOf('.'))),
+            Long.parseLong(at.substring(at.indexOf('.') + 1)));
+    assertThat(set).isAfter(now).isBefore(now.plusSeconds(5));
+    assertThat(commands.get(2).at("/arguments/pid").asLong()).isEqualTo(4242);
+  }
+
+  @Test
+  void setTime_dateFailingInTheGuest_throws() throws Exception {
+    Path socket = guest(new byte[0], (request, id) -> withoutHwclock(request, id, 1));
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.now()))
+          .hasMessage("/bin/date -s in the guest failed (exit status 1)");
+    }
+  }
+
+  /** qemu-ga whose hwclock failed after it set the clock; the guest then reads {@code clock}. */
+  private static byte[] hwclockFailed(JsonNode request, long syncId, Instant clock) {
+    String reply =
+        switch (request.get("execute").asText()) {
+          case "guest-set-time" -> refusal(GuestAgentClient.HWCLOCK_FAILED);
+          case "guest-get-time" -> "{\"return\":" + clock.toEpochMilli() * 1_000_000 + "}";
+          default -> null;
+        };
+    return orQemuGa(reply, request, syncId);
+  }
+
+  @Test
+  void setTime_hwclockFailed_butTheClockWasSet_isDone() throws Exception {
+    Path socket = guest(new byte[0], (request, id) -> hwclockFailed(request, id, Instant.now()));
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      qga.setTime(Instant.now());
+    }
+    assertThat(received).extracting(r -> r.get("execute").asText()).contains("guest-get-time");
+  }
+
+  @Test
+  void setTime_hwclockFailed_andTheClockIsOff_throws() throws Exception {
+    Instant stale = Instant.now().minusSeconds(60);
+    Path socket = guest(new byte[0], (request, id) -> hwclockFailed(request, id, stale));
+    try (GuestAgentClient qga = GuestAgentClient.connect(socket, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> qga.setTime(Instant.now()))
+          .hasMessageContaining("the guest's clock is -6");
+    }
+  }
+
   @Test
   void execute_silentGuest_givesUpAtTheDeadline() throws Exception {
     Path socket = guest(new byte[0], (request, id) -> new byte[0]);

@@ -93,11 +93,32 @@ class QemuCommandTest {
             PATHS.ready(),
             PATHS.console(),
             PATHS.pidFile(),
-            Path.of("/run/m,1/qga.sock"));
+            Path.of("/run/m,1/qga.sock"),
+            null);
     assertThat(line(QemuCommand.build(platform, guest, withAgent)))
         .contains(
             "-chardev socket,id=qga,path=/run/m,,1/qga.sock,server=on,wait=off"
                 + " -device virtserialport,chardev=qga,name=org.qemu.guest_agent.0");
+  }
+
+  @Test
+  void aUserQmpSocket_isASecondMonitor_besideTheAgents() {
+    QemuCommand.Platform platform = platform("linux", "x86_64", Accelerator.TCG, null);
+    QemuCommand.Guest guest = guest(Path.of("/cache/x.kernel"), false, new QemuCommand.Slirp(2222));
+    assertThat(line(QemuCommand.build(platform, guest, PATHS))).doesNotContain("qmp-user");
+    QemuCommand.RuntimePaths withUserQmp =
+        new QemuCommand.RuntimePaths(
+            PATHS.qmp(),
+            PATHS.ready(),
+            PATHS.console(),
+            PATHS.pidFile(),
+            null,
+            Path.of("/run/m,1/qmp-user.sock"));
+    assertThat(line(QemuCommand.build(platform, guest, withUserQmp)))
+        .contains(
+            "-qmp unix:"
+                + PATHS.qmp()
+                + ",server=on,wait=off -qmp unix:/run/m,,1/qmp-user.sock,server=on,wait=off");
   }
 
   @Test

@@ -85,7 +85,7 @@ class ReportsTest {
     assertThat(without)
         .contains("\"ImagePath\":{\"Path\":\"/m/disk.qcow2\"}},")
         .doesNotContain("ImageVersion");
-    assertThat(withImage).contains("\"SaveState\":true,\"SavedState\":null");
+    assertThat(withImage).contains("\"SaveState\":false,\"SavedState\":null");
     assertThat(without).contains("\"SavedState\":{\"Path\":\"/m/disk.qcow2.state\",\"Size\":1234}");
     assertThat(without).contains("\"Disk\":{\"VirtualSize\":107374182400,\"ActualSize\":4096}");
     assertThat(withImage).doesNotContain("\"Disk\"");

@@ -296,6 +296,19 @@ class TcpNatTest {
   }
 
   @Test
+  void aGuestThatHasSentNothingIsReachedAtItsLeaseOnTheOnlyLink() throws Exception {
+    // a guest restored from a saved state keeps its lease and may be silent until spoken to
+    try (ServerSocketChannel listener =
+            ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        SocketChannel client = SocketChannel.open(listener.getLocalAddress())) {
+      net.connectToGuest(listener.accept(), NetworkConfig.fromInt(GUEST_IP), 22, null);
+      Frames.Parsed syn = guest.expect(WAIT, p -> p.isTcp() && p.dstPort() == 22);
+      assertThat(syn.flags()).isEqualTo(TCP_SYN);
+    }
+  }
+
+  @Test
   void beyondTheBudgetTheGuestIsOfferedNoRoomUntilAQuietConnectionYieldsIts() throws Exception {
     onBudget(
         2,

@@ -203,8 +203,16 @@ public final class MachineLifecycle {
    * Returns or throws; never leaves an agent running with its files removed.
    */
   public boolean stop(String name, ProgressListener progress) {
+    return stop(name, true, progress);
+  }
+
+  /**
+   * {@link #stop}, saving the machine's state for the next start when {@code save} and its setting
+   * allow (the agent says whether it saved, and why not), else a full shutdown.
+   */
+  public boolean stop(String name, boolean save, ProgressListener progress) {
     machines.status(name);
-    return stopWhatRuns(name, progress);
+    return stopWhatRuns(name, save, progress);
   }
 
   /**
@@ -213,6 +221,11 @@ public final class MachineLifecycle {
    * description may be unreadable. Returns false if no agent ran.
    */
   public boolean stopWhatRuns(String name, ProgressListener progress) {
+    // what is removed next has no use for a saved state
+    return stopWhatRuns(name, false, progress);
+  }
+
+  private boolean stopWhatRuns(String name, boolean save, ProgressListener progress) {
     try (MachineLocks.Held lock = machines.locks().machine(name)) {
       RuntimeFiles files = machines.createRuntime(name);
       Optional<AgentClient.Status> agent = agents.find(name);
@@ -223,7 +236,17 @@ public final class MachineLifecycle {
       progress.accept(new MachineEvent.Step("Stopping machine \"" + name + "\""));
       if (agent.get().state() != MachineState.UNRESPONSIVE) {
         try {
-          AgentClient.converse(files, AgentProtocol.STOP, event -> true, STOP_TIMEOUT);
+          AgentClient.converse(
+              files,
+              save ? AgentProtocol.STOP : AgentProtocol.SHUTDOWN,
+              event -> {
+                // how the stop goes (saving, or why not): the rest is the start's
+                if (event instanceof MachineEvent.Step || event instanceof MachineEvent.Warning) {
+                  progress.accept(event);
+                }
+                return true;
+              },
+              STOP_TIMEOUT);
         } catch (IOException e) {
           LOG.warn("stopping through the agent failed: {}", e.getMessage());
         }

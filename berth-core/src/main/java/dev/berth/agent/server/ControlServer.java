@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,7 @@ final class ControlServer implements AutoCloseable {
 
   private final RuntimeFiles files;
   private final Supplier<MachineState> state;
-  private final Runnable stop;
+  private final Consumer<Boolean> stop;
   private final List<MachineEvent> history = new ArrayList<>();
   private final List<OutputStream> watchers = new ArrayList<>();
   private boolean closed;
@@ -41,9 +42,10 @@ final class ControlServer implements AutoCloseable {
 
   /**
    * @param state what {@code status} answers
-   * @param stop what a {@code stop} request runs; its client then watches until the agent ends
+   * @param stop what a {@code stop} (true: save if allowed) or {@code shutdown} (false) request
+   *     runs; its client then watches until the agent ends
    */
-  ControlServer(RuntimeFiles files, Supplier<MachineState> state, Runnable stop) {
+  ControlServer(RuntimeFiles files, Supplier<MachineState> state, Consumer<Boolean> stop) {
     this.files = files;
     this.state = state;
     this.stop = stop;
@@ -122,7 +124,8 @@ final class ControlServer implements AutoCloseable {
           new BufferedReader(
               new InputStreamReader(ChannelStreams.input(client), StandardCharsets.UTF_8));
       OutputStream out = ChannelStreams.output(client);
-      switch (AgentProtocol.operation(in.readLine())) {
+      String operation = AgentProtocol.operation(in.readLine());
+      switch (operation) {
         case AgentProtocol.STATUS -> {
           send(out, new MachineEvent.Status(state.get().name(), ProcessHandle.current().pid()));
           client.close();
@@ -139,7 +142,7 @@ final class ControlServer implements AutoCloseable {
             }
           }
         }
-        case AgentProtocol.STOP -> {
+        case AgentProtocol.STOP, AgentProtocol.SHUTDOWN -> {
           synchronized (history) {
             if (closed) {
               client.close();
@@ -147,7 +150,7 @@ final class ControlServer implements AutoCloseable {
               watchers.add(out);
             }
           }
-          stop.run();
+          stop.accept(operation.equals(AgentProtocol.STOP));
         }
         default -> client.close();
       }

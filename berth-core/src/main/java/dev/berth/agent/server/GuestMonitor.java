@@ -5,10 +5,11 @@ import dev.berth.qemu.QmpClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** QEMU's monitor (QMP) as the agent uses it: to power the machine off. */
+/** QEMU's monitor (QMP) as the agent uses it: to power the machine off, save and resume it. */
 public interface GuestMonitor extends AutoCloseable {
   /** Presses the ACPI power button. */
   void powerDown() throws IOException;
@@ -16,19 +17,25 @@ public interface GuestMonitor extends AutoCloseable {
   /** Ends QEMU at once. */
   void quit() throws IOException;
 
+  /** Lets a paused VM (a restored state) run. */
+  void cont() throws IOException;
+
+  /** The QMP connection itself, for saving and loading states; null in tests without one. */
+  QmpClient client();
+
   @Override
   void close();
 
-  /** Connects to QEMU's monitor socket. */
+  /** Connects to QEMU's monitor socket; QEMU's events go to {@code events} by name. */
   interface Connector {
-    GuestMonitor connect(Path socket) throws IOException;
+    GuestMonitor connect(Path socket, Consumer<String> events) throws IOException;
   }
 
   /** QMP over QEMU's unix socket; power events go to the agent's log. */
   static Connector qmp() {
     Logger log = LoggerFactory.getLogger(GuestMonitor.class);
     Duration commandTimeout = Duration.ofSeconds(5);
-    return socket -> {
+    return (socket, events) -> {
       QmpClient qmp =
           QmpClient.connect(
               socket,
@@ -37,6 +44,7 @@ public interface GuestMonitor extends AutoCloseable {
                 if (type.equals("SHUTDOWN") || type.equals("POWERDOWN") || type.equals("RESET")) {
                   log.info("QEMU event {}", event);
                 }
+                events.accept(type);
               },
               Duration.ofSeconds(10));
       return new GuestMonitor() {
@@ -48,6 +56,16 @@ public interface GuestMonitor extends AutoCloseable {
         @Override
         public void quit() throws IOException {
           qmp.execute("quit", commandTimeout);
+        }
+
+        @Override
+        public void cont() throws IOException {
+          qmp.execute("cont", commandTimeout);
+        }
+
+        @Override
+        public QmpClient client() {
+          return qmp;
         }
 
         @Override

@@ -20,6 +20,11 @@ public interface GuestShell extends AutoCloseable {
    */
   InputStream output(String command) throws IOException;
 
+  /**
+   * Runs {@code command} and throws, with what it wrote to its standard error, unless it exits 0.
+   */
+  void check(String command, Duration timeout) throws IOException;
+
   /** This login for the API socket's forwarder. */
   ForwardSession forwardSession();
 
@@ -62,6 +67,21 @@ public interface GuestShell extends AutoCloseable {
           @Override
           public InputStream output(String command) throws IOException {
             return ssh.output(command, loginTimeout);
+          }
+
+          @Override
+          public void check(String command, Duration timeout) throws IOException {
+            GuestSsh.ExecResult result = ssh.exec(command, timeout);
+            if (result.exitCode() != 0) {
+              String said = (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip();
+              // the guest is untrusted: one line of bounded length in a message
+              said = said.lines().findFirst().orElse("");
+              throw new IOException(
+                  (said.length() > 300 ? said.substring(0, 300) + "…" : said)
+                      + " (exit status "
+                      + result.exitCode()
+                      + ")");
+            }
           }
 
           @Override

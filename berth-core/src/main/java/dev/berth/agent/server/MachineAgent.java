@@ -2,6 +2,7 @@ package dev.berth.agent.server;
 
 import dev.berth.BerthException;
 import dev.berth.MachineEvent;
+import dev.berth.agent.ClockJumpWatch;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
 import dev.berth.agent.ports.ListeningPortWatch;
@@ -65,27 +66,36 @@ public final class MachineAgent {
       AgentClock clock,
       QemuProcess.Launcher qemuLauncher,
       GuestMonitor.Connector monitors,
-      GuestShell.Connector shells) {}
+      GuestShell.Connector shells,
+      SavedStates savedStates,
+      ClockJumpWatch.GuestClock guestClock) {}
 
-  private final AgentMachine machine;
+  final AgentMachine machine;
   private final String name;
-  private final RuntimeFiles files;
+  final RuntimeFiles files;
   private final Settings settings;
-  private final Parts parts;
-  private final AgentClock clock;
-  private final ControlServer control;
+  final Parts parts;
+  final AgentClock clock;
+  final ControlServer control;
 
-  private final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
+  final CompletableFuture<Void> stopRequested = new CompletableFuture<>();
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
+  final GuestClockKeeper guestClock;
   private volatile MachineState state = MachineState.STARTING;
 
+  /** Whether the stop asked for saves the machine (when its setting allows). */
+  private volatile boolean saveOnStop = true;
+
+  /** The QEMU command line of a later boot: what a saved state is saved from. */
+  List<String> laterBootArgv;
+
   private ReadyPort readyPort;
-  private QemuProcess qemu;
-  private GuestMonitor monitor;
-  private SshLogin sshLogin;
-  private GuestShell shell;
+  QemuProcess qemu;
+  GuestMonitor monitor;
+  SshLogin sshLogin;
+  GuestShell shell;
   private UnixSocketForwarder api;
-  private MachineNetwork network;
+  MachineNetwork network;
   private ListeningPortWatch listeningPorts;
 
   public MachineAgent(AgentMachine machine, RuntimeFiles files, Settings settings, Parts parts) {
@@ -95,7 +105,14 @@ public final class MachineAgent {
     this.settings = settings;
     this.parts = parts;
     this.clock = parts.clock();
-    this.control = new ControlServer(files, () -> state, () -> stopRequested.complete(null));
+    this.control = new ControlServer(files, () -> state, this::requestStop);
+    this.guestClock =
+        new GuestClockKeeper(new ClockJumpWatch(clock::now, System::nanoTime, parts.guestClock()));
+  }
+
+  private void requestStop(boolean save) {
+    saveOnStop = save;
+    stopRequested.complete(null);
   }
 
   /** Runs the machine until it is stopped or dies; returns the process exit code. */
@@ -113,6 +130,7 @@ public final class MachineAgent {
       boot();
       wasReady = true;
       state = MachineState.RUNNING;
+      guestClock.startWatching();
       control.emit(new MachineEvent.Ready(files.api().toString()));
       LOG.info("machine {} is ready", name);
       CompletableFuture.anyOf(stopRequested, qemu.onExit()).join();
@@ -169,29 +187,41 @@ public final class MachineAgent {
       beginFirstBoot(config);
     }
     List<String> argv = qemuCommand(config, firstBoot);
-    progress(
-        "Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
-    LOG.info("QEMU: {}", String.join(" ", argv));
-    try {
-      Files.deleteIfExists(files.qmp());
-      Files.deleteIfExists(files.console());
-      qemu = parts.qemuLauncher().start(argv, files.qemuLog());
-    } catch (IOException e) {
-      throw new BerthException(
-          "cannot run " + argv.get(0) + ": " + e.getMessage(),
-          "install QEMU (Debian: apt-get install qemu-system-x86; macOS: brew install qemu)",
-          e);
-    }
-    Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.start();
-    Deadline deadline =
-        new Deadline(clock, settings.readyTimeout(), qemu, stopRequested, this::startFailed, name);
+    laterBootArgv =
+        firstBoot ? settings.launches().of(config, network.qemuNetwork(), false).argv() : argv;
     sshLogin =
         new SshLogin(
             parts.shells(),
             new GuestShell.Target(
                 config.ssh().port(), sshUser(config), config.ssh().identityPath()));
+    Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
+    SavedMachine saved = new SavedMachine(this);
+    if (firstBoot || !saved.resume(config, argv)) {
+      coldBoot(config, argv, firstBoot);
+      saved.afterBoot(config);
+    }
+    if (firstBoot) {
+      persistFirstBoot();
+    }
+    machine.recordLastUp(clock.now());
+    if (config.publish().listeningPorts()) {
+      listeningPorts =
+          network
+              .forwardListeningPorts(
+                  () -> liveShell().output(ListeningPortWatch.REPORTER),
+                  config.publish().privilegedPorts())
+              .orElse(null);
+    }
+  }
+
+  /** Boots the machine: QEMU from its firmware or kernel, until the guest is ready. */
+  private void coldBoot(MachineConfig config, List<String> argv, boolean firstBoot) {
+    progress(
+        "Starting QEMU" + (firstBoot ? " (first boot: Ignition will configure the machine)" : ""));
+    launchQemu(argv);
+    Deadline deadline = deadline();
     CompletableFuture<GuestShell> sshUp =
         sshLogin.onceReachable(network.guestReachable(), readyPort.ready(), deadline);
     try {
@@ -219,18 +249,26 @@ public final class MachineAgent {
         sshUp.join().close();
       }
     }
-    if (firstBoot) {
-      persistFirstBoot();
+  }
+
+  void launchQemu(List<String> argv) {
+    LOG.info("QEMU: {}", String.join(" ", argv));
+    try {
+      Files.deleteIfExists(files.qmp());
+      Files.deleteIfExists(files.console());
+      qemu = parts.qemuLauncher().start(argv, files.qemuLog());
+    } catch (IOException e) {
+      throw new BerthException(
+          "cannot run " + argv.get(0) + ": " + e.getMessage(),
+          "install QEMU (Debian: apt-get install qemu-system-x86; macOS: brew install qemu)",
+          e);
     }
-    machine.recordLastUp(clock.now());
-    if (config.publish().listeningPorts()) {
-      listeningPorts =
-          network
-              .forwardListeningPorts(
-                  () -> liveShell().output(ListeningPortWatch.REPORTER),
-                  config.publish().privilegedPorts())
-              .orElse(null);
-    }
+  }
+
+  /** The ready deadline of the QEMU just launched. */
+  Deadline deadline() {
+    return new Deadline(
+        clock, settings.readyTimeout(), qemu, stopRequested, this::startFailed, name);
   }
 
   /**
@@ -278,11 +316,11 @@ public final class MachineAgent {
     return launch.argv();
   }
 
-  private void connectMonitor(Deadline deadline) {
+  void connectMonitor(Deadline deadline) {
     IOException last = null;
     while (deadline.open() && qemu.isAlive()) {
       try {
-        monitor = parts.monitors().connect(files.qmp());
+        monitor = parts.monitors().connect(files.qmp(), guestClock::onQemuEvent);
         return;
       } catch (IOException e) {
         last = e;
@@ -293,7 +331,7 @@ public final class MachineAgent {
         "QEMU's monitor (QMP) did not answer" + (last == null ? "" : ": " + last.getMessage()));
   }
 
-  private void startApi(MachineConfig config) {
+  void startApi(MachineConfig config) {
     try {
       api =
           UnixSocketForwarder.start(
@@ -337,7 +375,7 @@ public final class MachineAgent {
     return shell;
   }
 
-  private BerthException startFailed(String reason) {
+  BerthException startFailed(String reason) {
     return new BerthException(
         "machine \"" + name + "\" did not start: " + reason,
         "the full console log is "
@@ -359,7 +397,7 @@ public final class MachineAgent {
     }
   }
 
-  private void progress(String message) {
+  void progress(String message) {
     LOG.info(message);
     control.emit(new MachineEvent.Step(message));
   }
@@ -389,7 +427,11 @@ public final class MachineAgent {
 
   private void shutdown(boolean wasReady) {
     Quietly.close(listeningPorts);
+    guestClock.close();
     Quietly.close(api);
+    if (wasReady && saveOnStop && qemu.isAlive()) {
+      new SavedMachine(this).save();
+    }
     if (qemu != null && qemu.isAlive()) {
       Duration grace =
           settings.accelerator().isSoftware() ? Duration.ofSeconds(60) : Duration.ofSeconds(20);

@@ -5,6 +5,7 @@ import dev.berth.agent.QemuLaunch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.Machines;
 import dev.berth.qemu.Accelerator;
+import dev.berth.qemu.GuestAgentClient;
 import dev.berth.ssh.GuestSsh;
 import dev.berth.ssh.HostKeyPin;
 import java.time.Clock;
@@ -14,6 +15,11 @@ import java.time.Instant;
 /** Assembles the agent of a machine from the real parts: this is where the host is read. */
 public final class MachineAgents {
   private static final Duration SSH_LOGIN_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Writing or reading a saved state: the guest's memory, at the speed of the disk. */
+  private static final Duration MIGRATION_TIMEOUT = Duration.ofMinutes(3);
+
+  private static final Duration GUEST_AGENT_TIMEOUT = Duration.ofSeconds(3);
 
   private MachineAgents() {}
 
@@ -45,7 +51,15 @@ public final class MachineAgents {
             AgentClock.system(clock),
             QemuProcess.processes(),
             GuestMonitor.qmp(),
-            GuestShell.ssh(new GuestSsh.Client(pin), SSH_LOGIN_TIMEOUT)));
+            GuestShell.ssh(new GuestSsh.Client(pin), SSH_LOGIN_TIMEOUT),
+            SavedStates.beside(clock, MIGRATION_TIMEOUT),
+            now -> {
+              try (GuestAgentClient guestAgent =
+                  GuestAgentClient.connect(
+                      machines.runtime(name).guestAgent(), GUEST_AGENT_TIMEOUT)) {
+                guestAgent.setTime(now);
+              }
+            }));
   }
 
   private static AgentMachine of(Machines machines, String name) {

@@ -10,6 +10,7 @@ import dev.berth.net.api.ApiServer;
 import dev.berth.net.config.Framing;
 import dev.berth.net.config.NetworkConfig;
 import dev.berth.net.dns.HostResolvers;
+import dev.berth.net.forward.Forward;
 import dev.berth.net.forward.ForwardException;
 import dev.berth.net.forward.GuestForwardPolicy;
 import dev.berth.net.forward.PortForwards;
@@ -42,6 +43,15 @@ abstract class MachineNetwork implements AutoCloseable {
    */
   abstract Optional<ListeningPortWatch> forwardListeningPorts(
       ListeningPortWatch.Reporter reporter, boolean privilegedPorts);
+
+  /** The ports the guest has published through the network, to be saved with its state. */
+  abstract List<Forward> guestForwards();
+
+  /**
+   * Publishes again the ports a restored guest had published, before it runs: it will not ask
+   * again. Returns why each one that cannot listen again did not, in one line each.
+   */
+  abstract List<String> restoreGuestForwards(List<Forward> forwards);
 
   @Override
   public abstract void close();
@@ -135,6 +145,18 @@ abstract class MachineNetwork implements AutoCloseable {
     }
 
     @Override
+    List<Forward> guestForwards() {
+      return List.of();
+    }
+
+    @Override
+    List<String> restoreGuestForwards(List<Forward> forwards) {
+      return forwards.isEmpty()
+          ? List.of()
+          : List.of("QEMU's network (--network=slirp) publishes no ports of the machine");
+    }
+
+    @Override
     public void close() {
       // QEMU owns this network: it ends with QEMU.
     }
@@ -143,19 +165,21 @@ abstract class MachineNetwork implements AutoCloseable {
   private static final class Berth extends MachineNetwork {
     private final RuntimeFiles files;
     private final VirtualNetwork net;
+    private final GuestForwardPolicy guestPolicy;
     private ApiServer hostApi;
     private ApiServer gatewayApi;
 
-    private Berth(RuntimeFiles files, VirtualNetwork net) {
+    private Berth(RuntimeFiles files, VirtualNetwork net, GuestForwardPolicy guestPolicy) {
       this.files = files;
       this.net = net;
+      this.guestPolicy = guestPolicy;
     }
 
     static Berth start(
         RuntimeFiles files, int sshPort, GuestForwardPolicy guestPolicy, NetworkConfig config) {
       Berth network;
       try {
-        network = new Berth(files, VirtualNetwork.start(config));
+        network = new Berth(files, VirtualNetwork.start(config), guestPolicy);
       } catch (IOException e) {
         throw new BerthException("cannot start the machine's network: " + e.getMessage(), null, e);
       }
@@ -210,6 +234,37 @@ abstract class MachineNetwork implements AutoCloseable {
       return Optional.of(
           ListeningPortWatch.start(
               reporter, net.forwards(), net.config().guestIp(), privilegedPorts));
+    }
+
+    @Override
+    List<Forward> guestForwards() {
+      return net.forwards().madeByGuests();
+    }
+
+    @Override
+    List<String> restoreGuestForwards(List<Forward> forwards) {
+      List<String> failures = new ArrayList<>();
+      for (Forward forward : forwards) {
+        try {
+          // the policy of now applies, as to any request of the guest
+          net.forwards()
+              .exposeForGuest(
+                  guestPolicy,
+                  forward.protocol(),
+                  forward.local(),
+                  forward.remote(),
+                  net.config().guestIp());
+        } catch (ForwardException | RuntimeException e) {
+          failures.add(
+              "port "
+                  + forward.local()
+                  + " ("
+                  + forward.protocol()
+                  + ") is not published again: "
+                  + e.getMessage());
+        }
+      }
+      return failures;
     }
 
     @Override

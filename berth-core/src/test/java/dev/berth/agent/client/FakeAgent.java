@@ -103,7 +103,7 @@ final class FakeAgent implements AutoCloseable {
           send(client, new MachineEvent.Step(BOOTING));
           watchers.add(client);
         }
-        case AgentProtocol.STOP -> {
+        case AgentProtocol.STOP, AgentProtocol.SHUTDOWN -> {
           if (obeysStop) {
             stopTheStart();
           }

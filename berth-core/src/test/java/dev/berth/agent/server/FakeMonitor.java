@@ -33,6 +33,16 @@ final class FakeMonitor implements GuestMonitor {
   }
 
   @Override
+  public void cont() {
+    commands.add("cont");
+  }
+
+  @Override
+  public dev.berth.qemu.QmpClient client() {
+    return null;
+  }
+
+  @Override
   public void close() {
     commands.add("close");
   }

@@ -49,6 +49,11 @@ final class FakeShell implements GuestShell {
   }
 
   @Override
+  public void check(String command, Duration timeout) throws IOException {
+    exec(command, timeout);
+  }
+
+  @Override
   public ForwardSession forwardSession() {
     throw new UnsupportedOperationException("no API client in these tests");
   }

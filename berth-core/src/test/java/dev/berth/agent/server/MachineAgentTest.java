@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.berth.MachineEvent;
 import dev.berth.agent.AgentProtocol;
+import dev.berth.agent.MachineRestorer;
+import dev.berth.agent.MachineSaver;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
 import dev.berth.agent.client.AgentClient;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
+import dev.berth.machine.SavedState;
 import dev.berth.net.config.NetworkConfig;
 import dev.berth.qemu.Accelerator;
 import java.io.IOException;
@@ -23,6 +26,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,11 +40,17 @@ import org.junit.jupiter.api.io.TempDir;
 class MachineAgentTest {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
+  /** When a machine that is not on its first boot was last up. */
+  private static final Instant UP_BEFORE = Instant.parse("2026-11-29T10:00:00Z");
+
   @TempDir Path dir;
 
   private final FakeAgentClock clock = FakeAgentClock.manual();
-  private final FakeQemu qemu = new FakeQemu();
-  private final FakeMonitor monitor = new FakeMonitor(qemu, true, true);
+  private final List<List<String>> launches = new CopyOnWriteArrayList<>();
+  private final List<Instant> guestClockSet = new CopyOnWriteArrayList<>();
+  private final FakeSavedStates savedStates = new FakeSavedStates();
+  private volatile FakeQemu qemu = new FakeQemu();
+  private volatile FakeMonitor monitor = new FakeMonitor(qemu, true, true);
   private final List<Instant> lastUp = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
   private RuntimeFiles files;
@@ -50,13 +60,17 @@ class MachineAgentTest {
 
   private boolean qemuExitsOnceMonitorAnswers;
 
+  /** The machine's settings: saving on or off; whether it has been up before. */
+  private boolean saveState;
+
+  private List<MachineConfig.Mount> mounts = List.of();
+
+  private Instant lastUpBefore;
+
   /** What the machine says when a first boot begins: whether an earlier one was cut short. */
   private boolean firstBootCutShort;
 
   private final AtomicInteger firstBootsBegun = new AtomicInteger();
-
-  /** When the machine was last up before this start; null: never (a first boot). */
-  private Instant upBefore;
 
   private boolean sshRefused;
   private boolean syncFails;
@@ -68,7 +82,15 @@ class MachineAgentTest {
     CompletableFuture<Integer> run = start();
     awaitControlSocket(run);
 
-    List<MachineEvent> events = eventsUntilReady();
+    List<MachineEvent> events = new CopyOnWriteArrayList<>();
+    AgentClient.converse(
+        files,
+        AgentProtocol.WATCH,
+        event -> {
+          events.add(event);
+          return !(event instanceof MachineEvent.Ready);
+        },
+        Duration.ofMinutes(1));
     assertThat(Files.exists(files.api())).isTrue();
     AgentClient.converse(files, AgentProtocol.STOP, events::add, Duration.ofMinutes(1));
 
@@ -171,11 +193,142 @@ class MachineAgentTest {
   }
 
   @Test
+  void savedState_resumes_withoutWaitingForTheBoot_clockSet_thenStopSavesAgain() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    saveState = true;
+    savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
+    savedStates.saveOutcome = new MachineSaver.Saved(saved());
+    List<MachineEvent> events = runToReady();
+
+    assertThat(launches).hasSize(1);
+    assertThat(launches.get(0)).endsWith("-incoming", "defer");
+    assertThat(savedStates.loads).hasSize(1);
+    assertThat(monitor.commands).containsExactly("cont");
+    assertThat(guestClockSet).isNotEmpty();
+    assertThat(events)
+        .contains(new MachineEvent.Step("Resuming the machine from its saved state"))
+        .doesNotContain(new MachineEvent.Step("Waiting for the guest to boot"));
+
+    List<MachineEvent> stopEvents = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.STOP, stopEvents::add, Duration.ofMinutes(1));
+    assertThat(stopEvents)
+        .containsExactly(
+            new MachineEvent.Step("Saving the machine's state"),
+            new MachineEvent.Step("Saved the machine's state (0 MiB): the next start resumes it"),
+            new MachineEvent.Stopped());
+    // the save was given the command line it resumes with, without -incoming
+    assertThat(savedStates.saves).containsExactly(List.of("qemu-system-x86_64", "-name", "m"));
+    assertThat(shell.commands).doesNotContain(PowerOff.POWEROFF_COMMAND);
+  }
+
+  @Test
+  void savedStateNotUsable_bootsSayingWhyInOneLine() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    savedStates.plan =
+        new MachineRestorer.Boot(Optional.of("the memory changed (2048 to 4096 MiB)"));
+    guestSays = "Ready";
+    List<MachineEvent> events = runToReady();
+
+    assertThat(events)
+        .contains(
+            new MachineEvent.Warning(
+                "the saved state was not used: the memory changed (2048 to 4096 MiB); booting"
+                    + " afresh"),
+            new MachineEvent.Step("Waiting for the guest to boot"));
+    assertThat(launches).hasSize(1);
+    assertThat(launches.get(0)).doesNotContain("-incoming");
+    assertThat(savedStates.loads).isEmpty();
+  }
+
+  @Test
+  void restoreFails_qemuEnded_andTheMachineBoots() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    savedStates.plan = new MachineRestorer.Resume(saved(), dir.resolve("disk.qcow2.state"));
+    savedStates.loadFailure = new IOException("the migration failed: load of migration failed");
+    FakeQemu refused = qemu;
+    guestSays = "Ready";
+    List<MachineEvent> events = runToReady();
+
+    assertThat(events)
+        .contains(
+            new MachineEvent.Warning(
+                "restoring the saved state failed: the migration failed: load of migration"
+                    + " failed; booting afresh"),
+            new MachineEvent.Step("Waiting for the guest to boot"));
+    assertThat(refused.killed).isTrue();
+    assertThat(launches).hasSize(2);
+    assertThat(launches.get(1)).doesNotContain("-incoming");
+  }
+
+  @Test
+  void saveRefused_saysWhy_andPowersOff() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    saveState = true;
+    guestSays = "Ready";
+    savedStates.saveOutcome =
+        new MachineSaver.NotSaved("a volume is busy in the machine: target is busy");
+    runToReady();
+
+    List<MachineEvent> stopEvents = new CopyOnWriteArrayList<>();
+    AgentClient.converse(files, AgentProtocol.STOP, stopEvents::add, Duration.ofMinutes(1));
+
+    assertThat(stopEvents)
+        .contains(
+            new MachineEvent.Warning(
+                "the machine's state was not saved: a volume is busy in the machine: target is"
+                    + " busy; shutting it down"));
+    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+  }
+
+  @Test
+  void bootOfASavingMachineWithVolumes_mountsThemAgainInsidePodmansNamespace() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    saveState = true;
+    mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
+    guestSays = "Ready";
+    runToReady();
+
+    assertThat(shell.commands).containsExactly(MachineSaver.remountForSavingCommand(mounts));
+    assertThat(MachineSaver.remountForSavingCommand(mounts))
+        .contains("podman unshare true")
+        .endsWith("sudo -n systemctl restart 'home-u.mount'");
+  }
+
+  @Test
+  void bootOfAMachineThatDoesNotSave_leavesItsVolumesAlone() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    mounts = List.of(new MachineConfig.Mount(Path.of("/home/u"), "/home/u", false, "vol0", "9p"));
+    guestSays = "Ready";
+    runToReady();
+
+    assertThat(shell.commands).isEmpty();
+  }
+
+  @Test
+  void shutdownRequested_savesNothing_andPowersOff() throws Exception {
+    lastUpBefore = UP_BEFORE;
+    saveState = true;
+    guestSays = "Ready";
+    savedStates.saveOutcome = new MachineSaver.Saved(saved());
+    runToReady();
+
+    AgentClient.converse(files, AgentProtocol.SHUTDOWN, event -> true, Duration.ofMinutes(1));
+
+    assertThat(savedStates.saves).isEmpty();
+    assertThat(shell.commands).containsExactly(PowerOff.POWEROFF_COMMAND);
+  }
+
+  private static SavedState saved() {
+    return new SavedState(
+        SavedState.FORMAT_VERSION, Instant.parse("2026-11-29T11:00:00Z"), 8, null, "7.2.22", null);
+  }
+
+  @Test
   void firstBootCutShortBefore_startsOverOnAFreshDisk_sayingSo() throws Exception {
     guestSays = "Ready";
     firstBootCutShort = true;
 
-    List<MachineEvent> events = startUntilReadyThenStop();
+    List<MachineEvent> events = runToReady();
 
     assertThat(firstBootsBegun).hasValue(1);
     assertThat(events)
@@ -205,35 +358,30 @@ class MachineAgentTest {
   @Test
   void machineUpBefore_bootsItsDiskAsItIs() throws Exception {
     guestSays = "Ready";
-    upBefore = Instant.parse("2026-11-29T10:00:00Z");
+    lastUpBefore = UP_BEFORE;
 
-    List<MachineEvent> events = startUntilReadyThenStop();
+    List<MachineEvent> events = runToReady();
 
     assertThat(firstBootsBegun).hasValue(0);
     assertThat(events).contains(new MachineEvent.Step("Starting QEMU"));
     assertThat(shell.commands).doesNotContain(MachineAgent.SYNC_COMMAND);
   }
 
-  private List<MachineEvent> startUntilReadyThenStop() throws Exception {
+  /** Starts the agent and returns its events up to Ready. */
+  private List<MachineEvent> runToReady() throws Exception {
     CompletableFuture<Integer> run = start();
     awaitControlSocket(run);
-    List<MachineEvent> events = eventsUntilReady();
-    AgentClient.converse(files, AgentProtocol.STOP, event -> true, Duration.ofMinutes(1));
-    assertThat(run.get()).isZero();
-    return events;
-  }
-
-  /** What a {@code berth start} watching the agent sees, up to Ready. */
-  private List<MachineEvent> eventsUntilReady() throws Exception {
     List<MachineEvent> events = new CopyOnWriteArrayList<>();
     AgentClient.converse(
         files,
         AgentProtocol.WATCH,
         event -> {
           events.add(event);
+          assertThat(event).isNotInstanceOf(MachineEvent.Failed.class);
           return !(event instanceof MachineEvent.Ready);
         },
         Duration.ofMinutes(1));
+    assertThat(events).last().isInstanceOf(MachineEvent.Ready.class);
     return events;
   }
 
@@ -257,7 +405,7 @@ class MachineAgentTest {
 
   private CompletableFuture<Integer> start() {
     files = new RuntimeFiles(dir.resolve("run"));
-    MachineConfig config = upBefore == null ? config() : config().withLastUp(upBefore);
+    MachineConfig config = config();
     agent =
         new MachineAgent(
             machine(config),
@@ -274,7 +422,13 @@ class MachineAgentTest {
                         List.of(QemuLaunch.NO_HARDWARE_VIRTUALIZATION),
                         null,
                         false)),
-            new MachineAgent.Parts(clock, this::launchQemu, this::connectMonitor, shells()));
+            new MachineAgent.Parts(
+                clock,
+                this::launchQemu,
+                this::connectMonitor,
+                shells(),
+                savedStates,
+                guestClockSet::add));
     CompletableFuture<Integer> run = new CompletableFuture<>();
     Thread thread = new Thread(() -> run.complete(agent.runUntilStopped()), "test-agent");
     thread.setDaemon(true);
@@ -284,6 +438,11 @@ class MachineAgentTest {
 
   private QemuProcess launchQemu(List<String> argv, Path log) throws IOException {
     assertThat(argv.get(0)).isEqualTo("qemu-system-x86_64");
+    if (!launches.isEmpty()) {
+      qemu = new FakeQemu();
+      monitor = new FakeMonitor(qemu, true, true);
+    }
+    launches.add(argv);
     if (guestSays != null) {
       try (SocketChannel port = SocketChannel.open(UnixDomainSocketAddress.of(files.ready()))) {
         port.write(ByteBuffer.wrap((guestSays + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -292,7 +451,7 @@ class MachineAgentTest {
     return qemu;
   }
 
-  private GuestMonitor connectMonitor(Path socket) {
+  private GuestMonitor connectMonitor(Path socket, java.util.function.Consumer<String> events) {
     if (qemuExitsOnceMonitorAnswers) {
       qemu.exit(1);
     }
@@ -358,19 +517,21 @@ class MachineAgentTest {
 
   private MachineConfig config() {
     return new MachineConfig(
-        MachineConfig.SCHEMA_VERSION,
-        "m",
-        Instant.parse("2026-11-28T10:00:00Z"),
-        null,
-        null,
-        dir.resolve("disk.qcow2"),
-        dir.resolve("ignition.ign"),
-        false,
-        new MachineConfig.Resources(2, 2048, 20),
-        new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
-        List.of(),
-        false,
-        1000,
-        "UTC");
+            MachineConfig.SCHEMA_VERSION,
+            "m",
+            Instant.parse("2026-11-28T10:00:00Z"),
+            null,
+            null,
+            dir.resolve("disk.qcow2"),
+            dir.resolve("ignition.ign"),
+            false,
+            new MachineConfig.Resources(2, 2048, 20),
+            new MachineConfig.SshConfig(dir.resolve("id"), 40022, "core"),
+            mounts,
+            false,
+            1000,
+            "UTC")
+        .withLastUp(lastUpBefore)
+        .withSaveState(saveState);
   }
 }

@@ -293,6 +293,14 @@ public final class PortForwards implements AutoCloseable {
     return result;
   }
 
+  /** The forwards guests asked for, in the order they were made. */
+  public synchronized List<Forward> madeByGuests() {
+    return active.values().stream()
+        .filter(a -> a.origin() == Origin.GUEST)
+        .map(ForwardSockets.Active::forward)
+        .toList();
+  }
+
   @Override
   public synchronized void close() {
     for (ForwardSockets.Active a : active.values()) {

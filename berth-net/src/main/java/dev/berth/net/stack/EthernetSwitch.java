@@ -75,9 +75,16 @@ final class EthernetSwitch {
     return links.size();
   }
 
-  /** The link {@code mac} was last seen on, null if none or closed. */
+  /**
+   * The link {@code mac} was last seen on, null if none or closed. A MAC not seen yet is on the
+   * only link when there is one, as a switch floods unknown unicast: a guest restored from a saved
+   * state holds its address without asking DHCP again, and may send nothing until spoken to.
+   */
   StreamLink linkOf(long mac) {
     StreamLink link = cam.get(mac);
+    if (link == null && links.size() == 1) {
+      link = links.get(0);
+    }
     return link == null || link.isClosed() ? null : link;
   }
 
