@@ -194,7 +194,8 @@ final class HostSocketPump implements EventLoop.Handler, TcpHostEnd {
 
   @Override
   public void wantRoom() {
-    if (offer() == 0 && !reserved && !guestFin && !waitingForRoom) {
+    offer();
+    if (!reserved && !guestFin && !waitingForRoom) {
       waitingForRoom = true;
       toHostBuffers.waitForOne(roomWaiter);
     }
