@@ -16,7 +16,8 @@ import java.util.List;
  * The Ignition content of a Berth machine: what podman machine writes for a QEMU machine (users
  * with the machine key, lingering, subordinate ids, the podman-machine marker that makes the
  * guest's podman publish ports through the network's API, cgroup delegation, the podman sockets,
- * the ready notification), plus the host name, time zone and one 9p mount per volume.
+ * the ready notification), plus the host name, time zone, one 9p mount per volume and podman's API
+ * on a port that only the host reaches ({@link HostApiSocket}).
  */
 public final class MachineIgnition {
   /** The virtio-serial port the guest writes {@code Ready} to; the host agent listens on it. */
@@ -139,6 +140,7 @@ public final class MachineIgnition {
     List<Unit> units = new ArrayList<>();
     units.add(new Unit("ready.service", true, null, readyUnit(p.rootful() ? null : p.uid())));
     units.add(new Unit("podman.socket", true, null, null));
+    units.addAll(HostApiSocket.units(p.user(), p.uid()));
     List<String> rootMountPoints = RootMountPoints.topLevel(p.volumes());
     for (Volume volume : p.volumes()) {
       units.add(

@@ -75,6 +75,35 @@ class MachineIgnitionTest {
   }
 
   @Test
+  void build_servesBothApisToTheGatewayAlone_rootlessAsTheUser() {
+    IgnitionConfig config = build(false, List.of());
+    for (String socket : List.of("berth-api.socket", "berth-api-root.socket")) {
+      assertThat(config.systemd().units())
+          .anySatisfy(
+              u -> {
+                assertThat(u.name()).isEqualTo(socket);
+                assertThat(u.enabled()).isTrue();
+              });
+      assertThat(unit(config, socket))
+          .contains("IPAddressAllow=192.168.127.1\n", "IPAddressDeny=any\n");
+    }
+    assertThat(unit(config, "berth-api.socket")).contains("ListenStream=10375\n");
+    assertThat(unit(config, "berth-api-root.socket")).contains("ListenStream=10376\n");
+    assertThat(unit(config, "berth-api.service"))
+        .contains(
+            "User=core\n",
+            "XDG_RUNTIME_DIR=/run/user/501 ",
+            "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/501/bus\n",
+            "After=berth-api.socket\n",
+            "ExecStart=/usr/bin/podman system service --time=0\n");
+    assertThat(unit(config, "berth-api-root.service"))
+        .doesNotContain("User=")
+        .contains("ExecStart=/usr/bin/podman system service --time=0\n");
+    assertThat(HostApiSocket.port(false)).isEqualTo(10375);
+    assertThat(HostApiSocket.port(true)).isEqualTo(10376);
+  }
+
+  @Test
   void build_containersStopWithinTenSeconds_forRootfulAndRootless() {
     for (boolean rootful : List.of(false, true)) {
       IgnitionConfig config = build(rootful, List.of());

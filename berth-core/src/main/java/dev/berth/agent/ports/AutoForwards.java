@@ -109,6 +109,7 @@ final class AutoForwards {
               port.port());
       case FORWARDED_ALREADY ->
           LOG.debug("{} port {} is forwarded already", port.protocol(), port.port());
+      case RESERVED -> LOG.debug("{} port {} serves the host alone", port.protocol(), port.port());
     }
   }
 

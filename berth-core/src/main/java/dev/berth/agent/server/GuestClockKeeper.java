@@ -1,6 +1,7 @@
 package dev.berth.agent.server;
 
 import dev.berth.agent.ClockJumpWatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,11 @@ final class GuestClockKeeper implements AutoCloseable {
   /** Sets the guest's clock now, on the caller's thread; false if the guest did not take it. */
   boolean setNow() {
     return watch.setNow();
+  }
+
+  /** Sets the guest's clock on the keeper's thread; completes with whether the guest took it. */
+  CompletableFuture<Boolean> setSoon() {
+    return CompletableFuture.supplyAsync(watch::setNow, thread);
   }
 
   /** From now on, host clock jumps and VM resumes set the guest's clock. */

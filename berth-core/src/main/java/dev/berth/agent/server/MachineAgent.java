@@ -6,6 +6,7 @@ import dev.berth.agent.ClockJumpWatch;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
 import dev.berth.agent.ports.ListeningPortWatch;
+import dev.berth.ignition.HostApiSocket;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.MachineState;
 import dev.berth.machine.RuntimeFiles;
@@ -43,6 +44,12 @@ public final class MachineAgent {
   static final String SYNC_COMMAND = "sync";
 
   private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * How long podman's API on its guest port has to answer the agent's first ping: its service
+   * starts on that connection (about 2 s under emulation).
+   */
+  private static final Duration API_PING_TIMEOUT = Duration.ofSeconds(15);
 
   /**
    * How the agent runs the machine; {@code slirpPorts} as {@link MachineNetwork#slirpPorts}; {@code
@@ -93,8 +100,13 @@ public final class MachineAgent {
   QemuProcess qemu;
   GuestMonitor monitor;
   SshLogin sshLogin;
-  GuestShell shell;
+
+  /** The agent's SSH login; set under the agent's lock ({@link #liveShell}), read anywhere. */
+  volatile GuestShell shell;
+
+  /** The API socket's forwarder over SSH, where podman's API is not on its own port. */
   private UnixSocketForwarder api;
+
   MachineNetwork network;
   private ListeningPortWatch listeningPorts;
 
@@ -331,7 +343,21 @@ public final class MachineAgent {
         "QEMU's monitor (QMP) did not answer" + (last == null ? "" : ": " + last.getMessage()));
   }
 
+  /**
+   * Makes the API socket listen: straight to podman's API on its guest port ({@link HostApiSocket})
+   * where the network can and the API answers there, else over SSH (a machine made before that port
+   * existed, a guest whose Ignition was the user's, QEMU's network).
+   */
   void startApi(MachineConfig config) {
+    int port = HostApiSocket.port(config.rootful());
+    if (network.forwardHostSocket(files.api(), port)) {
+      if (ApiPing.answers(files.api(), API_PING_TIMEOUT)) {
+        LOG.info("the API socket reaches podman's API on the machine's port {}", port);
+        return;
+      }
+      network.unforwardHostSocket(files.api());
+      LOG.info("podman's API does not answer on the machine's port {}: forwarding over SSH", port);
+    }
     try {
       api =
           UnixSocketForwarder.start(
@@ -342,6 +368,26 @@ public final class MachineAgent {
     } catch (IOException e) {
       throw new BerthException("cannot listen on " + files.api() + ": " + e.getMessage(), null, e);
     }
+  }
+
+  /**
+   * Logs in over SSH in the background, for the agent's later work in the guest (its listening
+   * ports, a save): a resumed machine is ready without it.
+   */
+  void loginInBackground() {
+    Thread login =
+        new Thread(
+            () -> {
+              try {
+                liveShell();
+              } catch (IOException e) {
+                LOG.warn(
+                    "SSH login after the resume failed, retried when needed: {}", e.getMessage());
+              }
+            },
+            "ssh-login");
+    login.setDaemon(true);
+    login.start();
   }
 
   private static String guestApiSocket(MachineConfig config) {
@@ -363,7 +409,7 @@ public final class MachineAgent {
   }
 
   /** The agent's SSH login, logged in again if it dropped. */
-  private synchronized GuestShell liveShell() throws IOException {
+  synchronized GuestShell liveShell() throws IOException {
     if (shell == null || !shell.isOpen()) {
       if (shell != null) {
         LOG.warn("SSH session to the guest dropped; reconnecting");

@@ -3,6 +3,7 @@ package dev.berth.agent.server;
 import dev.berth.BerthException;
 import dev.berth.agent.NetworkMode;
 import dev.berth.agent.ports.ListeningPortWatch;
+import dev.berth.ignition.HostApiSocket;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.RuntimeFiles;
 import dev.berth.net.api.ApiRoutes;
@@ -19,10 +20,13 @@ import dev.berth.os.Host;
 import dev.berth.qemu.QemuCommand;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The network of one running machine, owned by its agent. With berth-net each machine has a network
@@ -31,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
  * through the forwarder at the gateway, and {@link RuntimeFiles#networkApi()} serves gvproxy's API.
  */
 abstract class MachineNetwork implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MachineNetwork.class);
 
   abstract QemuCommand.Network qemuNetwork();
 
@@ -52,6 +57,15 @@ abstract class MachineNetwork implements AutoCloseable {
    * again. Returns why each one that cannot listen again did not, in one line each.
    */
   abstract List<String> restoreGuestForwards(List<Forward> forwards);
+
+  /**
+   * Serves a host unix socket at {@code socket} from the guest's TCP {@code guestPort} (a port
+   * {@link HostApiSocket} reserves for the host); false where this network cannot.
+   */
+  abstract boolean forwardHostSocket(Path socket, int guestPort);
+
+  /** Ends what {@link #forwardHostSocket} made, removing the socket. */
+  abstract void unforwardHostSocket(Path socket);
 
   @Override
   public abstract void close();
@@ -156,6 +170,20 @@ abstract class MachineNetwork implements AutoCloseable {
           : List.of("QEMU's network (--network=slirp) publishes no ports of the machine");
     }
 
+    /**
+     * QEMU's network reaches the guest from a host TCP port, which every local user can connect to:
+     * the API goes over SSH.
+     */
+    @Override
+    boolean forwardHostSocket(Path socket, int guestPort) {
+      return false;
+    }
+
+    @Override
+    void unforwardHostSocket(Path socket) {
+      // nothing was forwarded
+    }
+
     @Override
     public void close() {
       // QEMU owns this network: it ends with QEMU.
@@ -180,6 +208,7 @@ abstract class MachineNetwork implements AutoCloseable {
       Berth network;
       try {
         network = new Berth(files, VirtualNetwork.start(config), guestPolicy);
+        network.net.forwards().reserveGuestPorts(HostApiSocket.ports());
       } catch (IOException e) {
         throw new BerthException("cannot start the machine's network: " + e.getMessage(), null, e);
       }
@@ -239,6 +268,29 @@ abstract class MachineNetwork implements AutoCloseable {
     @Override
     List<Forward> guestForwards() {
       return net.forwards().madeByGuests();
+    }
+
+    @Override
+    boolean forwardHostSocket(Path socket, int guestPort) {
+      try {
+        net.forwards()
+            .expose(
+                "unix",
+                socket.toString(),
+                "tcp://" + net.config().guestIp().getHostAddress() + ":" + guestPort);
+        return true;
+      } catch (ForwardException e) {
+        throw new BerthException("cannot listen on " + socket + ": " + e.getMessage(), null, e);
+      }
+    }
+
+    @Override
+    void unforwardHostSocket(Path socket) {
+      try {
+        net.forwards().unexpose("unix", socket.toString());
+      } catch (ForwardException e) {
+        LOG.debug("no forward of {} to end: {}", socket, e.getMessage());
+      }
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,9 +17,11 @@ import org.slf4j.LoggerFactory;
  * The agent's side of a saved machine: a start resumes its saved state when one matches (else the
  * agent boots, saying why in one line), a stop saves it when its setting allows (else the agent
  * powers it off, saying why). On resume the guest runs again only once what it relies on outside is
- * back (its lease and published ports on the network), then its clock is set at once, SSH logs in,
- * its volumes are mounted again and the API socket listens: the guest's own readiness (its Ready
- * line, its boot) is already behind it.
+ * back (its lease and published ports on the network), then its clock is set at once while its
+ * volumes are mounted again (over SSH) and the API socket listens: the guest's own readiness (its
+ * Ready line, its boot) is already behind it. Without volumes the API needs no SSH login (podman's
+ * API is on its own guest port, {@link dev.berth.ignition.HostApiSocket}): the agent logs in after
+ * the machine is ready.
  */
 final class SavedMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SavedMachine.class);
@@ -67,11 +70,12 @@ final class SavedMachine {
     } catch (IOException e) {
       throw agent.startFailed("QEMU did not let the restored machine run: " + e.getMessage());
     }
-    if (!agent.guestClock.setNow()) {
-      warn("cannot set the machine's clock (is qemu-guest-agent running in it?)");
-    }
-    agent.shell = agent.sshLogin.retry(deadline, () -> false);
-    if (!config.mounts().isEmpty()) {
+    // the clock is set while the API comes up: each waits on the guest, not on the other
+    CompletableFuture<Boolean> clockSet = agent.guestClock.setSoon();
+    boolean remount = !config.mounts().isEmpty();
+    if (remount) {
+      // the volumes are back before the API answers: a container started at once may use them
+      agent.shell = agent.sshLogin.retry(deadline, () -> false);
       try {
         agent.shell.check(MachineSaver.remountCommand(config.mounts()), REMOUNT_TIMEOUT);
       } catch (IOException e) {
@@ -79,6 +83,13 @@ final class SavedMachine {
       }
     }
     agent.startApi(config);
+    if (!clockSet.join()) {
+      warn("cannot set the machine's clock (is qemu-guest-agent running in it?)");
+    }
+    if (!remount) {
+      // after the clock: the login would take the guest's CPU from it
+      agent.loginInBackground();
+    }
     return true;
   }
 

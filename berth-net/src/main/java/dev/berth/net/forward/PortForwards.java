@@ -8,10 +8,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1 (gvproxy listens on every interface; ask for {@code 0.0.0.0:PORT} for that). A guest's
  * requests pass its {@link GuestForwardPolicy} first; a guest removes only the forwards a guest
  * made. An automatic forward ({@link #exposeAuto}, a port a guest program listens on) never takes a
- * port another forward or a host program holds, and yields to any later forward of its port.
- * Thread-safe.
+ * port another forward or a host program holds, and yields to any later forward of its port. A
+ * guest port {@linkplain #reserveGuestPorts reserved} for the host is the target of no forward a
+ * guest asks for and of no automatic one. Thread-safe.
  */
 public final class PortForwards implements AutoCloseable {
 
@@ -32,6 +36,7 @@ public final class PortForwards implements AutoCloseable {
   private final ForwardSockets sockets;
   private final PortProbe probe;
   private final Map<String, ForwardSockets.Active> active = new LinkedHashMap<>();
+  private final Set<Integer> reservedGuestPorts = new HashSet<>();
 
   /** A guest can make and remove forwards in a loop: its lines are rate-limited. */
   private final LogRate guestLog = new LogRate();
@@ -86,7 +91,18 @@ public final class PortForwards implements AutoCloseable {
     /** Another forward already listens on that host port (podman's {@code -p}, the SSH port). */
     FORWARDED_ALREADY,
     /** A host program holds the port on some address: not forwarded. */
-    HOST_PORT_TAKEN
+    HOST_PORT_TAKEN,
+    /** The guest port is reserved for the host ({@link #reserveGuestPorts}): not forwarded. */
+    RESERVED
+  }
+
+  /**
+   * Reserves guest TCP ports for the host's own forwards: a service the guest offers the host alone
+   * there (podman's API) must not be reachable through a forward that the guest, or a container in
+   * it, can make.
+   */
+  public synchronized void reserveGuestPorts(Collection<Integer> ports) {
+    reservedGuestPorts.addAll(ports);
   }
 
   /** A forward asked for on the host, with gvproxy's semantics. */
@@ -139,6 +155,12 @@ public final class PortForwards implements AutoCloseable {
               + caller.getHostAddress()
               + ", not "
               + target.getAddress().getHostAddress());
+    }
+    if (protocol.equals("tcp") && isReserved(target.getPort())) {
+      throw new ForwardException.Refused(
+          "port "
+              + target.getPort()
+              + " of the machine serves the host alone; a guest cannot forward to it");
     }
     String key = protocol + "/" + local;
     synchronized (this) {
@@ -194,6 +216,9 @@ public final class PortForwards implements AutoCloseable {
       throw new IllegalArgumentException("only tcp and udp ports are forwarded: " + protocol);
     }
     synchronized (this) {
+      if (protocol.equals("tcp") && reservedGuestPorts.contains(port)) {
+        return AutoOutcome.RESERVED;
+      }
       if (holdsPort(protocol, port)) {
         return AutoOutcome.FORWARDED_ALREADY;
       }
@@ -244,6 +269,10 @@ public final class PortForwards implements AutoCloseable {
       }
     }
     return released;
+  }
+
+  private synchronized boolean isReserved(int guestPort) {
+    return reservedGuestPorts.contains(guestPort);
   }
 
   private boolean holdsPort(String protocol, int port) {

@@ -136,6 +136,36 @@ class PortForwardsTest {
   }
 
   @Test
+  void aReservedGuestPortIsReachedByTheHostsForwardsAlone() throws Exception {
+    PortForwards f = forwards(new ForwardListeners(false), (protocol, p) -> false);
+    f.reserveGuestPorts(List.of(10375));
+    int port = freePort();
+
+    assertThatThrownBy(
+            () ->
+                f.exposeForGuest(
+                    POLICY,
+                    "tcp",
+                    "127.0.0.1:" + port,
+                    GUEST + ":10375",
+                    InetAddress.getByName(GUEST)))
+        .isInstanceOf(ForwardException.Refused.class)
+        .hasMessageContaining("port 10375 of the machine serves the host alone");
+    assertThat(f.exposeAuto("tcp", 10375, (Inet4Address) InetAddress.getByName(GUEST)))
+        .isEqualTo(PortForwards.AutoOutcome.RESERVED);
+    assertThat(f.all()).isEmpty();
+
+    // udp is not reserved, and the host's own forwards reach the port
+    f.exposeForGuest(
+        POLICY, "udp", "127.0.0.1:" + port, GUEST + ":10375", InetAddress.getByName(GUEST));
+    f.expose("tcp", "127.0.0.1:" + port, GUEST + ":10375");
+    assertThat(f.all())
+        .containsExactly(
+            new Forward("127.0.0.1:" + port, GUEST + ":10375", "tcp", "host"),
+            new Forward("127.0.0.1:" + port, GUEST + ":10375", "udp", "podman"));
+  }
+
+  @Test
   void onlyLoopbackPeersPassTheWildcardFilter() throws Exception {
     assertThat(ForwardListeners.LOOPBACK_PEERS.test(new InetSocketAddress("127.0.0.1", 5)))
         .isTrue();
