@@ -62,11 +62,7 @@ class HostileGuestIT {
     return Exec.run(env, Duration.ofMinutes(15), argv);
   }
 
-  /**
-   * What the gateway's forwarder answers a POST from inside the guest, status line first. The
-   * script travels base64-encoded, so that no shell between here and the guest's bash reads its
-   * quotes.
-   */
+  /** What the gateway's forwarder answers a POST from inside the guest, status line first. */
   private static String postFromGuest(String route, String json) throws Exception {
     String script =
         "body='"
@@ -76,10 +72,18 @@ class HostileGuestIT {
             + route
             + " HTTP/1.1\\r\\nHost: gateway.containers.internal\\r\\n"
             + "Content-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s' \"${#body}\" \"$body\" >&3; cat <&3";
-    String encoded = Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_8));
-    Exec e = berth("ssh", NAME, "echo " + encoded + " | base64 -d | bash");
+    Exec e = inGuest(script);
     assertThat(e.code()).as(e.out()).isZero();
     return e.out();
+  }
+
+  /**
+   * Runs a bash script as the guest's user; it travels base64-encoded, so that no shell between
+   * here and the guest's bash reads its quotes.
+   */
+  private static Exec inGuest(String script) throws Exception {
+    String encoded = Base64.getEncoder().encodeToString(script.getBytes(StandardCharsets.UTF_8));
+    return berth("ssh", NAME, "echo " + encoded + " | base64 -d | bash");
   }
 
   private static int sshPort() throws Exception {
@@ -235,5 +239,74 @@ class HostileGuestIT {
       assertThat(run.code()).as(run.out()).isNotZero();
       assertThat(run.out()).contains("already in use on the host");
     }
+  }
+
+  @Test
+  @Order(7)
+  void theHostsApiPortTurnsAwayTheGuestsOwnPrograms() throws Exception {
+    assertThat(Files.readString(home.resolve("berth/run/" + NAME + "/agent.log")))
+        .contains("the API socket reaches podman's API on the machine's port 10375");
+    String script =
+        "for a in 127.0.0.1 192.168.127.2; do for p in 10375 10376; do"
+            + " timeout 3 bash -c \"exec 3<>/dev/tcp/$a/$p\" 2>/dev/null && echo \"open $a:$p\";"
+            + " done; done; echo tried";
+    Exec e = inGuest(script);
+    assertThat(e.out()).contains("tried").doesNotContain("open");
+  }
+
+  @Test
+  @Order(8)
+  void aContainerCannotReachTheHostsApiPortNorHaveItForwarded() throws Exception {
+    Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
+    String json =
+        "{\"local\":\"127.0.0.1:"
+            + LoopbackPorts.free()
+            + "\",\"remote\":\"192.168.127.2:10375\",\"protocol\":\"tcp\"}";
+    String script =
+        "printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 192.168.127.2 10375;"
+            + " echo; echo pinged;"
+            + " printf 'POST /services/forwarder/expose HTTP/1.1\\r\\nHost: g\\r\\nContent-Length: %d\\r\\n"
+            + "Connection: close\\r\\n\\r\\n%s' ${#1} \"$1\" | /bin/busybox nc 192.168.127.1 80";
+    Exec run =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "podman",
+                "--url",
+                "unix://" + api,
+                "run",
+                "--rm",
+                "localhost/busybox-httpd",
+                "/bin/sh",
+                "-c",
+                script,
+                "sh",
+                json));
+    assertThat(run.out())
+        .contains("pinged")
+        .doesNotContain("HTTP/1.1 200")
+        .contains("HTTP/1.1 403 ")
+        .contains("port 10375 of the machine serves the host alone");
+    // the API socket's own forward is listed (origin host); no host port leads to the API ports
+    assertThat(berth("ports", NAME).out())
+        .containsPattern("podman\\.sock\\s+tcp://192\\.168\\.127\\.2:10375\\s+unix\\s+host")
+        .doesNotContainPattern("\\d+\\.\\d+\\.\\d+\\.\\d+:\\d+\\s+192\\.168\\.127\\.2:1037[56]\\s");
+  }
+
+  @Test
+  @Order(9)
+  void theApiPassesAHalfClosedStdinOn() throws Exception {
+    Path api = home.resolve("berth/run/" + NAME + "/podman.sock");
+    Exec cat =
+        Exec.run(
+            Map.of(),
+            List.of(
+                "sh",
+                "-c",
+                "echo through-the-port | podman --url unix://"
+                    + api
+                    + " run -i --rm localhost/busybox-httpd /bin/busybox cat"));
+    assertThat(cat.code()).as(cat.out()).isZero();
+    assertThat(cat.out()).contains("through-the-port");
   }
 }
