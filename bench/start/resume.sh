@@ -12,7 +12,8 @@ export XDG_CONFIG_HOME=$BERTH_HOME/xdg
 berth=$root/bin/berth
 name=bench
 trap '$berth rm -f $name >/dev/null 2>&1 || true; rm -rf "$BERTH_HOME"' EXIT
-now_ms() { date +%s%3N; }
+# shellcheck source=bench/start/common.sh
+. "$root/bench/start/common.sh"
 state_bytes() { find "$BERTH_HOME" -name '*.state' -printf '%s\n' | head -1; }
 
 $berth init -q --now --save-state --memory "$memory" --image "$root/guest/out/stream.json" --disk-size 10 \
@@ -25,18 +26,15 @@ for _ in $(seq "$runs"); do
     t0=$(now_ms); $berth stop "${flags[@]}" $name >/dev/null 2>&1; t1=$(now_ms)
     size=$(state_bytes); size=${size:-0}
     t2=$(now_ms); $berth start -q $name >/dev/null; t3=$(now_ms)
-    until curl -sf --unix-socket "$BERTH_HOME/run/$name/podman.sock" http://d/_ping >/dev/null; do
-      sleep 0.05
-    done
+    await_ping "$BERTH_HOME/run/$name/podman.sock"
     t4=$(now_ms)
     echo "$kind stop=$((t1 - t0)) start=$((t3 - t2)) ping=$((t4 - t2)) state=$size" >&2
     rows[$kind]+="$((t1 - t0)) $((t3 - t2)) $((t4 - t2)) $size"$'\n'
   done
 done
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "| kind | stop (ms) | start (ms) | start to first _ping (ms) | saved state (MiB) |"
 echo "|---|---|---|---|---|"
 for kind in resumed cold; do
-  col() { printf '%s' "${rows[$kind]}" | awk -v c="$1" 'NF {print $c}' | median; }
+  col() { column_median "${rows[$kind]}" "$1"; }
   echo "| $kind | $(col 1) | $(col 2) | $(col 3) | $(( $(col 4) / 1048576 )) |"
 done

@@ -147,7 +147,9 @@ public final class SavedStateFiles {
     if (size != saved.stateBytes()) {
       throw new IOException("the state file is " + size + " bytes, expected " + saved.stateBytes());
     }
-    AtomicFiles.moveAtomically(partial, state);
+    // a state the disk did not keep whole (a host that lost power) must never be loaded: the
+    // description, which makes it usable, follows only once the state is on the disk
+    AtomicFiles.publish(partial, state);
     AtomicFiles.write(description, Json.mapper().writeValueAsString(saved), OWNER_ONLY);
   }
 

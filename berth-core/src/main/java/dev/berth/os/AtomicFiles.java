@@ -48,6 +48,19 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Puts a file another program wrote into place: its content reaches the disk before the rename,
+   * and the rename before this returns, so that a crash leaves either no {@code target} or all of
+   * it.
+   */
+  public static void publish(Path written, Path target) throws IOException {
+    try (FileChannel channel = FileChannel.open(written, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    moveAtomically(written, target);
+    syncDirectory(target.toAbsolutePath().getParent());
+  }
+
   /** Renames, replacing the target; both must be on one file system. */
   public static void moveAtomically(Path source, Path target) throws IOException {
     try {

@@ -66,6 +66,12 @@ public final class MachineAgent {
   /** The QEMU a boot of the machine runs, on its network. */
   public interface QemuLaunches {
     QemuLaunch of(MachineConfig config, QemuCommand.Network network, boolean firstBoot);
+
+    /**
+     * Looks up now what {@link #of} will need of the host (QEMU's version: a process, 0.2 s), so
+     * that it costs nothing when the machine's network is up.
+     */
+    default void lookUpHost(MachineConfig config) {}
   }
 
   /** What the agent acts on outside itself: real, or fakes in tests. */
@@ -178,6 +184,9 @@ public final class MachineAgent {
 
   private void boot() {
     MachineConfig config = machine.config();
+    Thread lookUp = new Thread(() -> settings.launches().lookUpHost(config), "qemu-look-up");
+    lookUp.setDaemon(true);
+    lookUp.start();
     try {
       readyPort = ReadyPort.open(files.ready(), () -> FirstBootFailure.of(config, files));
     } catch (IOException e) {
@@ -206,11 +215,12 @@ public final class MachineAgent {
             parts.shells(),
             new GuestShell.Target(
                 config.ssh().port(), sshUser(config), config.ssh().identityPath()));
-    Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.start();
     SavedMachine saved = new SavedMachine(this);
     if (firstBoot || !saved.resume(config, argv)) {
+      // while the guest boots, not while a saved state loads: the two CPUs are QEMU's then
+      Thread warmUp = new Thread(() -> GuestSsh.warmUp(config.ssh().identityPath()), "ssh-warm-up");
+      warmUp.setDaemon(true);
+      warmUp.start();
       coldBoot(config, argv, firstBoot);
       saved.afterBoot(config);
     }

@@ -4,8 +4,11 @@ import dev.berth.agent.NetworkMode;
 import dev.berth.agent.QemuLaunch;
 import dev.berth.machine.MachineConfig;
 import dev.berth.machine.Machines;
+import dev.berth.os.Host;
 import dev.berth.qemu.Accelerator;
 import dev.berth.qemu.GuestAgentClient;
+import dev.berth.qemu.QemuCommand;
+import dev.berth.qemu.QemuHost;
 import dev.berth.ssh.GuestSsh;
 import dev.berth.ssh.HostKeyPin;
 import java.time.Clock;
@@ -38,15 +41,27 @@ public final class MachineAgents {
             options.network(),
             machines.host().env().get(MachineNetwork.SLIRP_PORTS_VARIABLE),
             MachineNetwork.configFor(machines.host()),
-            (config, network, firstBoot) ->
-                QemuLaunch.of(
+            new MachineAgent.QemuLaunches() {
+              @Override
+              public QemuLaunch of(
+                  MachineConfig config, QemuCommand.Network network, boolean firstBoot) {
+                return QemuLaunch.of(
                     machines.host(),
                     name,
                     config,
                     machines.runtime(name),
                     options.accelerator(),
                     network,
-                    firstBoot)),
+                    firstBoot);
+              }
+
+              @Override
+              public void lookUpHost(MachineConfig config) {
+                Host host = machines.host();
+                QemuHost.binary(host, config.guestArch(host))
+                    .ifPresent(qemu -> host.launch().qemuVersion(qemu));
+              }
+            }),
         new MachineAgent.Parts(
             AgentClock.system(clock),
             QemuProcess.processes(),
