@@ -2,7 +2,6 @@ package dev.berth.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.berth.qemu.GuestAgentClient;
 import dev.berth.qemu.QmpClient;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -60,7 +59,12 @@ class InstantStartIT {
   }
 
   private static Exec podman(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("podman", "--url", "unix://" + home.socket(NAME)));
+    return podmanOn(NAME, args);
+  }
+
+  private static Exec podmanOn(String machine, String... args) throws Exception {
+    List<String> argv =
+        new ArrayList<>(List.of("podman", "--url", "unix://" + home.socket(machine)));
     argv.addAll(List.of(args));
     return ok(Exec.run(Map.of(), argv));
   }
@@ -69,19 +73,25 @@ class InstantStartIT {
     return PublishedPage.fetchNow(port);
   }
 
-  /**
-   * The guest clock minus the host's, in seconds: read through qemu-guest-agent's socket (a round
-   * trip of milliseconds; a {@code berth ssh date} runs its date late in a second-long JVM start
-   * and login, which biases the host's halfway time), the host's read halfway through.
-   */
   private static double guestClockOffset() throws Exception {
-    Path socket = home.socket(NAME).resolveSibling("qga.sock");
-    try (GuestAgentClient guestAgent = GuestAgentClient.connect(socket, Duration.ofSeconds(30))) {
-      long before = System.currentTimeMillis();
-      long guestNanos = guestAgent.execute("guest-get-time", null).asLong();
-      long after = System.currentTimeMillis();
-      return guestNanos / 1e9 - (before + after) / 2000.0;
-    }
+    return GuestClockOffset.seconds(home.socket(NAME));
+  }
+
+  /** Makes and starts machine {@code name}, which saves its state; {@code more}: init's options. */
+  private static void initSaving(String name, String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "init",
+                "--now",
+                "--save-state",
+                "--image",
+                GuestImage.stream().toString(),
+                "--disk-size",
+                "10"));
+    args.addAll(List.of(more));
+    args.add(name);
+    ok(berth(args.toArray(String[]::new)));
   }
 
   /** The machine's disk, as {@code inspect} names it. */
@@ -96,18 +106,7 @@ class InstantStartIT {
   @Test
   @Order(1)
   void stopSaves_startResumes_theContainerAnswersAtOnce() throws Exception {
-    ok(
-        berth(
-            "init",
-            "--now",
-            "--save-state",
-            "--image",
-            GuestImage.stream().toString(),
-            "--disk-size",
-            "10",
-            "-v",
-            volume + ":/mnt/vol",
-            NAME));
+    initSaving(NAME, "-v", volume + ":/mnt/vol");
     podman("load", "-i", GuestImage.busyboxHttpd().toString());
     // a container that wrote into the volume and is gone: the volume is free to unmount
     podman(
@@ -279,5 +278,49 @@ class InstantStartIT {
   @Order(9)
   void agentKilledDuringTheSave_theNextStartWorks() throws Exception {
     killedDuringTheSave_theNextStartWorks(agent());
+  }
+
+  /**
+   * The fast resume: a machine without volumes is ready once podman's API answers on its own guest
+   * port, with no SSH login; its clock is set just after, SSH logs in after that, and the machine
+   * saves again. (The machine above has a volume, so its resume logs in first.)
+   */
+  @Test
+  @Order(10)
+  void withoutVolumes_resumedWithoutSsh_clockSetJustAfter_savesAgain() throws Exception {
+    String name = "instant-novolumes";
+    int webPort = LoopbackPorts.free();
+    try {
+      initSaving(name);
+      podmanOn(name, "load", "-i", GuestImage.busyboxHttpd().toString());
+      podmanOn(
+          name, "run", "-d", "--name", "web", "-p", webPort + ":80", "localhost/busybox-httpd");
+      assertThat(ok(berth("stop", name)).out()).contains("Saved the machine's state");
+      Path api = home.socket(name);
+      Thread.sleep(5000); // the guest's clock stands still meanwhile
+
+      Exec start = ok(berth("start", name));
+      long started = System.nanoTime();
+      double offset = GuestClockOffset.seconds(api);
+      while (Math.abs(offset) >= 1.0 && System.nanoTime() - started < 2_000_000_000L) {
+        Thread.sleep(100);
+        offset = GuestClockOffset.seconds(api);
+      }
+      assertThat(Math.abs(offset)).as("the guest clock 2 s after start").isLessThan(1.0);
+      assertThat(start.out())
+          .contains("Resuming the machine from its saved state")
+          .doesNotContain("Warning: cannot set");
+      assertThat(podmanOn(name, "ps", "--format", "{{.Names}}").out()).contains("web");
+      assertThat(PublishedPage.fetchNow(webPort)).contains(PAGE);
+      String agentLog = Files.readString(api.resolveSibling("agent.log"));
+      assertThat(agentLog.substring(agentLog.lastIndexOf("Resuming the machine")))
+          .contains("the API socket reaches podman's API on the machine's port 10375")
+          .doesNotContain("forwarding over SSH");
+
+      assertThat(ok(berth("ssh", name, "echo", "logged-in")).out()).contains("logged-in");
+      assertThat(ok(berth("stop", name)).out()).contains("Saved the machine's state");
+    } finally {
+      berth("rm", "-f", name);
+    }
   }
 }
