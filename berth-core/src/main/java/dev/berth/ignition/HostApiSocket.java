@@ -39,6 +39,17 @@ public final class HostApiSocket {
     return List.of(ROOTLESS_PORT, ROOTFUL_PORT);
   }
 
+  private static final String PODMAN_SERVICE = "/usr/bin/podman system service --time=0";
+
+  /**
+   * The rootless service moves itself into the user's own systemd (a scope of its own, keeping the
+   * socket systemd passed): left in the system's, the processes it starts could not be moved into
+   * its containers' cgroups under the user's, and {@code podman exec} failed ("writing file
+   * .../cgroup.procs: Permission denied").
+   */
+  static final String ROOTLESS_START =
+      "/usr/bin/systemd-run --user --scope --quiet --collect " + PODMAN_SERVICE;
+
   /** The socket and service units of both APIs, for the user {@code user} with {@code uid}. */
   static List<Unit> units(String user, int uid) {
     String runtime = "/run/user/" + uid;
@@ -55,9 +66,10 @@ public final class HostApiSocket {
                     + runtime
                     + " DBUS_SESSION_BUS_ADDRESS=unix:path="
                     + runtime
-                    + "/bus")));
+                    + "/bus"),
+            ROOTLESS_START));
     units.add(socketUnit(ROOTFUL_UNIT, ROOTFUL_PORT, "root's podman"));
-    units.add(serviceUnit(ROOTFUL_UNIT, "root's podman", List.of(), List.of()));
+    units.add(serviceUnit(ROOTFUL_UNIT, "root's podman", List.of(), List.of(), PODMAN_SERVICE));
     return units;
   }
 
@@ -82,7 +94,7 @@ public final class HostApiSocket {
   }
 
   private static Unit serviceUnit(
-      String name, String whose, List<String> unitLines, List<String> serviceLines) {
+      String name, String whose, List<String> unitLines, List<String> serviceLines, String start) {
     List<String> lines = new ArrayList<>();
     lines.add("[Unit]");
     lines.add("Description=The API of " + whose + " for the host");
@@ -96,7 +108,7 @@ public final class HostApiSocket {
     lines.add("Delegate=true");
     lines.add("Type=exec");
     lines.add("KillMode=process");
-    lines.add("ExecStart=/usr/bin/podman system service --time=0");
+    lines.add("ExecStart=" + start);
     lines.add("");
     return new Unit(name + ".service", null, null, String.join("\n", lines));
   }

@@ -95,7 +95,8 @@ class MachineIgnitionTest {
             "XDG_RUNTIME_DIR=/run/user/501 ",
             "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/501/bus\n",
             "After=berth-api.socket\n",
-            "ExecStart=/usr/bin/podman system service --time=0\n");
+            "ExecStart=/usr/bin/systemd-run --user --scope --quiet --collect"
+                + " /usr/bin/podman system service --time=0\n");
     assertThat(unit(config, "berth-api-root.service"))
         .doesNotContain("User=")
         .contains("ExecStart=/usr/bin/podman system service --time=0\n");
